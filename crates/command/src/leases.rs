@@ -1,0 +1,192 @@
+//! Lease commands after the request: activation, renewal, revocation, expiry, failures.
+//! When a lease ends, its data key is destroyed and the secret's slot is released.
+
+use leasehold_crypto::{open, seal};
+use leasehold_domain::{
+    FailureInfo, Lease, LeaseCommand, LeaseId, LeaseStatus, ReleaseReason, RevocationReason,
+    SecretCommand, Ttl,
+};
+use secrecy::SecretString;
+
+use crate::{CommandError, Commands, Executed, Meta};
+
+impl Commands {
+    /// Records that `password` is now set on the lease's user: seals it under a new
+    /// per-lease data key and appends `LeaseActivated`.
+    pub async fn activate_lease(
+        &self,
+        lease_id: &LeaseId,
+        password: &SecretString,
+        meta: &Meta,
+    ) -> Result<Executed<Lease>, CommandError> {
+        // A fresh key id per attempt: a retried activation never overwrites the key of
+        // an activation that did commit.
+        let key_id = format!("{}{}", lease_key_prefix(lease_id), uuid::Uuid::now_v7());
+        let key = self
+            .keys()
+            .create(&key_id)
+            .await
+            .map_err(|e| CommandError::unavailable(e.to_string()))?;
+        let credential = seal(&key, &lease_id.to_string(), password);
+        let command = LeaseCommand::Activate {
+            credential,
+            at: meta.at,
+        };
+        let result = self.leases.execute(&lease_id.to_string(), command, meta).await;
+        if result.is_err() {
+            self.keys().destroy(&key_id).await.ok();
+        }
+        result
+    }
+
+    /// Opens the credential of an active lease.
+    pub async fn lease_credential(
+        &self,
+        lease_id: &LeaseId,
+    ) -> Result<(Lease, SecretString), CommandError> {
+        let lease = self.leases.load(&lease_id.to_string()).await?;
+        let sealed = match (lease.status(), lease.credential()) {
+            (Some(LeaseStatus::Active), Some(sealed)) => sealed.clone(),
+            (None, _) => return Err(CommandError::not_found("lease", &lease_id.to_string())),
+            (Some(status), _) => {
+                return Err(CommandError::new(
+                    "lease_not_active",
+                    format!("lease {lease_id} is {status}; its credential is not available"),
+                    serde_json::json!({ "lease_id": lease_id.to_string(), "status": status }),
+                ))
+            }
+        };
+        let key = self
+            .keys()
+            .load(&sealed.key_id)
+            .await
+            .map_err(|e| CommandError::internal(e.to_string()))?;
+        let password = open(&key, &lease_id.to_string(), &sealed)
+            .map_err(|e| CommandError::internal(e.to_string()))?;
+        Ok((lease, password))
+    }
+
+    /// Renews an active lease by `increment` (default: the secret's default TTL).
+    pub async fn renew_lease(
+        &self,
+        lease_id: &LeaseId,
+        increment: Option<Ttl>,
+        meta: &Meta,
+    ) -> Result<Executed<Lease>, CommandError> {
+        let command = LeaseCommand::Renew {
+            increment,
+            at: meta.at,
+        };
+        self.leases.execute(&lease_id.to_string(), command, meta).await
+    }
+
+    /// Revokes a lease; `force` marks it revoked at once, whatever Graph says.
+    pub async fn revoke_lease(
+        &self,
+        lease_id: &LeaseId,
+        reason: RevocationReason,
+        force: bool,
+        meta: &Meta,
+    ) -> Result<Executed<Lease>, CommandError> {
+        let command = LeaseCommand::Revoke {
+            reason,
+            force,
+            at: meta.at,
+        };
+        let done = self.leases.execute(&lease_id.to_string(), command, meta).await?;
+        self.settle(lease_id, &done.state, meta).await?;
+        Ok(done)
+    }
+
+    /// Starts revocation of a lease whose expiry has passed.
+    pub async fn expire_lease(
+        &self,
+        lease_id: &LeaseId,
+        meta: &Meta,
+    ) -> Result<Executed<Lease>, CommandError> {
+        let command = LeaseCommand::Expire { at: meta.at };
+        self.leases.execute(&lease_id.to_string(), command, meta).await
+    }
+
+    /// Records a failed activation attempt; a permanent one ends the lease.
+    pub async fn record_activation_failure(
+        &self,
+        lease_id: &LeaseId,
+        error: FailureInfo,
+        permanent: bool,
+        meta: &Meta,
+    ) -> Result<Executed<Lease>, CommandError> {
+        let command = LeaseCommand::RecordActivationFailure {
+            error,
+            permanent,
+            at: meta.at,
+        };
+        let done = self.leases.execute(&lease_id.to_string(), command, meta).await?;
+        self.settle(lease_id, &done.state, meta).await?;
+        Ok(done)
+    }
+
+    /// Records a failed revocation attempt (the worker keeps retrying).
+    pub async fn record_revocation_failure(
+        &self,
+        lease_id: &LeaseId,
+        error: FailureInfo,
+        meta: &Meta,
+    ) -> Result<Executed<Lease>, CommandError> {
+        let command = LeaseCommand::RecordRevocationFailure {
+            error,
+            at: meta.at,
+        };
+        self.leases.execute(&lease_id.to_string(), command, meta).await
+    }
+
+    /// Records that the Graph revocation succeeded (or the user no longer exists).
+    pub async fn confirm_revocation(
+        &self,
+        lease_id: &LeaseId,
+        user_missing: bool,
+        meta: &Meta,
+    ) -> Result<Executed<Lease>, CommandError> {
+        let command = LeaseCommand::ConfirmRevocation {
+            at: meta.at,
+            user_missing,
+        };
+        let done = self.leases.execute(&lease_id.to_string(), command, meta).await?;
+        self.settle(lease_id, &done.state, meta).await?;
+        Ok(done)
+    }
+
+    /// Once a lease has ended: destroy its data keys and release the secret's slot.
+    /// Idempotent, so it is safe to call again after a crash.
+    pub async fn settle(
+        &self,
+        lease_id: &LeaseId,
+        lease: &Lease,
+        meta: &Meta,
+    ) -> Result<(), CommandError> {
+        if !matches!(
+            lease.status(),
+            Some(LeaseStatus::Revoked | LeaseStatus::ActivationFailed)
+        ) {
+            return Ok(());
+        }
+        self.keys()
+            .destroy_prefix(&lease_key_prefix(lease_id))
+            .await
+            .map_err(|e| CommandError::unavailable(e.to_string()))?;
+        if let Some(secret) = lease.secret() {
+            let release = SecretCommand::ReleaseLease {
+                lease_id: *lease_id,
+                reason: ReleaseReason::Ended,
+                at: meta.at,
+            };
+            self.secrets.execute(secret.as_str(), release, meta).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Data keys of a lease are named `lease:<id>:<nonce>`.
+fn lease_key_prefix(lease_id: &LeaseId) -> String {
+    format!("lease:{lease_id}:")
+}

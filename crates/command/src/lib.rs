@@ -1,0 +1,56 @@
+//! The command side of leasehold: runs domain commands over the Postgres event store,
+//! seals secrets on the way in, and answers with facts or a coded [`CommandError`].
+
+mod connections;
+mod error;
+mod executor;
+mod leases;
+mod meta;
+mod reserve;
+mod secrets;
+
+pub use connections::NewConnection;
+pub use error::CommandError;
+pub use executor::{Executed, Executor, DEFAULT_CONFLICT_RETRIES};
+pub use meta::{Meta, META_ACTOR, META_AT, META_REQUEST_ID};
+pub use reserve::ORPHAN_GRACE_SECS;
+pub use secrets::NewSecret;
+
+use leasehold_domain::{Connection, DynamicSecret, Lease};
+use leasehold_store::KeyStore;
+use sqlx::PgPool;
+
+/// Runs every command of the three aggregates; cheap to share behind an `Arc`.
+pub struct Commands {
+    /// Connection commands.
+    pub connections: Executor<Connection>,
+    /// Dynamic secret commands.
+    pub secrets: Executor<DynamicSecret>,
+    /// Lease commands.
+    pub leases: Executor<Lease>,
+    keys: KeyStore,
+    pool: PgPool,
+}
+
+impl Commands {
+    /// Command execution over `pool`, sealing with the data keys of `keys`.
+    pub fn new(pool: PgPool, keys: KeyStore) -> Self {
+        Self {
+            connections: Executor::new(pool.clone(), DEFAULT_CONFLICT_RETRIES),
+            secrets: Executor::new(pool.clone(), DEFAULT_CONFLICT_RETRIES),
+            leases: Executor::new(pool.clone(), DEFAULT_CONFLICT_RETRIES),
+            keys,
+            pool,
+        }
+    }
+
+    /// The data-key store.
+    pub fn keys(&self) -> &KeyStore {
+        &self.keys
+    }
+
+    /// The Postgres pool.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}

@@ -1,0 +1,1 @@
+//! leasehold projection component.

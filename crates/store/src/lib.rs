@@ -1,0 +1,9 @@
+//! Postgres storage for leasehold: connection pool, migrations, the data-key store and
+//! test databases. The event tables themselves are driven by postgres-es.
+
+mod keys;
+mod pool;
+pub mod testing;
+
+pub use keys::{KeyStore, KeyStoreError};
+pub use pool::{connect, migrate, StoreError, MIGRATOR};
