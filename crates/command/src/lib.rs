@@ -6,12 +6,14 @@ mod error;
 mod executor;
 mod leases;
 mod meta;
+mod policy;
 mod reserve;
 mod secrets;
 
 pub use connections::NewConnection;
 pub use error::CommandError;
 pub use executor::{Executed, Executor, DEFAULT_CONFLICT_RETRIES};
+pub use policy::{Policy, Rule};
 pub use meta::{Meta, META_ACTOR, META_AT, META_REQUEST_ID};
 pub use reserve::ORPHAN_GRACE_SECS;
 pub use secrets::NewSecret;

@@ -1,0 +1,14 @@
+//! leasehold's NATS contract, shared by every component: subject names, the event
+//! envelope published on JetStream, the reply envelope, and the stream itself.
+
+mod connect;
+mod envelope;
+mod reply;
+mod stream;
+mod subjects;
+
+pub use connect::{connect, BusError};
+pub use envelope::{EventMessage, HEADER_MSG_ID, HEADER_REQUEST_ID};
+pub use reply::{error_body, ok_body, ReplyBody};
+pub use stream::{ensure_stream, StreamSettings};
+pub use subjects::{Subjects, SubjectError, DEFAULT_PREFIX};

@@ -1,0 +1,139 @@
+//! Who may do what to which secrets. NATS permissions authenticate the actor (it is a
+//! token of the subject); this policy authorises the operation.
+
+use serde::{Deserialize, Serialize};
+
+/// The authorisation policy, from the `[policy]` section of the configuration.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Actors that may do everything, including reading any lease's credential.
+    #[serde(default)]
+    pub admins: Vec<String>,
+    /// Grants for everybody else.
+    #[serde(default)]
+    pub rules: Vec<Rule>,
+}
+
+/// One grant: these actors may run these operations on secrets matching these patterns.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// Actor names; `*` for every actor.
+    pub actors: Vec<String>,
+    /// Operations such as `lease.create`, `lease.*`, `secret.get`, or `*`.
+    pub ops: Vec<String>,
+    /// Secret name patterns: exact, `prefix*`, or `*`.
+    #[serde(default = "all")]
+    pub secrets: Vec<String>,
+}
+
+fn all() -> Vec<String> {
+    vec!["*".to_string()]
+}
+
+fn matches(pattern: &str, value: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => value.starts_with(prefix),
+        None => pattern == value,
+    }
+}
+
+impl Policy {
+    /// A policy under which every actor is an admin (the demo and tests use it).
+    pub fn allow_all() -> Self {
+        Self {
+            admins: Vec::new(),
+            rules: vec![Rule {
+                actors: all(),
+                ops: all(),
+                secrets: all(),
+            }],
+        }
+    }
+
+    /// Whether `actor` is an admin.
+    pub fn is_admin(&self, actor: &str) -> bool {
+        self.admins.iter().any(|a| a == actor)
+    }
+
+    /// Whether `actor` may run `op` (on `secret`, when the operation concerns one).
+    /// Connection operations and listings across secrets need a rule whose secrets
+    /// pattern is `*`, or admin rights.
+    pub fn allows(&self, actor: &str, op: &str, secret: Option<&str>) -> bool {
+        if self.is_admin(actor) {
+            return true;
+        }
+        self.rules.iter().any(|rule| {
+            rule.actors.iter().any(|a| a == "*" || a == actor)
+                && rule.ops.iter().any(|o| matches(o, op))
+                && rule.secrets.iter().any(|s| match secret {
+                    Some(name) => matches(s, name),
+                    None => s == "*",
+                })
+        })
+    }
+
+    /// Whether `actor` may see `secret` in listings (any grant on it).
+    pub fn can_see(&self, actor: &str, secret: &str) -> bool {
+        self.is_admin(actor)
+            || self.rules.iter().any(|rule| {
+                rule.actors.iter().any(|a| a == "*" || a == actor)
+                    && rule.secrets.iter().any(|s| matches(s, secret))
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> Policy {
+        Policy {
+            admins: vec!["root".into()],
+            rules: vec![
+                Rule {
+                    actors: vec!["alice".into()],
+                    ops: vec!["lease.*".into(), "secret.get".into()],
+                    secrets: vec!["ops-*".into()],
+                },
+                Rule {
+                    actors: vec!["bob".into()],
+                    ops: vec!["secret.list".into()],
+                    secrets: vec!["*".into()],
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn rules_match_actor_op_and_secret() {
+        let p = policy();
+        assert!(p.allows("root", "connection.create", None));
+        assert!(p.allows("alice", "lease.create", Some("ops-db")));
+        assert!(p.allows("alice", "lease.revoke", Some("ops-db")));
+        assert!(!p.allows("alice", "lease.create", Some("prod-db")));
+        assert!(!p.allows("alice", "secret.delete", Some("ops-db")));
+        assert!(!p.allows("bob", "lease.create", Some("ops-db")));
+        assert!(!p.allows("alice", "connection.create", None));
+        assert!(p.allows("bob", "secret.list", None));
+        assert!(p.can_see("alice", "ops-db"));
+        assert!(!p.can_see("alice", "prod-db"));
+    }
+
+    #[test]
+    fn parses_from_toml() {
+        let p: Policy = toml::from_str(
+            r#"
+            admins = ["root"]
+            [[rules]]
+            actors = ["alice"]
+            ops = ["lease.*"]
+            secrets = ["ops-*"]
+            "#,
+        )
+        .expect("policy");
+        assert_eq!(p.rules[0].secrets, vec!["ops-*"]);
+        assert!(toml::from_str::<Policy>("admins = []\nunknown = 1").is_err());
+    }
+}

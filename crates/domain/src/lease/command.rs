@@ -1,0 +1,92 @@
+//! Commands accepted by the `Lease` aggregate.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{FailureInfo, RevocationReason};
+use crate::{
+    Actor, ConnectionName, EntraObjectId, LeaseId, Sealed, SecretName, Ttl, UserPrincipalName,
+};
+
+/// What a caller or worker asks of a lease; time arrives as `at`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum LeaseCommand {
+    /// Record a lease whose slot was reserved on its secret (terms come from `LeaseReserved`).
+    Request {
+        /// Id (and aggregate id) of the lease.
+        lease_id: LeaseId,
+        /// The secret leased.
+        secret: SecretName,
+        /// Connection used to reach Graph.
+        connection: ConnectionName,
+        /// Object id of the Entra user.
+        user_object_id: EntraObjectId,
+        /// UPN of the Entra user.
+        user_principal_name: UserPrincipalName,
+        /// The secret's default TTL, used when a renewal names no increment.
+        default_ttl: Ttl,
+        /// Resolved TTL of this lease.
+        ttl: Ttl,
+        /// When the lease was issued.
+        issued_at: DateTime<Utc>,
+        /// When it expires unless renewed.
+        expires_at: DateTime<Utc>,
+        /// Hard limit for renewals.
+        max_expires_at: DateTime<Utc>,
+        /// Who asked.
+        requested_by: Actor,
+        /// Caller's idempotency/request id, if given.
+        request_id: Option<String>,
+    },
+    /// The worker set the credential.
+    Activate {
+        /// The credential, sealed.
+        credential: Sealed,
+        /// When it was set.
+        at: DateTime<Utc>,
+    },
+    /// The worker failed to set the credential.
+    RecordActivationFailure {
+        /// What went wrong.
+        error: FailureInfo,
+        /// True when retrying cannot help (gives up immediately).
+        permanent: bool,
+        /// When it failed.
+        at: DateTime<Utc>,
+    },
+    /// Extend an active lease.
+    Renew {
+        /// Time from now until the new expiry; the default TTL when `None`.
+        increment: Option<Ttl>,
+        /// When the command was accepted.
+        at: DateTime<Utc>,
+    },
+    /// Ask for revocation, or with `force` mark revoked without waiting for Graph.
+    Revoke {
+        /// Why.
+        reason: RevocationReason,
+        /// Operator override: record as revoked now (audited).
+        force: bool,
+        /// When the command was accepted.
+        at: DateTime<Utc>,
+    },
+    /// The scheduler's deadline fired.
+    Expire {
+        /// When it fired.
+        at: DateTime<Utc>,
+    },
+    /// The worker failed to invalidate the credential.
+    RecordRevocationFailure {
+        /// What went wrong.
+        error: FailureInfo,
+        /// When it failed.
+        at: DateTime<Utc>,
+    },
+    /// The worker invalidated the credential.
+    ConfirmRevocation {
+        /// When it was invalidated.
+        at: DateTime<Utc>,
+        /// True when the Entra user no longer exists (nothing left to invalidate).
+        user_missing: bool,
+    },
+}

@@ -1,0 +1,201 @@
+//! The lease state machine: (state, command) → events or a typed error.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use super::{
+    FailureInfo, Lease, LeaseCommand, LeaseError, LeaseEvent, LeaseStatus, LeaseTerms,
+    RevocationReason, MAX_ACTIVATION_ATTEMPTS, REVOCATION_FAILING_AFTER,
+};
+use crate::Ttl;
+
+impl Lease {
+    /// Decides a command; returns the events to record (empty for an idempotent no-op).
+    pub(super) fn decide(&self, command: LeaseCommand) -> Result<Vec<LeaseEvent>, LeaseError> {
+        if let LeaseCommand::Request {
+            lease_id,
+            secret,
+            connection,
+            user_object_id,
+            user_principal_name,
+            default_ttl,
+            ttl,
+            issued_at,
+            expires_at,
+            max_expires_at,
+            requested_by,
+            request_id,
+        } = command
+        {
+            if self.terms.is_some() {
+                return Err(LeaseError::AlreadyExists);
+            }
+            return Ok(vec![LeaseEvent::LeaseRequested {
+                lease_id,
+                secret,
+                connection,
+                user_object_id,
+                user_principal_name,
+                default_ttl,
+                ttl,
+                issued_at,
+                expires_at,
+                max_expires_at,
+                requested_by,
+                request_id,
+            }]);
+        }
+        let (Some(terms), Some(status)) = (&self.terms, self.status) else {
+            return Err(LeaseError::NotFound);
+        };
+        match command {
+            LeaseCommand::Request { .. } => Err(LeaseError::AlreadyExists),
+            LeaseCommand::Activate { credential, at } => {
+                require(status, LeaseStatus::Requested)?;
+                Ok(vec![LeaseEvent::LeaseActivated {
+                    credential,
+                    activated_at: at,
+                }])
+            }
+            LeaseCommand::RecordActivationFailure {
+                error,
+                permanent,
+                at,
+            } => {
+                require(status, LeaseStatus::Requested)?;
+                Ok(self.activation_failure(error, permanent, at))
+            }
+            LeaseCommand::Renew { increment, at } => renew(terms, status, increment, at),
+            LeaseCommand::Revoke { reason, force, at } => Ok(revoke(status, reason, force, at)),
+            LeaseCommand::Expire { at } => match status {
+                LeaseStatus::Requested | LeaseStatus::Active if at >= terms.expires_at => {
+                    Ok(vec![LeaseEvent::LeaseRevocationRequested {
+                        reason: RevocationReason::Expired,
+                        requested_at: at,
+                    }])
+                }
+                LeaseStatus::Requested | LeaseStatus::Active => Err(LeaseError::NotYetExpired {
+                    expires_at: terms.expires_at,
+                }),
+                // Already on its way out (or never activated): the deadline has nothing to do.
+                _ => Ok(vec![]),
+            },
+            LeaseCommand::RecordRevocationFailure { error, at } => {
+                require(status, LeaseStatus::Revoking)?;
+                let attempt = self.revocation_attempts.saturating_add(1);
+                Ok(vec![LeaseEvent::RevocationAttemptFailed {
+                    attempt,
+                    error,
+                    failed_at: at,
+                    failing: attempt >= REVOCATION_FAILING_AFTER,
+                }])
+            }
+            LeaseCommand::ConfirmRevocation { at, user_missing } => match status {
+                LeaseStatus::Revoking => Ok(vec![LeaseEvent::LeaseRevoked {
+                    // Revoking is only entered through LeaseRevocationRequested, which sets it.
+                    reason: self.revocation_reason.unwrap_or(RevocationReason::Manual),
+                    forced: false,
+                    revoked_at: at,
+                    user_missing,
+                }]),
+                LeaseStatus::Revoked => Ok(vec![]),
+                status => Err(LeaseError::InvalidState { status }),
+            },
+        }
+    }
+
+    fn activation_failure(
+        &self,
+        error: FailureInfo,
+        permanent: bool,
+        at: DateTime<Utc>,
+    ) -> Vec<LeaseEvent> {
+        let attempt = self.activation_attempts.saturating_add(1);
+        let give_up = permanent || attempt >= MAX_ACTIVATION_ATTEMPTS;
+        let reason = if permanent {
+            format!("permanent failure ({}): {}", error.kind, error.message)
+        } else {
+            format!(
+                "gave up after {attempt} attempts; last ({}): {}",
+                error.kind, error.message
+            )
+        };
+        let mut events = vec![LeaseEvent::ActivationAttemptFailed {
+            attempt,
+            error,
+            failed_at: at,
+        }];
+        if give_up {
+            events.push(LeaseEvent::LeaseActivationFailed {
+                reason,
+                failed_at: at,
+            });
+        }
+        events
+    }
+}
+
+fn require(status: LeaseStatus, expected: LeaseStatus) -> Result<(), LeaseError> {
+    if status == expected {
+        Ok(())
+    } else {
+        Err(LeaseError::InvalidState { status })
+    }
+}
+
+fn renew(
+    terms: &LeaseTerms,
+    status: LeaseStatus,
+    increment: Option<Ttl>,
+    at: DateTime<Utc>,
+) -> Result<Vec<LeaseEvent>, LeaseError> {
+    let refuse = |reason: String| Err(LeaseError::NotRenewable { status, reason });
+    if status != LeaseStatus::Active {
+        return refuse(format!("lease is {status}, not active"));
+    }
+    if at >= terms.max_expires_at {
+        return refuse(format!(
+            "its max TTL was reached at {}",
+            rfc3339(terms.max_expires_at)
+        ));
+    }
+    if at >= terms.expires_at {
+        return refuse(format!("it expired at {}", rfc3339(terms.expires_at)));
+    }
+    let wanted = increment.unwrap_or(terms.default_ttl).after(at);
+    let capped = wanted > terms.max_expires_at;
+    Ok(vec![LeaseEvent::LeaseRenewed {
+        expires_at: wanted.min(terms.max_expires_at),
+        capped,
+        renewed_at: at,
+    }])
+}
+
+fn revoke(
+    status: LeaseStatus,
+    reason: RevocationReason,
+    force: bool,
+    at: DateTime<Utc>,
+) -> Vec<LeaseEvent> {
+    match (status, force) {
+        (LeaseStatus::Requested | LeaseStatus::Active | LeaseStatus::Revoking, true) => {
+            vec![LeaseEvent::LeaseRevoked {
+                reason,
+                forced: true,
+                revoked_at: at,
+                user_missing: false,
+            }]
+        }
+        (LeaseStatus::Requested | LeaseStatus::Active, false) => {
+            vec![LeaseEvent::LeaseRevocationRequested {
+                reason,
+                requested_at: at,
+            }]
+        }
+        // Already revoking without force, or terminal: nothing more to ask for.
+        _ => vec![],
+    }
+}
+
+fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}

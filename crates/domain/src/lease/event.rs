@@ -1,0 +1,124 @@
+//! Events of the `Lease` aggregate. Variant names are frozen storage keys.
+
+use chrono::{DateTime, Utc};
+use cqrs_es::DomainEvent;
+use serde::{Deserialize, Serialize};
+
+use super::{FailureInfo, RevocationReason};
+use crate::{
+    Actor, ConnectionName, EntraObjectId, LeaseId, Sealed, SecretName, Ttl, UserPrincipalName,
+};
+
+/// Something that happened to a lease.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum LeaseEvent {
+    /// A lease was recorded; the worker will now set the credential.
+    LeaseRequested {
+        /// Id (and aggregate id).
+        lease_id: LeaseId,
+        /// The secret leased.
+        secret: SecretName,
+        /// Connection used to reach Graph.
+        connection: ConnectionName,
+        /// Object id of the Entra user.
+        user_object_id: EntraObjectId,
+        /// UPN of the Entra user.
+        user_principal_name: UserPrincipalName,
+        /// The secret's default TTL at request time.
+        default_ttl: Ttl,
+        /// Resolved TTL.
+        ttl: Ttl,
+        /// When issued.
+        issued_at: DateTime<Utc>,
+        /// When it expires unless renewed.
+        expires_at: DateTime<Utc>,
+        /// Hard limit for renewals.
+        max_expires_at: DateTime<Utc>,
+        /// Who asked.
+        requested_by: Actor,
+        /// Caller's request id, if given.
+        request_id: Option<String>,
+    },
+    /// The credential was set.
+    LeaseActivated {
+        /// The credential, sealed.
+        credential: Sealed,
+        /// When it was set.
+        activated_at: DateTime<Utc>,
+    },
+    /// One activation attempt failed.
+    ActivationAttemptFailed {
+        /// 1-based attempt number.
+        attempt: u32,
+        /// What went wrong.
+        error: FailureInfo,
+        /// When.
+        failed_at: DateTime<Utc>,
+    },
+    /// Activation gave up (terminal).
+    LeaseActivationFailed {
+        /// Why it gave up.
+        reason: String,
+        /// When.
+        failed_at: DateTime<Utc>,
+    },
+    /// The lease was extended.
+    LeaseRenewed {
+        /// The new expiry.
+        expires_at: DateTime<Utc>,
+        /// True when the max TTL cut the requested increment short.
+        capped: bool,
+        /// When.
+        renewed_at: DateTime<Utc>,
+    },
+    /// Revocation was asked for; the worker will invalidate the credential.
+    LeaseRevocationRequested {
+        /// Why.
+        reason: RevocationReason,
+        /// When.
+        requested_at: DateTime<Utc>,
+    },
+    /// One revocation attempt failed.
+    RevocationAttemptFailed {
+        /// 1-based attempt number.
+        attempt: u32,
+        /// What went wrong.
+        error: FailureInfo,
+        /// When.
+        failed_at: DateTime<Utc>,
+        /// True from attempt `REVOCATION_FAILING_AFTER` on: alert-worthy.
+        failing: bool,
+    },
+    /// The credential is invalidated, or an operator forced the lease closed (terminal).
+    LeaseRevoked {
+        /// Why.
+        reason: RevocationReason,
+        /// True when an operator forced it without a confirmed Graph call.
+        forced: bool,
+        /// When.
+        revoked_at: DateTime<Utc>,
+        /// True when the Entra user no longer existed.
+        #[serde(default)]
+        user_missing: bool,
+    },
+}
+
+impl DomainEvent for LeaseEvent {
+    fn event_type(&self) -> String {
+        match self {
+            LeaseEvent::LeaseRequested { .. } => "LeaseRequested",
+            LeaseEvent::LeaseActivated { .. } => "LeaseActivated",
+            LeaseEvent::ActivationAttemptFailed { .. } => "ActivationAttemptFailed",
+            LeaseEvent::LeaseActivationFailed { .. } => "LeaseActivationFailed",
+            LeaseEvent::LeaseRenewed { .. } => "LeaseRenewed",
+            LeaseEvent::LeaseRevocationRequested { .. } => "LeaseRevocationRequested",
+            LeaseEvent::RevocationAttemptFailed { .. } => "RevocationAttemptFailed",
+            LeaseEvent::LeaseRevoked { .. } => "LeaseRevoked",
+        }
+        .to_owned()
+    }
+
+    fn event_version(&self) -> String {
+        "1".to_owned()
+    }
+}

@@ -1,0 +1,19 @@
+//! The `Lease` aggregate: one credential's life, requested → active → revoking → revoked.
+
+mod aggregate;
+mod command;
+mod decide;
+mod error;
+mod event;
+mod status;
+
+pub use aggregate::{Lease, LeaseTerms};
+pub use command::LeaseCommand;
+pub use error::LeaseError;
+pub use event::LeaseEvent;
+pub use status::{
+    FailureInfo, LeaseStatus, RevocationReason, MAX_ACTIVATION_ATTEMPTS, REVOCATION_FAILING_AFTER,
+};
+
+#[cfg(test)]
+mod tests;

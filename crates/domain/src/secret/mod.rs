@@ -1,0 +1,14 @@
+//! The `DynamicSecret` aggregate: a named recipe for leasing credentials of one Entra user.
+
+mod aggregate;
+mod command;
+mod error;
+mod event;
+
+pub use aggregate::{DynamicSecret, LiveLease, SecretDefinition};
+pub use command::{CredentialKind, ReleaseReason, SecretCommand};
+pub use error::SecretError;
+pub use event::SecretEvent;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,12 @@
+//! The relay: moves outbox rows to JetStream in order, marking them published.
+//!
+//! Only one relay publishes at a time (a Postgres advisory lock held on a dedicated
+//! connection elects it), so events of one aggregate leave in sequence order. Every
+//! message carries `Nats-Msg-Id = <type>:<id>:<sequence>`: a row republished after a
+//! crash between publish and mark is dropped by JetStream's de-duplication.
+
+mod outbox;
+mod relay;
+
+pub use outbox::{fetch_unpublished, mark_published, OutboxRow};
+pub use relay::{Relay, RelayStep};
