@@ -4,14 +4,17 @@
 mod connections;
 mod error;
 mod executor;
+mod graph_link;
 mod leases;
 mod meta;
 mod policy;
 mod reserve;
 mod secrets;
+pub mod service;
 
 pub use connections::NewConnection;
 pub use error::CommandError;
+pub use graph_link::endpoints;
 pub use executor::{Executed, Executor, DEFAULT_CONFLICT_RETRIES};
 pub use policy::{Policy, Rule};
 pub use meta::{Meta, META_ACTOR, META_AT, META_REQUEST_ID};

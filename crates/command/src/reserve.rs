@@ -74,6 +74,9 @@ impl Commands {
                 Err(e) => return Err(e),
             }
         };
+        let Some(def) = reserved.state.definition() else {
+            return Err(CommandError::not_found("secret", secret.as_str()));
+        };
         let terms = reserved.events.iter().find_map(|e| match &e.payload {
             SecretEvent::LeaseReserved {
                 lease_id: id,
@@ -84,17 +87,17 @@ impl Commands {
             } if *id == lease_id => Some((*ttl, *issued_at, *expires_at, *max_expires_at)),
             _ => None,
         });
-        // Our own reservation is already in place when a retry gets here after a crash.
+        // A retry (same lease id) finds its own reservation already in place.
         let (ttl, issued_at, expires_at, max_expires_at) = match (terms, reserved.state.live_lease())
         {
             (Some(t), _) => t,
             (None, Some(live)) if live.lease_id == lease_id => {
-                return Err(CommandError::internal("reservation without its event"));
+                let secs = (live.expires_at - live.reserved_at).num_seconds().max(1) as u64;
+                let ttl = Ttl::from_secs(secs).map_err(CommandError::from)?;
+                let max = def.max_ttl.after(live.reserved_at);
+                (ttl, live.reserved_at, live.expires_at, max)
             }
             _ => return Err(CommandError::internal("reservation was not recorded")),
-        };
-        let Some(def) = reserved.state.definition() else {
-            return Err(CommandError::not_found("secret", secret.as_str()));
         };
         let command = LeaseCommand::Request {
             lease_id,
@@ -110,9 +113,14 @@ impl Commands {
             requested_by: meta.actor.clone(),
             request_id: meta.request_id.clone(),
         };
-        self.leases
-            .execute(&lease_id.to_string(), command, meta)
-            .await
+        match self.leases.execute(&lease_id.to_string(), command, meta).await {
+            // A concurrent retry with the same id created it first.
+            Err(e) if e.code == "already_exists" => Ok(Executed {
+                events: Vec::new(),
+                state: self.leases.load(&lease_id.to_string()).await?,
+            }),
+            other => other,
+        }
     }
 
     /// Releases the secret's reservation when its lease is over or never appeared.

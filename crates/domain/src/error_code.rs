@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use crate::{ConnectionError, LeaseError, ParseError, SecretError};
 
-/// Every error code a client can see; outer layers use the last seven.
+/// Every error code a client can see; outer layers use the last eight.
 pub const ALL_CODES: &[&str] = &[
     "not_found",
     "already_exists",
@@ -20,6 +20,7 @@ pub const ALL_CODES: &[&str] = &[
     "forbidden",
     "conflict",
     "graph_error",
+    "activation_failed",
     "unavailable",
     "rate_limited",
     "quota_exceeded",

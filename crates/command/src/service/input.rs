@@ -1,0 +1,133 @@
+//! Request payloads of the command subjects, parsed strictly at the edge.
+
+use leasehold_domain::{Cloud, ParseError, Ttl};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use crate::CommandError;
+
+/// Largest request payload accepted.
+pub const MAX_PAYLOAD: usize = 1024 * 1024;
+
+/// A TTL given as seconds (`3600`) or in human form (`"1h"`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum TtlInput {
+    /// Whole seconds.
+    Seconds(i64),
+    /// Human form such as `90s`, `30m`, `1h30m`.
+    Text(String),
+}
+
+impl TtlInput {
+    /// Parses into a [`Ttl`], naming `field` in the error.
+    pub fn parse(&self, field: &'static str) -> Result<Ttl, CommandError> {
+        let parsed = match self {
+            TtlInput::Seconds(s) if *s <= 0 => Ttl::parse(&s.to_string()),
+            TtlInput::Seconds(s) => Ttl::from_secs(*s as u64),
+            TtlInput::Text(t) => Ttl::parse(t),
+        };
+        parsed.map_err(|e: ParseError| CommandError::from(e.with_field(field)))
+    }
+}
+
+/// Parses an optional TTL field.
+pub fn opt_ttl(v: &Option<TtlInput>, field: &'static str) -> Result<Option<Ttl>, CommandError> {
+    v.as_ref().map(|t| t.parse(field)).transpose()
+}
+
+/// Decodes a JSON payload, answering `invalid_request` with serde's reason.
+pub fn decode<T: DeserializeOwned>(payload: &[u8]) -> Result<T, CommandError> {
+    if payload.len() > MAX_PAYLOAD {
+        return Err(CommandError::invalid_request(format!(
+            "payload of {} bytes exceeds the limit of {MAX_PAYLOAD}",
+            payload.len()
+        )));
+    }
+    let body: &[u8] = if payload.iter().all(|b| b.is_ascii_whitespace()) {
+        b"{}"
+    } else {
+        payload
+    };
+    serde_json::from_slice(body).map_err(|e| {
+        let mut reason = e.to_string();
+        reason.truncate(300);
+        CommandError::invalid_request(format!("malformed request: {reason}"))
+    })
+}
+
+/// `connection.create`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateConnection {
+    pub name: String,
+    pub tenant_id: String,
+    pub client_id: String,
+    pub client_secret: secrecy::SecretString,
+    #[serde(default)]
+    pub cloud: Cloud,
+}
+
+/// `connection.rotate`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotateConnection {
+    pub name: String,
+    pub client_secret: secrecy::SecretString,
+}
+
+/// `connection.delete`, `secret.delete`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ByName {
+    pub name: String,
+}
+
+/// `secret.create`: one dynamic secret per user.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSecrets {
+    pub connection: String,
+    /// Name prefix; secrets are named `<prefix>-<user slug>`.
+    pub prefix: String,
+    /// Users by object id or UPN.
+    pub users: Vec<String>,
+    pub default_ttl: Option<TtlInput>,
+    pub max_ttl: Option<TtlInput>,
+}
+
+/// `secret.update`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateSecret {
+    pub name: String,
+    pub default_ttl: Option<TtlInput>,
+    pub max_ttl: Option<TtlInput>,
+    pub connection: Option<String>,
+}
+
+/// `lease.create`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateLease {
+    pub secret: String,
+    pub ttl: Option<TtlInput>,
+}
+
+/// `lease.renew`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenewLease {
+    pub lease_id: String,
+    pub ttl: Option<TtlInput>,
+}
+
+/// `lease.revoke`: one lease, or the live lease of a secret.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeLease {
+    pub lease_id: Option<String>,
+    pub secret: Option<String>,
+    #[serde(default)]
+    pub force: bool,
+}

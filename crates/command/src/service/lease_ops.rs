@@ -1,0 +1,216 @@
+//! `lease.create|renew|revoke`.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use leasehold_domain::{Lease, LeaseEvent, LeaseId, LeaseStatus, RevocationReason, SecretName};
+use secrecy::ExposeSecret;
+use serde_json::{json, Value};
+
+use super::input::{decode, opt_ttl, CreateLease, RenewLease, RevokeLease};
+use super::{views, CommandService, Request};
+use crate::CommandError;
+
+/// Events after which `lease.create` stops waiting.
+const SETTLING_EVENTS: &[&str] = &[
+    "LeaseActivated",
+    "LeaseActivationFailed",
+    "LeaseRevocationRequested",
+    "LeaseRevoked",
+];
+
+impl CommandService {
+    pub(super) async fn create_lease(&self, req: &Request<'_>) -> Result<Value, CommandError> {
+        let input: CreateLease = decode(req.payload)?;
+        let secret = SecretName::parse(&input.secret).map_err(|e| e.with_field("secret"))?;
+        self.authorize(req, "lease.create", Some(secret.as_str()))?;
+        let ttl = opt_ttl(&input.ttl, "ttl")?;
+        let lease_id = match &req.request_id {
+            Some(rid) => self.claim_request_id(req, rid, &secret).await?,
+            None => new_lease_id()?,
+        };
+        // Subscribe before the append so the activation event cannot be missed.
+        let events = match req.client {
+            Some(client) => client
+                .subscribe(self.subjects.aggregate_events("Lease", &lease_id.to_string()))
+                .await
+                .ok(),
+            None => None,
+        };
+        let done = self
+            .commands
+            .request_lease_with_id(&secret, lease_id, ttl, &req.meta())
+            .await?;
+        let state = if done.state.status() == Some(LeaseStatus::Requested) {
+            self.wait_for_activation(events, &lease_id, self.config.activation_wait)
+                .await?
+        } else {
+            done.state
+        };
+        self.lease_reply(&lease_id, &state).await
+    }
+
+    pub(super) async fn renew_lease(&self, req: &Request<'_>) -> Result<Value, CommandError> {
+        let input: RenewLease = decode(req.payload)?;
+        let lease_id = LeaseId::parse(&input.lease_id).map_err(|e| e.with_field("lease_id"))?;
+        let increment = opt_ttl(&input.ttl, "ttl")?;
+        self.authorize_lease(req, "lease.renew", &lease_id).await?;
+        let done = self
+            .commands
+            .renew_lease(&lease_id, increment, &req.meta())
+            .await?;
+        let capped = done.events.iter().any(|e| {
+            matches!(e.payload, LeaseEvent::LeaseRenewed { capped: true, .. })
+        });
+        Ok(json!({
+            "lease": views::lease(&done.state),
+            "expires_at": done.state.expires_at(),
+            "capped": capped,
+        }))
+    }
+
+    pub(super) async fn revoke_lease(&self, req: &Request<'_>) -> Result<Value, CommandError> {
+        let input: RevokeLease = decode(req.payload)?;
+        let lease_id = match (&input.lease_id, &input.secret) {
+            (Some(id), None) => LeaseId::parse(id).map_err(|e| e.with_field("lease_id"))?,
+            (None, Some(name)) => {
+                let name = SecretName::parse(name).map_err(|e| e.with_field("secret"))?;
+                self.authorize(req, "lease.revoke", Some(name.as_str()))?;
+                let secret = self.commands.secrets.load(name.as_str()).await?;
+                if secret.definition().is_none() {
+                    return Err(CommandError::not_found("secret", name.as_str()));
+                }
+                match secret.live_lease() {
+                    Some(live) => live.lease_id,
+                    None => return Ok(json!({ "secret": name, "revoked": [] })),
+                }
+            }
+            _ => {
+                return Err(CommandError::invalid_request(
+                    "give exactly one of lease_id or secret",
+                ))
+            }
+        };
+        self.authorize_lease(req, "lease.revoke", &lease_id).await?;
+        let done = self
+            .commands
+            .revoke_lease(&lease_id, RevocationReason::Manual, input.force, &req.meta())
+            .await?;
+        Ok(json!({ "lease": views::lease(&done.state), "revoked": [lease_id] }))
+    }
+
+    async fn authorize_lease(
+        &self,
+        req: &Request<'_>,
+        op: &str,
+        lease_id: &LeaseId,
+    ) -> Result<Lease, CommandError> {
+        let lease = self.commands.leases.load(&lease_id.to_string()).await?;
+        let Some(secret) = lease.secret() else {
+            return Err(CommandError::not_found("lease", &lease_id.to_string()));
+        };
+        self.authorize(req, op, Some(secret.as_str()))?;
+        Ok(lease)
+    }
+
+    /// The lease id bound to `(actor, request id)`, binding a new one if it is unused.
+    async fn claim_request_id(
+        &self,
+        req: &Request<'_>,
+        request_id: &str,
+        secret: &SecretName,
+    ) -> Result<LeaseId, CommandError> {
+        let candidate = new_lease_id()?;
+        let db = |e: sqlx::Error| CommandError::unavailable(e.to_string());
+        sqlx::query(
+            "INSERT INTO lease_requests (actor, request_id, secret, lease_id)
+             VALUES ($1, $2, $3, $4) ON CONFLICT (actor, request_id) DO NOTHING",
+        )
+        .bind(req.actor.as_str())
+        .bind(request_id)
+        .bind(secret.as_str())
+        .bind(candidate.to_string())
+        .execute(self.commands.pool())
+        .await
+        .map_err(db)?;
+        let (bound_secret, lease_id): (String, String) = sqlx::query_as(
+            "SELECT secret, lease_id FROM lease_requests WHERE actor = $1 AND request_id = $2",
+        )
+        .bind(req.actor.as_str())
+        .bind(request_id)
+        .fetch_one(self.commands.pool())
+        .await
+        .map_err(db)?;
+        if bound_secret != secret.as_str() {
+            return Err(CommandError::new(
+                "invalid_request",
+                format!("request id {request_id} was already used for secret {bound_secret}"),
+                json!({ "request_id": request_id, "secret": bound_secret }),
+            ));
+        }
+        LeaseId::parse(&lease_id).map_err(|e| CommandError::internal(e.to_string()))
+    }
+
+    /// Waits until the lease is activated (or fails, or is revoked) or `wait` passes.
+    async fn wait_for_activation(
+        &self,
+        events: Option<async_nats::Subscriber>,
+        lease_id: &LeaseId,
+        wait: Duration,
+    ) -> Result<Lease, CommandError> {
+        if let Some(mut events) = events {
+            let deadline = tokio::time::sleep(wait);
+            tokio::pin!(deadline);
+            loop {
+                tokio::select! {
+                    _ = &mut deadline => break,
+                    msg = events.next() => match msg {
+                        Some(m) if SETTLING_EVENTS.iter().any(|t| m.subject.ends_with(t)) => break,
+                        Some(_) => continue,
+                        None => break,
+                    },
+                }
+            }
+            events.unsubscribe().await.ok();
+        }
+        self.commands.leases.load(&lease_id.to_string()).await
+    }
+
+    /// The reply to `lease.create`: the credential when active, else the status.
+    async fn lease_reply(&self, lease_id: &LeaseId, state: &Lease) -> Result<Value, CommandError> {
+        match state.status() {
+            Some(LeaseStatus::Active) => {
+                let (lease, password) = self.commands.lease_credential(lease_id).await?;
+                Ok(json!({
+                    "status": "active",
+                    "lease": views::lease(&lease),
+                    "credential": {
+                        "username": lease.user_principal_name(),
+                        "password": password.expose_secret(),
+                    },
+                }))
+            }
+            Some(LeaseStatus::Requested) => Ok(json!({
+                "status": "pending",
+                "lease": views::lease(state),
+                "message": "activation is still in progress; fetch the credential with \
+                            lease.get and \"credentials\": true",
+            })),
+            Some(LeaseStatus::ActivationFailed) => Err(CommandError::new(
+                "activation_failed",
+                format!("lease {lease_id} could not be activated in Entra; see its history"),
+                json!({ "lease": views::lease(state) }),
+            )),
+            Some(status) => Err(CommandError::new(
+                "lease_not_active",
+                format!("lease {lease_id} is {status}"),
+                json!({ "lease": views::lease(state) }),
+            )),
+            None => Err(CommandError::not_found("lease", &lease_id.to_string())),
+        }
+    }
+}
+
+fn new_lease_id() -> Result<LeaseId, CommandError> {
+    LeaseId::from_uuid(uuid::Uuid::now_v7()).map_err(|e| CommandError::internal(e.to_string()))
+}

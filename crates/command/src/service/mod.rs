@@ -1,0 +1,249 @@
+//! The NATS command service: request/reply on `<prefix>.cmd.<actor>.<noun>.<verb>` in a
+//! queue group, so any number of copies can serve.
+
+mod connection_ops;
+mod input;
+mod lease_ops;
+mod secret_ops;
+mod views;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::{Client, HeaderMap};
+use futures::StreamExt;
+use leasehold_bus::{error_body, ok_body, Subjects, HEADER_REQUEST_ID};
+use leasehold_domain::Actor;
+use leasehold_graph::{GraphClient, GraphError};
+use serde_json::{json, Value};
+use tokio::sync::Semaphore;
+
+use crate::{CommandError, Commands, Meta, Policy};
+
+pub use input::MAX_PAYLOAD;
+
+/// Queue group shared by every copy of the command service.
+pub const QUEUE_GROUP: &str = "leasehold-command";
+
+/// Every operation the command subjects accept.
+pub const COMMAND_OPS: &[&str] = &[
+    "connection.create",
+    "connection.rotate",
+    "connection.delete",
+    "secret.create",
+    "secret.update",
+    "secret.delete",
+    "lease.create",
+    "lease.renew",
+    "lease.revoke",
+];
+
+/// Tunables of the command service.
+#[derive(Clone, Debug)]
+pub struct ServiceConfig {
+    /// How long `lease.create` waits for activation before replying `pending`.
+    pub activation_wait: Duration,
+    /// Requests handled at once by one copy.
+    pub max_in_flight: usize,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        Self {
+            activation_wait: Duration::from_secs(10),
+            max_in_flight: 256,
+        }
+    }
+}
+
+/// Answers command requests.
+#[derive(Clone)]
+pub struct CommandService {
+    pub(crate) commands: Arc<Commands>,
+    pub(crate) graph: GraphClient,
+    pub(crate) policy: Arc<Policy>,
+    pub(crate) subjects: Subjects,
+    pub(crate) config: ServiceConfig,
+}
+
+/// One request as the handlers see it.
+pub(crate) struct Request<'a> {
+    pub actor: Actor,
+    pub payload: &'a [u8],
+    pub request_id: Option<String>,
+    pub client: Option<&'a Client>,
+}
+
+impl Request<'_> {
+    /// Metadata for commands run on behalf of this request, timed now.
+    pub fn meta(&self) -> Meta {
+        Meta::new(self.actor.clone(), chrono::Utc::now()).with_request_id(self.request_id.clone())
+    }
+}
+
+impl CommandService {
+    /// A service over `commands` that verifies credentials and users through `graph`.
+    pub fn new(
+        commands: Arc<Commands>,
+        graph: GraphClient,
+        policy: Policy,
+        subjects: Subjects,
+        config: ServiceConfig,
+    ) -> Self {
+        Self {
+            commands,
+            graph,
+            policy: Arc::new(policy),
+            subjects,
+            config,
+        }
+    }
+
+    /// Serves until `shutdown` resolves; requests in flight are finished first.
+    pub async fn run(
+        self,
+        client: Client,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) -> anyhow::Result<()> {
+        let mut sub = client
+            .queue_subscribe(self.subjects.all_commands(), QUEUE_GROUP.to_string())
+            .await?;
+        let permits = Arc::new(Semaphore::new(self.config.max_in_flight));
+        tokio::pin!(shutdown);
+        loop {
+            let msg = tokio::select! {
+                _ = &mut shutdown => break,
+                msg = sub.next() => match msg { Some(m) => m, None => break },
+            };
+            let Ok(permit) = permits.clone().acquire_owned().await else {
+                break;
+            };
+            let service = self.clone();
+            let client = client.clone();
+            tokio::spawn(async move {
+                let body = service
+                    .handle(Some(&client), &msg.subject, msg.headers.as_ref(), &msg.payload)
+                    .await;
+                if let Some(reply) = msg.reply {
+                    if let Err(e) = client.publish(reply, body.into()).await {
+                        tracing::warn!(error = %e, "could not send a command reply");
+                    }
+                }
+                drop(permit);
+            });
+        }
+        sub.unsubscribe().await.ok();
+        // Wait for the requests in flight.
+        let _ = permits
+            .acquire_many(self.config.max_in_flight as u32)
+            .await;
+        client.flush().await.ok();
+        Ok(())
+    }
+
+    /// Handles one request and returns the reply body. Never panics on bad input.
+    pub async fn handle(
+        &self,
+        client: Option<&Client>,
+        subject: &str,
+        headers: Option<&HeaderMap>,
+        payload: &[u8],
+    ) -> Vec<u8> {
+        let result = self.dispatch(client, subject, headers, payload).await;
+        match result {
+            Ok(value) => ok_body(&value),
+            Err(e) => {
+                if e.code == "internal" || e.code == "unavailable" {
+                    tracing::error!(code = e.code, message = %e.message, "command failed");
+                }
+                error_body(e.code, &e.message, &e.details)
+            }
+        }
+    }
+
+    async fn dispatch(
+        &self,
+        client: Option<&Client>,
+        subject: &str,
+        headers: Option<&HeaderMap>,
+        payload: &[u8],
+    ) -> Result<Value, CommandError> {
+        let (actor, op) = self
+            .subjects
+            .parse_request("cmd", subject)
+            .map_err(|e| CommandError::invalid_request(e.to_string()))?;
+        let actor = Actor::parse(actor).map_err(CommandError::from)?;
+        let request_id = headers
+            .and_then(|h| h.get(HEADER_REQUEST_ID))
+            .map(|v| v.as_str().to_string());
+        if let Some(id) = &request_id {
+            if id.is_empty() || id.len() > 128 || id.chars().any(|c| c.is_control()) {
+                return Err(CommandError::invalid_request(
+                    "Leasehold-Request-Id must be 1–128 printable characters",
+                ));
+            }
+        }
+        let req = Request {
+            actor,
+            payload,
+            request_id,
+            client,
+        };
+        match op {
+            "connection.create" => self.create_connection(&req).await,
+            "connection.rotate" => self.rotate_connection(&req).await,
+            "connection.delete" => self.delete_connection(&req).await,
+            "secret.create" => self.create_secrets(&req).await,
+            "secret.update" => self.update_secret(&req).await,
+            "secret.delete" => self.delete_secret(&req).await,
+            "lease.create" => self.create_lease(&req).await,
+            "lease.renew" => self.renew_lease(&req).await,
+            "lease.revoke" => self.revoke_lease(&req).await,
+            other => Err(CommandError::new(
+                "invalid_request",
+                format!(
+                    "unknown command {:?}; valid: {}",
+                    other.chars().take(64).collect::<String>(),
+                    COMMAND_OPS.join(", ")
+                ),
+                json!({ "valid_ops": COMMAND_OPS }),
+            )),
+        }
+    }
+
+    /// Fails with `forbidden` unless the policy allows `op`.
+    pub(crate) fn authorize(
+        &self,
+        req: &Request<'_>,
+        op: &str,
+        secret: Option<&str>,
+    ) -> Result<(), CommandError> {
+        if self.policy.allows(req.actor.as_str(), op, secret) {
+            Ok(())
+        } else {
+            Err(CommandError::new(
+                "forbidden",
+                format!(
+                    "actor {} may not {op}{}; ask an administrator for a policy rule",
+                    req.actor,
+                    secret.map(|s| format!(" on {s}")).unwrap_or_default()
+                ),
+                json!({ "actor": req.actor.as_str(), "op": op, "secret": secret }),
+            ))
+        }
+    }
+}
+
+/// A Graph failure as a reply error (never carries a secret).
+pub(crate) fn graph_error(context: &str, e: &GraphError) -> CommandError {
+    CommandError::new(
+        "graph_error",
+        format!("{context}: {}", e.message()),
+        json!({
+            "kind": e.kind().label(),
+            "status": e.status(),
+            "code": e.code(),
+            "request_id": e.request_id(),
+        }),
+    )
+}

@@ -1,0 +1,172 @@
+//! `secret.create|update|delete`.
+
+use std::collections::HashSet;
+
+use leasehold_domain::{
+    ConnectionName, EntraObjectId, SecretName, Ttl, UserPrincipalName,
+};
+use serde_json::{json, Value};
+
+use super::input::{decode, opt_ttl, ByName, CreateSecrets, UpdateSecret};
+use super::{graph_error, views, CommandService, Request};
+use crate::{CommandError, NewSecret};
+
+/// Default lease TTL of a new secret: one hour.
+const DEFAULT_TTL_SECS: u64 = 3600;
+/// Default max lease TTL of a new secret: one day.
+const DEFAULT_MAX_TTL_SECS: u64 = 86_400;
+/// Users per `secret.create` request.
+const MAX_USERS: usize = 100;
+
+impl CommandService {
+    pub(super) async fn create_secrets(&self, req: &Request<'_>) -> Result<Value, CommandError> {
+        let input: CreateSecrets = decode(req.payload)?;
+        let connection =
+            ConnectionName::parse(&input.connection).map_err(|e| e.with_field("connection"))?;
+        SecretName::parse(&input.prefix).map_err(|e| e.with_field("prefix"))?;
+        if input.users.is_empty() || input.users.len() > MAX_USERS {
+            return Err(CommandError::invalid_request(format!(
+                "users must list 1 to {MAX_USERS} users (object ids or UPNs)"
+            )));
+        }
+        let default_ttl = opt_ttl(&input.default_ttl, "default_ttl")?
+            .unwrap_or(Ttl::from_secs(DEFAULT_TTL_SECS).map_err(CommandError::from)?);
+        let max_ttl = opt_ttl(&input.max_ttl, "max_ttl")?
+            .unwrap_or(Ttl::from_secs(DEFAULT_MAX_TTL_SECS).map_err(CommandError::from)?);
+        let creds = self.commands.credentials(&connection).await?;
+        let mut taken = HashSet::new();
+        let mut created = Vec::new();
+        let mut failed = Vec::new();
+        for user in &input.users {
+            let outcome = async {
+                let found = self
+                    .graph
+                    .get_user(&creds, user)
+                    .await
+                    .map_err(|e| graph_error("user lookup failed", &e))?;
+                let object_id = EntraObjectId::parse(&found.id)?;
+                let upn = UserPrincipalName::parse(&found.user_principal_name)?;
+                if let Some(existing) = self.secret_of_user(&object_id).await? {
+                    return Err(CommandError::new(
+                        "already_exists",
+                        format!("user {upn} already has dynamic secret {existing}"),
+                        json!({ "secret": existing, "user_principal_name": upn }),
+                    ));
+                }
+                let name = self.free_name(&input.prefix, upn.as_str(), &mut taken).await?;
+                self.authorize(req, "secret.create", Some(name.as_str()))?;
+                let new = NewSecret {
+                    name,
+                    connection: connection.clone(),
+                    user_object_id: object_id,
+                    display_name: found.display_name.unwrap_or_else(|| upn.to_string()),
+                    user_principal_name: upn,
+                    default_ttl,
+                    max_ttl,
+                };
+                self.commands.create_secret(new, &req.meta()).await
+            }
+            .await;
+            match outcome {
+                Ok(done) => created.push(views::secret(&done.state)),
+                Err(e) if input.users.len() == 1 => return Err(e),
+                Err(e) => failed.push(json!({
+                    "user": user,
+                    "error": { "code": e.code, "message": e.message, "details": e.details },
+                })),
+            }
+        }
+        Ok(json!({ "created": created, "failed": failed }))
+    }
+
+    pub(super) async fn update_secret(&self, req: &Request<'_>) -> Result<Value, CommandError> {
+        let input: UpdateSecret = decode(req.payload)?;
+        let name = SecretName::parse(&input.name).map_err(|e| e.with_field("name"))?;
+        self.authorize(req, "secret.update", Some(name.as_str()))?;
+        let connection = input
+            .connection
+            .as_deref()
+            .map(|c| ConnectionName::parse(c).map_err(|e| e.with_field("connection")))
+            .transpose()?;
+        let done = self
+            .commands
+            .update_secret(
+                &name,
+                opt_ttl(&input.default_ttl, "default_ttl")?,
+                opt_ttl(&input.max_ttl, "max_ttl")?,
+                connection,
+                &req.meta(),
+            )
+            .await?;
+        Ok(views::secret(&done.state))
+    }
+
+    pub(super) async fn delete_secret(&self, req: &Request<'_>) -> Result<Value, CommandError> {
+        let input: ByName = decode(req.payload)?;
+        let name = SecretName::parse(&input.name).map_err(|e| e.with_field("name"))?;
+        self.authorize(req, "secret.delete", Some(name.as_str()))?;
+        let (done, revoked) = self.commands.delete_secret(&name, &req.meta()).await?;
+        let mut view = views::secret(&done.state);
+        view["revoked_lease_id"] = json!(revoked);
+        Ok(view)
+    }
+
+    /// The live secret already made for this Entra user, if any (one per user).
+    async fn secret_of_user(&self, user: &EntraObjectId) -> Result<Option<String>, CommandError> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT aggregate_id FROM events
+              WHERE aggregate_type = 'DynamicSecret' AND event_type = 'SecretCreated'
+                AND payload -> 'SecretCreated' ->> 'user_object_id' = $1",
+        )
+        .bind(user.as_str())
+        .fetch_all(self.commands.pool())
+        .await
+        .map_err(|e| CommandError::unavailable(e.to_string()))?;
+        for id in ids {
+            if !self.commands.secrets.load(&id).await?.is_deleted() {
+                return Ok(Some(id));
+            }
+        }
+        Ok(None)
+    }
+
+    /// `<prefix>-<user slug>`, with `-2`, `-3` … when the name is taken.
+    async fn free_name(
+        &self,
+        prefix: &str,
+        upn: &str,
+        taken: &mut HashSet<String>,
+    ) -> Result<SecretName, CommandError> {
+        let local = upn.split('@').next().unwrap_or(upn);
+        let mut slug: String = local
+            .chars()
+            .map(|c| match c.to_ascii_lowercase() {
+                c @ ('a'..='z' | '0'..='9') => c,
+                _ => '-',
+            })
+            .collect();
+        slug = slug.trim_matches('-').to_string();
+        while slug.contains("--") {
+            slug = slug.replace("--", "-");
+        }
+        if slug.is_empty() {
+            slug = "user".into();
+        }
+        for n in 1..1000 {
+            let suffix = if n == 1 { String::new() } else { format!("-{n}") };
+            let room = 64usize.saturating_sub(prefix.len() + 1 + suffix.len());
+            let base: String = slug.chars().take(room).collect();
+            let candidate = format!("{prefix}-{}{suffix}", base.trim_end_matches('-'));
+            let name = SecretName::parse(&candidate).map_err(|e| e.with_field("prefix"))?;
+            if taken.contains(&candidate) {
+                continue;
+            }
+            let existing = self.commands.secrets.load(&candidate).await?;
+            if existing.definition().is_none() {
+                taken.insert(candidate);
+                return Ok(name);
+            }
+        }
+        Err(CommandError::invalid_request("no free secret name for this user"))
+    }
+}

@@ -1,0 +1,149 @@
+//! Claiming due deadlines and expiring their leases.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use leasehold_command::{Commands, Meta};
+use leasehold_domain::{Actor, LeaseId};
+use sqlx::postgres::PgListener;
+
+use crate::Clock;
+
+/// Tunables of the scheduler.
+#[derive(Clone, Debug)]
+pub struct SchedulerConfig {
+    /// Due leases claimed per step.
+    pub batch: i64,
+    /// How long a claim keeps other schedulers off a lease (crash recovery time).
+    pub claim_for: Duration,
+    /// Longest sleep between checks, even with no deadline in sight.
+    pub max_sleep: Duration,
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> Self {
+        Self {
+            batch: 256,
+            claim_for: Duration::from_secs(30),
+            max_sleep: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What one step did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Step {
+    /// This many leases were expired.
+    Expired(usize),
+    /// Nothing is due; the next deadline, if any.
+    Idle(Option<DateTime<Utc>>),
+}
+
+/// Expires due leases.
+pub struct Scheduler {
+    commands: Arc<Commands>,
+    clock: Arc<dyn Clock>,
+    config: SchedulerConfig,
+}
+
+impl Scheduler {
+    /// A scheduler running `ExpireLease` through `commands`, timed by `clock`.
+    pub fn new(commands: Arc<Commands>, clock: Arc<dyn Clock>, config: SchedulerConfig) -> Self {
+        Self {
+            commands,
+            clock,
+            config,
+        }
+    }
+
+    /// Claims the due deadlines and expires their leases (actor `system:scheduler`).
+    pub async fn step(&self) -> anyhow::Result<Step> {
+        let now = self.clock.now();
+        let claim_until = now + chrono::Duration::from_std(self.config.claim_for)?;
+        let due: Vec<String> = sqlx::query_scalar(
+            "UPDATE lease_deadlines SET claimed_until = $2
+              WHERE lease_id IN (
+                    SELECT lease_id FROM lease_deadlines
+                     WHERE expires_at <= $1 AND (claimed_until IS NULL OR claimed_until < $1)
+                     ORDER BY expires_at LIMIT $3
+                     FOR UPDATE SKIP LOCKED)
+             RETURNING lease_id",
+        )
+        .bind(now)
+        .bind(claim_until)
+        .bind(self.config.batch)
+        .fetch_all(self.commands.pool())
+        .await
+        .context("claim due leases")?;
+        if due.is_empty() {
+            return Ok(Step::Idle(self.next_deadline().await?));
+        }
+        let meta = Meta::new(Actor::system("scheduler"), now);
+        let mut expired = 0;
+        for id in &due {
+            let Ok(lease_id) = LeaseId::parse(id) else {
+                tracing::error!(lease = %id, "deadline for an unparsable lease id");
+                continue;
+            };
+            match self.commands.expire_lease(&lease_id, &meta).await {
+                Ok(_) => expired += 1,
+                // Renewed meanwhile: the trigger moved the deadline and cleared the claim.
+                Err(e) if e.code == "lease_not_expired" => {}
+                Err(e) => {
+                    tracing::warn!(lease = %lease_id, code = e.code, message = %e.message,
+                        "expiry failed; retried when the claim lapses");
+                }
+            }
+        }
+        Ok(Step::Expired(expired))
+    }
+
+    /// The earliest moment something may become due (a claimed deadline counts from
+    /// when its claim lapses).
+    pub async fn next_deadline(&self) -> anyhow::Result<Option<DateTime<Utc>>> {
+        let next: Option<DateTime<Utc>> =
+            sqlx::query_scalar("SELECT min(GREATEST(expires_at, COALESCE(claimed_until, expires_at))) FROM lease_deadlines")
+                .fetch_one(self.commands.pool())
+                .await
+                .context("next deadline")?;
+        Ok(next)
+    }
+
+    /// Runs until `shutdown`: expires what is due, then sleeps until the next deadline
+    /// or until a new deadline is announced.
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) -> anyhow::Result<()> {
+        tokio::pin!(shutdown);
+        let mut listener = PgListener::connect_with(self.commands.pool())
+            .await
+            .context("listen for deadlines")?;
+        listener
+            .listen("leasehold_deadlines")
+            .await
+            .context("listen for deadlines")?;
+        loop {
+            let sleep = match self.step().await {
+                Ok(Step::Expired(_)) => continue,
+                Ok(Step::Idle(next)) => match next {
+                    Some(at) => (at - self.clock.now())
+                        .to_std()
+                        .unwrap_or(Duration::ZERO)
+                        .min(self.config.max_sleep),
+                    None => self.config.max_sleep,
+                },
+                Err(e) => {
+                    tracing::warn!(error = %format!("{e:#}"), "scheduler step failed");
+                    Duration::from_secs(1)
+                }
+            };
+            // A due deadline still claimed by a crashed scheduler: check again soon.
+            let sleep = sleep.max(Duration::from_millis(20));
+            tokio::select! {
+                _ = &mut shutdown => return Ok(()),
+                _ = listener.recv() => {}
+                _ = tokio::time::sleep(sleep) => {}
+            }
+        }
+    }
+}
