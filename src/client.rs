@@ -1,0 +1,135 @@
+//! A small client of leasehold's NATS API, used by the CLI and the demo.
+
+use std::time::Duration;
+
+use async_nats::HeaderMap;
+use leasehold_bus::{ReplyBody, Subjects, HEADER_REQUEST_ID};
+use serde_json::Value;
+
+/// An error reply, or a transport failure.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// leasehold answered with an error code.
+    #[error("{code}: {message}")]
+    Refused {
+        /// The documented code.
+        code: String,
+        /// The message.
+        message: String,
+        /// Structured details.
+        details: Value,
+    },
+    /// No answer (no engine serving this prefix, or NATS trouble).
+    #[error("no answer on {subject}: {reason}. Is `leasehold serve` running with prefix {prefix:?}?")]
+    NoAnswer {
+        /// The subject asked.
+        subject: String,
+        /// The prefix in use.
+        prefix: String,
+        /// Why.
+        reason: String,
+    },
+    /// The reply was not a leasehold reply.
+    #[error("malformed reply on {0}")]
+    Malformed(String),
+}
+
+impl ApiError {
+    /// The error code, when leasehold refused.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ApiError::Refused { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+}
+
+/// Speaks the API as one actor.
+#[derive(Clone)]
+pub struct ApiClient {
+    nats: async_nats::Client,
+    subjects: Subjects,
+    actor: String,
+    timeout: Duration,
+}
+
+impl ApiClient {
+    /// A client for `actor` under `subjects`.
+    pub fn new(nats: async_nats::Client, subjects: Subjects, actor: &str) -> Self {
+        Self {
+            nats,
+            subjects,
+            actor: actor.to_string(),
+            timeout: Duration::from_secs(30),
+        }
+    }
+
+    /// The same client for another actor.
+    pub fn as_actor(&self, actor: &str) -> Self {
+        let mut c = self.clone();
+        c.actor = actor.to_string();
+        c
+    }
+
+    /// Sends `op` on the command subjects.
+    pub async fn command(&self, op: &str, payload: &Value) -> Result<Value, ApiError> {
+        self.call(self.subjects.command(&self.actor, op), payload, None)
+            .await
+    }
+
+    /// Sends `op` on the command subjects with a request id (idempotency key).
+    pub async fn command_with_id(
+        &self,
+        op: &str,
+        payload: &Value,
+        request_id: &str,
+    ) -> Result<Value, ApiError> {
+        self.call(self.subjects.command(&self.actor, op), payload, Some(request_id))
+            .await
+    }
+
+    /// Sends `op` on the query subjects.
+    pub async fn query(&self, op: &str, payload: &Value) -> Result<Value, ApiError> {
+        self.call(self.subjects.query(&self.actor, op), payload, None)
+            .await
+    }
+
+    async fn call(
+        &self,
+        subject: String,
+        payload: &Value,
+        request_id: Option<&str>,
+    ) -> Result<Value, ApiError> {
+        let mut headers = HeaderMap::new();
+        if let Some(id) = request_id {
+            headers.insert(HEADER_REQUEST_ID, id);
+        }
+        let body = serde_json::to_vec(payload).unwrap_or_default();
+        let request = async_nats::Request::new()
+            .payload(body.into())
+            .headers(headers)
+            .timeout(Some(self.timeout));
+        let reply = self
+            .nats
+            .send_request(subject.clone(), request)
+            .await
+            .map_err(|e| ApiError::NoAnswer {
+                subject: subject.clone(),
+                prefix: self.subjects.prefix().to_string(),
+                reason: e.to_string(),
+            })?;
+        match serde_json::from_slice::<ReplyBody>(&reply.payload) {
+            Ok(ReplyBody::Ok(v)) => Ok(v),
+            Ok(ReplyBody::Error {
+                code,
+                message,
+                details,
+            }) => Err(ApiError::Refused {
+                code,
+                message,
+                details,
+            }),
+            Err(_) => Err(ApiError::Malformed(subject)),
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! Typed, layered configuration: defaults < `leasehold.toml` < `LEASEHOLD_*` variables.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use leasehold_command::Policy;
+use serde::{Deserialize, Serialize};
+
+/// Environment variable naming the configuration file.
+pub const CONFIG_ENV: &str = "LEASEHOLD_CONFIG";
+
+/// Everything a leasehold process needs to know.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// PostgreSQL URL (the database is created if missing).
+    pub database_url: String,
+    /// NATS URL.
+    pub nats_url: String,
+    /// Subject prefix; lets installations share one NATS.
+    pub subject_prefix: String,
+    /// File holding the base64 master key (0600); `LEASEHOLD_MASTER_KEY` wins.
+    pub master_key_file: Option<PathBuf>,
+    /// JetStream replicas for the event stream (3 on a cluster).
+    pub stream_replicas: usize,
+    /// Seconds `lease.create` waits for activation before replying `pending`.
+    pub activation_wait_secs: u64,
+    /// Concurrent Graph calls per connection in one worker.
+    pub graph_concurrency: usize,
+    /// Seconds one Graph call may spend on retries.
+    pub graph_retry_deadline_secs: u64,
+    /// Seconds one Graph HTTP request may take.
+    pub graph_request_timeout_secs: u64,
+    /// Who may do what.
+    pub policy: Policy,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: "postgres://postgres@127.0.0.1:5432/leasehold".into(),
+            nats_url: "nats://127.0.0.1:4222".into(),
+            subject_prefix: leasehold_bus::DEFAULT_PREFIX.into(),
+            master_key_file: None,
+            stream_replicas: 1,
+            activation_wait_secs: 10,
+            graph_concurrency: 8,
+            graph_retry_deadline_secs: 30,
+            graph_request_timeout_secs: 10,
+            policy: Policy::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Loads defaults, then the file (`path`, else `$LEASEHOLD_CONFIG`, else
+    /// `./leasehold.toml` if present), then the environment.
+    pub fn load(path: Option<&Path>) -> anyhow::Result<Self> {
+        let env_path = std::env::var_os(CONFIG_ENV).map(PathBuf::from);
+        let file = match (path, env_path) {
+            (Some(p), _) => Some(p.to_path_buf()),
+            (None, Some(p)) => Some(p),
+            (None, None) => Some(PathBuf::from("leasehold.toml")).filter(|p| p.exists()),
+        };
+        let mut config = match &file {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("read configuration file {}", p.display()))?;
+                toml::from_str(&text)
+                    .with_context(|| format!("invalid configuration in {}", p.display()))?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(|k| std::env::var(k).ok())?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Overrides fields from `LEASEHOLD_*` variables read through `var`.
+    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        if let Some(v) = var("LEASEHOLD_DATABASE_URL") {
+            self.database_url = v;
+        }
+        if let Some(v) = var("LEASEHOLD_NATS_URL") {
+            self.nats_url = v;
+        }
+        if let Some(v) = var("LEASEHOLD_SUBJECT_PREFIX") {
+            self.subject_prefix = v;
+        }
+        if let Some(v) = var("LEASEHOLD_MASTER_KEY_FILE") {
+            self.master_key_file = Some(PathBuf::from(v));
+        }
+        let number = |name: &str, v: String| -> anyhow::Result<u64> {
+            v.trim()
+                .parse()
+                .with_context(|| format!("{name} must be a whole number, got {v:?}"))
+        };
+        if let Some(v) = var("LEASEHOLD_ACTIVATION_WAIT_SECS") {
+            self.activation_wait_secs = number("LEASEHOLD_ACTIVATION_WAIT_SECS", v)?;
+        }
+        if let Some(v) = var("LEASEHOLD_GRAPH_CONCURRENCY") {
+            self.graph_concurrency = number("LEASEHOLD_GRAPH_CONCURRENCY", v)? as usize;
+        }
+        if let Some(v) = var("LEASEHOLD_STREAM_REPLICAS") {
+            self.stream_replicas = number("LEASEHOLD_STREAM_REPLICAS", v)? as usize;
+        }
+        Ok(())
+    }
+
+    /// Rejects settings that cannot work, with the reason.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        leasehold_bus::Subjects::new(&self.subject_prefix)?;
+        if self.graph_concurrency == 0 {
+            bail!("graph_concurrency must be at least 1");
+        }
+        if !(1..=5).contains(&self.stream_replicas) {
+            bail!("stream_replicas must be 1 to 5");
+        }
+        for actor in self.policy.admins.iter().chain(
+            self.policy
+                .rules
+                .iter()
+                .flat_map(|r| r.actors.iter())
+                .filter(|a| *a != "*"),
+        ) {
+            leasehold_domain::Actor::parse(actor)
+                .with_context(|| format!("policy names an invalid actor {actor:?}"))?;
+        }
+        Ok(())
+    }
+
+    /// The activation wait as a duration.
+    pub fn activation_wait(&self) -> Duration {
+        Duration::from_secs(self.activation_wait_secs)
+    }
+
+    /// The Graph client settings.
+    pub fn graph(&self) -> leasehold_graph::GraphConfig {
+        leasehold_graph::GraphConfig {
+            request_timeout: Duration::from_secs(self.graph_request_timeout_secs.max(1)),
+            retry_deadline: Duration::from_secs(self.graph_retry_deadline_secs.max(1)),
+            ..Default::default()
+        }
+    }
+
+    /// The configuration as TOML with the password of the database URL masked.
+    pub fn masked(&self) -> String {
+        let mut shown = self.clone();
+        shown.database_url = mask_url(&self.database_url);
+        shown.nats_url = mask_url(&self.nats_url);
+        toml::to_string_pretty(&shown).unwrap_or_default()
+    }
+}
+
+/// `scheme://user:secret@host` → `scheme://user:***@host`.
+pub fn mask_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else {
+        return url.to_string();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_file_and_defaults() {
+        let mut c: Config = toml::from_str("subject_prefix = \"fromfile\"").expect("toml");
+        assert_eq!(c.nats_url, "nats://127.0.0.1:4222");
+        c.apply_env(|k| (k == "LEASEHOLD_SUBJECT_PREFIX").then(|| "fromenv".to_string()))
+            .expect("env");
+        assert_eq!(c.subject_prefix, "fromenv");
+        assert!(toml::from_str::<Config>("unknown_key = 1").is_err());
+        let bad = c.apply_env(|k| (k == "LEASEHOLD_GRAPH_CONCURRENCY").then(|| "x".into()));
+        assert!(bad.is_err());
+    }
+
+    #[test]
+    fn validation_rejects_unusable_prefixes_and_actors() {
+        let mut c = Config {
+            subject_prefix: "a.*".into(),
+            ..Default::default()
+        };
+        assert!(c.validate().is_err());
+        c.subject_prefix = "ok".into();
+        c.policy.admins = vec!["bad actor".into()];
+        assert!(c.validate().is_err());
+    }
+
+    #[test]
+    fn masks_passwords_in_urls() {
+        assert_eq!(mask_url("postgres://u:pw@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(mask_url("nats://h:4222"), "nats://h:4222");
+        let c = Config {
+            database_url: "postgres://u:topsecret@h/db".into(),
+            ..Default::default()
+        };
+        assert!(!c.masked().contains("topsecret"));
+    }
+}

@@ -1,0 +1,215 @@
+//! The demo's walk through the Infisical-style flow, over real NATS requests.
+
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use chrono::{DateTime, Utc};
+use entra_emulator::{Emulator, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID};
+use serde_json::{json, Value};
+
+use super::print::{detail, human, masked, step, title, when};
+use crate::app::Engine;
+use crate::client::ApiClient;
+use crate::signin::{sign_in, SignIn};
+
+/// Walks connection → users → secrets → lease → sign-in → renew → revoke → expiry → audit.
+pub async fn walk(engine: &Engine, emulator: &Emulator) -> anyhow::Result<()> {
+    let operator = ApiClient::new(engine.nats.clone(), engine.subjects.clone(), "operator");
+    let dev = operator.as_actor("dev");
+    let http = reqwest::Client::new();
+    let base = emulator.base_url().to_string();
+
+    title("1. register the Entra application (operator)");
+    let conn = operator
+        .command(
+            "connection.create",
+            &json!({
+                "name": "contoso",
+                "tenant_id": DEMO_TENANT_ID,
+                "client_id": DEMO_CLIENT_ID,
+                "client_secret": DEMO_CLIENT_SECRET,
+                "cloud": { "kind": "custom", "login_url": base, "graph_url": base },
+            }),
+        )
+        .await
+        .context("connection.create")?;
+    step(&format!(
+        "connection {} verified against the token endpoint (tenant {})",
+        conn["name"].as_str().unwrap_or("?"),
+        conn["tenant_id"].as_str().unwrap_or("?")
+    ));
+
+    title("2. pick users from the tenant (every page of Graph /users)");
+    let users = operator
+        .query("users.list", &json!({ "connection": "contoso" }))
+        .await
+        .context("users.list")?;
+    let list = users["users"].as_array().cloned().unwrap_or_default();
+    for u in &list {
+        detail(&format!(
+            "{:<40} {}",
+            u["user_principal_name"].as_str().unwrap_or("?"),
+            u["display_name"].as_str().unwrap_or("")
+        ));
+    }
+    step(&format!("{} users found", list.len()));
+
+    title("3. one dynamic secret per picked user (default TTL 30m, max TTL 2h)");
+    let created = operator
+        .command(
+            "secret.create",
+            &json!({
+                "connection": "contoso",
+                "prefix": "demo",
+                "users": ["alice@contoso.onmicrosoft.com", "bob@contoso.onmicrosoft.com",
+                          "carol@contoso.onmicrosoft.com"],
+                "default_ttl": "30m",
+                "max_ttl": "2h",
+            }),
+        )
+        .await
+        .context("secret.create")?;
+    for s in created["created"].as_array().into_iter().flatten() {
+        step(&format!(
+            "secret {} → {}",
+            s["name"].as_str().unwrap_or("?"),
+            s["user_principal_name"].as_str().unwrap_or("?")
+        ));
+    }
+
+    title("4. a developer leases alice's password for 20 minutes");
+    let lease = dev
+        .command_with_id("lease.create", &json!({ "secret": "demo-alice", "ttl": "20m" }), "demo-1")
+        .await
+        .context("lease.create")?;
+    let lease_id = lease["lease"]["lease_id"].as_str().context("lease id")?.to_string();
+    let username = lease["credential"]["username"].as_str().context("username")?.to_string();
+    let password = lease["credential"]["password"].as_str().context("password")?.to_string();
+    step(&format!("lease {lease_id} is {}", lease["status"].as_str().unwrap_or("?")));
+    detail(&format!("username {username}"));
+    detail(&format!("password {}", masked(&password)));
+    detail(&format!("expires  {}", when(time(&lease["lease"]["expires_at"])?)));
+    let again = dev
+        .command_with_id("lease.create", &json!({ "secret": "demo-alice", "ttl": "20m" }), "demo-1")
+        .await?;
+    step(&format!(
+        "the same request id again returns the same lease: {}",
+        again["lease"]["lease_id"] == lease["lease"]["lease_id"]
+    ));
+    match dev.command("lease.create", &json!({ "secret": "demo-alice" })).await {
+        Err(e) if e.code() == Some("lease_conflict") => {
+            step("a second lease on alice is refused while this one lives (lease_conflict)")
+        }
+        other => bail!("expected lease_conflict, got {other:?}"),
+    }
+
+    title("5. prove the password at the Entra token endpoint (ROPC)");
+    let proof = sign_in(&http, &base, DEMO_TENANT_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, &username, &password).await?;
+    if proof != SignIn::Accepted {
+        bail!("the leased password did not sign in: {proof:?}");
+    }
+    step("sign-in with the leased password: accepted");
+
+    title("6. renew");
+    let renewed = dev
+        .command("lease.renew", &json!({ "lease_id": lease_id, "ttl": "1h" }))
+        .await
+        .context("lease.renew")?;
+    step(&format!(
+        "renewed by 1h: expires {} (capped: {})",
+        when(time(&renewed["expires_at"])?),
+        renewed["capped"]
+    ));
+    let capped = dev
+        .command("lease.renew", &json!({ "lease_id": lease_id, "ttl": "5h" }))
+        .await
+        .context("lease.renew")?;
+    step(&format!(
+        "renewed by 5h: expires {} (capped: {}, never past issue time + max TTL)",
+        when(time(&capped["expires_at"])?),
+        capped["capped"]
+    ));
+
+    title("7. revoke early");
+    dev.command("lease.revoke", &json!({ "lease_id": lease_id }))
+        .await
+        .context("lease.revoke")?;
+    let revoked = wait_for_status(&dev, &lease_id, "revoked", Duration::from_secs(60)).await?;
+    step(&format!("lease {lease_id} is {}", revoked["status"].as_str().unwrap_or("?")));
+    let refused = sign_in(&http, &base, DEMO_TENANT_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, &username, &password).await?;
+    match refused {
+        SignIn::Refused { error, code } => {
+            step(&format!("sign-in with the old password: refused ({error}, AADSTS{})", code.unwrap_or(0)))
+        }
+        SignIn::Accepted => bail!("the revoked password still signs in"),
+    }
+
+    title("8. a short lease expires on its own");
+    let short = dev
+        .command("lease.create", &json!({ "secret": "demo-bob", "ttl": "3s" }))
+        .await
+        .context("lease.create")?;
+    let short_id = short["lease"]["lease_id"].as_str().context("lease id")?.to_string();
+    let bob = short["credential"]["username"].as_str().unwrap_or_default().to_string();
+    let bob_pw = short["credential"]["password"].as_str().unwrap_or_default().to_string();
+    step(&format!("lease {short_id} on {bob} for 3s, expires {}", when(time(&short["lease"]["expires_at"])?)));
+    let expired = wait_for_status(&dev, &short_id, "revoked", Duration::from_secs(60)).await?;
+    step(&format!(
+        "revoked automatically ({}), {} after its expiry",
+        expired["revocation_reason"].as_str().unwrap_or("?"),
+        lateness(&expired)
+    ));
+    match sign_in(&http, &base, DEMO_TENANT_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, &bob, &bob_pw).await? {
+        SignIn::Refused { error, .. } => step(&format!("sign-in with bob's expired password: refused ({error})")),
+        SignIn::Accepted => bail!("the expired password still signs in"),
+    }
+
+    title(&format!("9. audit history of lease {lease_id}"));
+    let history = crate::audit::history(&engine.pool, &lease_id).await?;
+    for entry in history {
+        detail(&entry);
+    }
+    Ok(())
+}
+
+async fn wait_for_status(
+    client: &ApiClient,
+    lease_id: &str,
+    status: &str,
+    within: Duration,
+) -> anyhow::Result<Value> {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        if let Ok(reply) = client.query("lease.get", &json!({ "lease_id": lease_id })).await {
+            let lease = reply.get("lease").cloned().unwrap_or(reply);
+            if lease["status"] == status {
+                return Ok(lease);
+            }
+        }
+        if tokio::time::Instant::now() > deadline {
+            bail!("lease {lease_id} did not become {status} within {within:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn time(v: &Value) -> anyhow::Result<DateTime<Utc>> {
+    v.as_str()
+        .context("missing time")?
+        .parse::<DateTime<Utc>>()
+        .context("bad time")
+}
+
+fn lateness(lease: &Value) -> String {
+    match (time(&lease["expires_at"]), time(&lease["revoked_at"])) {
+        (Ok(e), Ok(r)) => {
+            let ms = (r - e).num_milliseconds().max(0);
+            if ms < 1000 {
+                format!("{ms}ms")
+            } else {
+                human(ms / 1000)
+            }
+        }
+        _ => "?".into(),
+    }
+}

@@ -1,0 +1,108 @@
+//! `leasehold demo`: the whole flow against local Postgres and NATS, with a built-in
+//! Entra emulator, printed step by step.
+
+mod flow;
+mod print;
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context;
+use entra_emulator::{Emulator, EmulatorConfig};
+use leasehold_command::{Policy, Rule};
+use leasehold_crypto::MasterKey;
+
+use crate::app::{self, Components, Engine};
+use crate::Config;
+
+/// The demo's own database (re-created on every run) and subject prefix.
+const DEMO_DATABASE: &str = "leasehold_demo";
+const DEMO_PREFIX: &str = "leasehold-demo";
+
+/// Runs the demo.
+pub async fn run(config_path: Option<&Path>) -> anyhow::Result<()> {
+    crate::tls::install_ring_provider();
+    let base = Config::load(config_path)?;
+    let config = demo_config(&base)?;
+    print::title("leasehold demo");
+    print::step(&format!(
+        "PostgreSQL: {} (database {DEMO_DATABASE}, re-created for the demo)",
+        crate::config::mask_url(&base.database_url)
+    ));
+    crate::database::recreate_database(&config.database_url)
+        .await
+        .map_err(|e| unreachable_postgres(&base.database_url, e))?;
+    print::step(&format!("NATS: {} (prefix {DEMO_PREFIX})", config.nats_url));
+    reset_stream(&config).await?;
+
+    let emulator = Emulator::start(
+        EmulatorConfig::default(),
+        tokio::net::TcpListener::bind("127.0.0.1:0").await?,
+    )
+    .await
+    .context("start the Entra emulator")?;
+    print::step(&format!(
+        "Entra emulator: {} (tenant {}, 7 users)",
+        emulator.base_url(),
+        entra_emulator::DEMO_TENANT_ID
+    ));
+    let master = MasterKey::generate();
+    print::step(&format!("master key: generated for this run ({})", master.id()));
+    let engine = Engine::connect(config, master).await?;
+    let running = app::start(&engine, Components::ALL).await?;
+    print::step("engine: command, relay, worker, scheduler and projection running");
+
+    let outcome = flow::walk(&engine, &emulator).await;
+    let stopped = running.stop().await;
+    emulator.shutdown().await;
+    outcome?;
+    stopped?;
+    print::title("demo finished");
+    Ok(())
+}
+
+fn demo_config(base: &Config) -> anyhow::Result<Config> {
+    let mut config = base.clone();
+    let url = base
+        .database_url
+        .rsplit_once('/')
+        .map(|(server, _)| format!("{server}/{DEMO_DATABASE}"))
+        .context("the database URL names no database")?;
+    config.database_url = url;
+    config.subject_prefix = DEMO_PREFIX.to_string();
+    config.activation_wait_secs = 15;
+    config.policy = Policy {
+        admins: vec!["operator".into()],
+        rules: vec![Rule {
+            actors: vec!["dev".into()],
+            ops: vec!["lease.*".into(), "secret.get".into(), "secret.list".into()],
+            secrets: vec!["demo-*".into()],
+        }],
+    };
+    Ok(config)
+}
+
+fn unreachable_postgres(url: &str, e: anyhow::Error) -> anyhow::Error {
+    anyhow::anyhow!(
+        "cannot use PostgreSQL at {}: {e:#}\n  start it with `docker compose up -d postgres`, \
+         or `pg_ctlcluster <version> main start`, or point LEASEHOLD_DATABASE_URL at it",
+        crate::config::mask_url(url)
+    )
+}
+
+/// Deletes the demo's stream so a run starts from an empty one.
+async fn reset_stream(config: &Config) -> anyhow::Result<()> {
+    let nats = leasehold_bus::connect(&config.nats_url, "leasehold-demo").await?;
+    let subjects = leasehold_bus::Subjects::new(&config.subject_prefix)?;
+    let js = async_nats::jetstream::new(nats.clone());
+    let probe = tokio::time::timeout(Duration::from_secs(5), js.query_account()).await;
+    match probe {
+        Ok(Ok(_)) => {}
+        _ => anyhow::bail!(
+            "NATS at {} answers but JetStream is not enabled: start nats-server with -js",
+            config.nats_url
+        ),
+    }
+    let _ = js.delete_stream(subjects.stream_name()).await;
+    Ok(())
+}
