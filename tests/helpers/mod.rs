@@ -1,0 +1,173 @@
+//! Spawns leasehold on fresh resources: its own database, its own subject prefix, an
+//! emulator on port 0, all components in-process.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use entra_emulator::{Emulator, EmulatorConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID};
+use leasehold::app::{self, Components, Engine, Running};
+use leasehold::client::ApiClient;
+use leasehold::signin::{sign_in, SignIn};
+use leasehold::Config;
+use leasehold_command::Policy;
+use leasehold_crypto::MasterKey;
+use leasehold_store::testing::TestDb;
+use serde_json::{json, Value};
+
+pub struct TestApp {
+    pub db: TestDb,
+    pub emulator: Emulator,
+    pub engine: Engine,
+    pub running: Option<Running>,
+    pub admin: ApiClient,
+    pub http: reqwest::Client,
+}
+
+pub fn unique_prefix() -> String {
+    format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(EmulatorConfig::default(), Components::ALL, Policy::allow_all()).await
+    }
+
+    pub async fn spawn_with(
+        emulator_config: EmulatorConfig,
+        components: Components,
+        policy: Policy,
+    ) -> TestApp {
+        leasehold::tls::install_ring_provider();
+        let db = TestDb::new().await;
+        let emulator = Emulator::start(
+            emulator_config,
+            tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind"),
+        )
+        .await
+        .expect("emulator");
+        let config = Config {
+            database_url: db.url.clone(),
+            subject_prefix: unique_prefix(),
+            activation_wait_secs: 10,
+            graph_retry_deadline_secs: 20,
+            policy,
+            ..Config::default()
+        };
+        let engine = Engine::connect(config, MasterKey::generate())
+            .await
+            .expect("engine");
+        let running = app::start(&engine, components).await.expect("start");
+        let admin = ApiClient::new(engine.nats.clone(), engine.subjects.clone(), "admin");
+        TestApp {
+            db,
+            emulator,
+            engine,
+            running: Some(running),
+            admin,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn client(&self, actor: &str) -> ApiClient {
+        self.admin.as_actor(actor)
+    }
+
+    /// Creates connection `contoso` on the emulator's demo tenant.
+    pub async fn connect(&self) -> Value {
+        let base = self.emulator.base_url();
+        self.admin
+            .command(
+                "connection.create",
+                &json!({
+                    "name": "contoso",
+                    "tenant_id": DEMO_TENANT_ID,
+                    "client_id": DEMO_CLIENT_ID,
+                    "client_secret": DEMO_CLIENT_SECRET,
+                    "cloud": { "kind": "custom", "login_url": base, "graph_url": base },
+                }),
+            )
+            .await
+            .expect("connection.create")
+    }
+
+    /// Creates `<prefix>-<user>` secrets for the given demo users.
+    pub async fn secrets(&self, prefix: &str, users: &[&str], default_ttl: &str, max_ttl: &str) -> Value {
+        let upns: Vec<String> = users
+            .iter()
+            .map(|u| format!("{u}@contoso.onmicrosoft.com"))
+            .collect();
+        self.admin
+            .command(
+                "secret.create",
+                &json!({
+                    "connection": "contoso",
+                    "prefix": prefix,
+                    "users": upns,
+                    "default_ttl": default_ttl,
+                    "max_ttl": max_ttl,
+                }),
+            )
+            .await
+            .expect("secret.create")
+    }
+
+    pub async fn sign_in(&self, username: &str, password: &str) -> SignIn {
+        sign_in(
+            &self.http,
+            self.emulator.base_url(),
+            DEMO_TENANT_ID,
+            DEMO_CLIENT_ID,
+            DEMO_CLIENT_SECRET,
+            username,
+            password,
+        )
+        .await
+        .expect("token endpoint")
+    }
+
+    /// Polls `lease.get` until `check` holds or `within` passes.
+    pub async fn wait_lease(&self, lease_id: &str, within: Duration, check: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + within;
+        let mut last = Value::Null;
+        loop {
+            if let Ok(reply) = self.admin.query("lease.get", &json!({ "lease_id": lease_id })).await {
+                last = reply.get("lease").cloned().unwrap_or(reply);
+                if check(&last) {
+                    return last;
+                }
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "lease {lease_id} never reached the expected state; last seen {last}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The lease's event types, in order, from the event store.
+    pub async fn history(&self, lease_id: &str) -> Vec<(String, String)> {
+        sqlx::query_as(
+            "SELECT event_type, metadata ->> 'actor' FROM events
+              WHERE aggregate_type = 'Lease' AND aggregate_id = $1 ORDER BY sequence",
+        )
+        .bind(lease_id)
+        .fetch_all(&self.db.pool)
+        .await
+        .expect("history")
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await.expect("clean stop");
+        }
+        let _ = self
+            .engine
+            .js
+            .delete_stream(self.engine.subjects.stream_name())
+            .await;
+    }
+}
+
+pub fn status_is(s: &'static str) -> impl Fn(&Value) -> bool {
+    move |l: &Value| l["status"] == s
+}
