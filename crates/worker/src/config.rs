@@ -1,0 +1,60 @@
+//! Tunables of the worker; `Default` gives production values.
+
+use std::time::Duration;
+
+/// How the worker consumes events and paces its Graph calls.
+#[derive(Clone, Debug)]
+pub struct WorkerConfig {
+    /// Concurrent Graph calls per connection (tenant + app); Graph throttles per app.
+    pub graph_concurrency: usize,
+    /// Most messages one step fetches (revocations first, activations fill the rest).
+    pub batch_size: usize,
+    /// JetStream ack wait of both consumers. Progress acks keep a message in flight while a
+    /// slow Graph call retries, so this only bounds how long a crashed worker's messages stay
+    /// invisible; keep it at least twice the Graph client's retry deadline anyway.
+    pub ack_wait: Duration,
+    /// How long `run` waits before fetching again after a step found nothing.
+    pub idle_poll: Duration,
+    /// First retry delay of the exponential backoff (doubled per failed attempt, jittered).
+    pub retry_base: Duration,
+    /// Longest delay between activation attempts.
+    pub activation_retry_cap: Duration,
+    /// Longest delay between revocation attempts while the lease is not yet failing.
+    pub revocation_retry_cap: Duration,
+    /// Longest delay between revocation attempts once the lease shows `revocation_failing`.
+    pub failing_revocation_retry_cap: Duration,
+    /// Test hook: when set and `true`, the next activation "crashes" after Graph accepted
+    /// the password and before the append (the flag is cleared; the message is neither
+    /// acked nor nakked, exactly like a killed process).
+    #[cfg(feature = "fault-hooks")]
+    pub crash_after_graph: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        Self {
+            graph_concurrency: 8,
+            batch_size: 16,
+            // Twice the Graph client's default retry deadline (30 s).
+            ack_wait: Duration::from_secs(60),
+            idle_poll: Duration::from_millis(250),
+            retry_base: Duration::from_secs(1),
+            activation_retry_cap: Duration::from_secs(60),
+            revocation_retry_cap: Duration::from_secs(60),
+            failing_revocation_retry_cap: Duration::from_secs(5 * 60),
+            #[cfg(feature = "fault-hooks")]
+            crash_after_graph: None,
+        }
+    }
+}
+
+impl WorkerConfig {
+    /// True once (and then never again until re-armed) when the crash hook is armed.
+    pub(crate) fn take_crash(&self) -> bool {
+        #[cfg(feature = "fault-hooks")]
+        if let Some(flag) = &self.crash_after_graph {
+            return flag.swap(false, std::sync::atomic::Ordering::SeqCst);
+        }
+        false
+    }
+}

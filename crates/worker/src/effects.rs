@@ -1,0 +1,116 @@
+//! What the handlers share: the command facade, the Graph client, per-connection gates,
+//! per-user locks, and the Graph steps both activation and revocation use.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use leasehold_command::{CommandError, Commands, Meta};
+use leasehold_domain::{Actor, ConnectionName, EntraObjectId};
+use leasehold_graph::{
+    generate_password, Credentials, GraphClient, GraphError, DEFAULT_PASSWORD_LENGTH,
+};
+use sqlx::PgPool;
+
+use crate::gate::{ConnectionGate, Gates, Priority};
+use crate::user_lock::UserLocks;
+use crate::WorkerConfig;
+
+/// The component name recorded as actor (`system:worker`).
+pub(crate) const COMPONENT: &str = "worker";
+
+/// What to do with a message once its handler is done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Decision {
+    /// Done (or nothing to do): acknowledge.
+    Ack,
+    /// Try again after this delay (nak with delay).
+    Retry(Duration),
+    /// Simulated crash: neither ack nor nak, let the ack wait run out.
+    Abandon,
+}
+
+/// Shared state of one worker.
+pub(crate) struct Effects {
+    pub(crate) commands: Arc<Commands>,
+    pub(crate) graph: GraphClient,
+    pub(crate) gates: Gates,
+    pub(crate) locks: UserLocks,
+    pub(crate) config: WorkerConfig,
+}
+
+/// How fetching a connection's credentials went.
+pub(crate) enum Creds {
+    /// Ready to call Graph.
+    Ready(Credentials),
+    /// The connection no longer exists (or was deleted): Graph cannot be reached for it.
+    Gone(CommandError),
+}
+
+impl Effects {
+    /// The shared state over `pool` (used for user locks).
+    pub(crate) fn new(
+        commands: Arc<Commands>,
+        graph: GraphClient,
+        pool: PgPool,
+        config: WorkerConfig,
+    ) -> Self {
+        Self {
+            commands,
+            graph,
+            gates: Gates::new(config.graph_concurrency),
+            locks: UserLocks::new(pool),
+            config,
+        }
+    }
+
+    /// Metadata for a command taken now by the worker.
+    pub(crate) fn meta(&self) -> Meta {
+        Meta::new(Actor::system(COMPONENT), Utc::now())
+    }
+
+    /// The Graph credentials of `connection`; infrastructure errors are returned as errors.
+    pub(crate) async fn credentials(&self, connection: &ConnectionName) -> anyhow::Result<Creds> {
+        match self.commands.credentials(connection).await {
+            Ok(creds) => Ok(Creds::Ready(creds)),
+            Err(e) if e.code == "not_found" => Ok(Creds::Gone(e)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The gate of `connection`.
+    pub(crate) fn gate(&self, connection: &ConnectionName) -> Arc<ConnectionGate> {
+        self.gates.get(connection.as_str())
+    }
+
+    /// Makes the user's current credential useless: sets a random password nobody ever
+    /// learns, then revokes the user's sign-in sessions. Takes a revocation-priority slot;
+    /// a throttled answer holds the connection's activations back.
+    pub(crate) async fn scramble(
+        &self,
+        gate: &Arc<ConnectionGate>,
+        creds: &Credentials,
+        user: &EntraObjectId,
+    ) -> Result<(), GraphError> {
+        let _slot = gate.acquire(Priority::Revocation).await;
+        let result = async {
+            let unknown = generate_password(DEFAULT_PASSWORD_LENGTH);
+            self.graph
+                .set_password(creds, user.as_str(), &unknown)
+                .await?;
+            self.graph.revoke_sessions(creds, user.as_str()).await
+        }
+        .await;
+        if let Err(err) = &result {
+            note_throttling(gate, err);
+        }
+        result
+    }
+}
+
+/// After a throttled answer, keeps the connection's activations back until it passes.
+pub(crate) fn note_throttling(gate: &ConnectionGate, err: &GraphError) {
+    if let Some(wait) = err.retry_after() {
+        gate.hold_for(wait);
+    }
+}

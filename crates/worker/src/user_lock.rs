@@ -1,0 +1,119 @@
+//! Per-user serialisation of Graph password writes (invariant 5).
+//!
+//! Every password write for an Entra user happens while this process holds a Postgres
+//! session advisory lock on that user, so two workers (or a redelivery racing the original)
+//! never interleave "set password" and "record it". The lock lives on a dedicated pooled
+//! connection and is released explicitly after the append; if the worker dies, Postgres
+//! ends the session and the lock goes with it. Inside one process, a local mutex per user
+//! makes sure at most one task waits on Postgres per user, so waiters cannot exhaust the
+//! pool while the holder needs a connection to append.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+use sqlx::pool::PoolConnection;
+use sqlx::{PgPool, Postgres};
+use tokio::sync::{OwnedMutexGuard, OwnedSemaphorePermit, Semaphore};
+
+const LOCK_SQL: &str = "SELECT pg_advisory_lock(hashtext('leasehold.user:' || $1))";
+const UNLOCK_SQL: &str = "SELECT pg_advisory_unlock(hashtext('leasehold.user:' || $1))";
+
+/// Hands out per-user locks.
+#[derive(Debug)]
+pub(crate) struct UserLocks {
+    pool: PgPool,
+    local: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Lock holders also append through a pool; at most half the pool is ever parked
+    /// in locks, so an append always finds a connection.
+    held: Arc<Semaphore>,
+}
+
+/// A held user lock. Call [`UserLock::release`]; if it is dropped instead (an error or a
+/// simulated crash), its connection is closed rather than pooled, which ends the session
+/// and so releases the advisory lock.
+pub(crate) struct UserLock {
+    user: String,
+    conn: Option<PoolConnection<Postgres>>,
+    _local: OwnedMutexGuard<()>,
+    _held: OwnedSemaphorePermit,
+}
+
+impl UserLocks {
+    /// Locks over `pool`.
+    pub(crate) fn new(pool: PgPool) -> Self {
+        let most = (pool.options().get_max_connections() as usize / 2).max(1);
+        Self {
+            pool,
+            local: Mutex::new(HashMap::new()),
+            held: Arc::new(Semaphore::new(most)),
+        }
+    }
+
+    /// Waits until this process holds the lock on `user_object_id`.
+    pub(crate) async fn lock(&self, user_object_id: &str) -> anyhow::Result<UserLock> {
+        let local = {
+            // The map stays consistent even if a holder panicked mid-insert.
+            let mut map = self.local.lock().unwrap_or_else(|p| p.into_inner());
+            // Forget users nobody is locking, so the map stays small.
+            map.retain(|_, m| Arc::strong_count(m) > 1);
+            map.entry(user_object_id.to_string()).or_default().clone()
+        };
+        let local = local.lock_owned().await;
+        let held = self
+            .held
+            .clone()
+            .acquire_owned()
+            .await
+            .context("user lock semaphore closed")?;
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .context("acquire a connection for the user lock")?;
+        sqlx::query(LOCK_SQL)
+            .bind(user_object_id)
+            .execute(&mut *conn)
+            .await
+            .context("take the user lock")?;
+        Ok(UserLock {
+            user: user_object_id.to_string(),
+            conn: Some(conn),
+            _local: local,
+            _held: held,
+        })
+    }
+}
+
+impl UserLock {
+    /// Releases the lock and returns the connection to the pool.
+    pub(crate) async fn release(mut self) -> anyhow::Result<()> {
+        // Invariant: `conn` is only taken here or in `drop`, and `release` consumes self.
+        let Some(mut conn) = self.conn.take() else {
+            return Ok(());
+        };
+        let released: bool = sqlx::query_scalar(UNLOCK_SQL)
+            .bind(&self.user)
+            .fetch_one(&mut *conn)
+            .await
+            .context("release the user lock")
+            .inspect_err(|_| {
+                // Could not unlock: never pool a connection that may still hold it.
+                conn.close_on_drop();
+            })?;
+        if !released {
+            conn.close_on_drop();
+            anyhow::bail!("the user lock was not held by this session");
+        }
+        Ok(())
+    }
+}
+
+impl Drop for UserLock {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            // Closing the session releases the lock; pooling it would leak the lock.
+            drop(conn.detach());
+        }
+    }
+}
