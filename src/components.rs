@@ -3,21 +3,54 @@
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use leasehold_graph::{GraphClient, GraphConfig};
+use leasehold_worker::{Worker, WorkerConfig, WorkerDeps};
+
 use crate::app::{Components, Engine};
 
 type Tasks = JoinSet<(&'static str, anyhow::Result<()>)>;
 
 /// Starts the Graph worker if selected.
 pub async fn start_worker(
-    _engine: &Engine,
+    engine: &Engine,
     components: Components,
-    _rx: &watch::Receiver<bool>,
-    _tasks: &mut Tasks,
+    rx: &watch::Receiver<bool>,
+    tasks: &mut Tasks,
 ) -> anyhow::Result<()> {
-    if components.worker {
-        anyhow::bail!("the worker component is not available in this build");
+    if !components.worker {
+        return Ok(());
     }
+    // One Graph attempt per call: every failed attempt becomes an event in the lease's
+    // history, and the retry (with backoff or the server's Retry-After) is the worker's.
+    let graph = GraphClient::new(GraphConfig {
+        max_attempts: 1,
+        ..engine.config.graph()
+    })?;
+    let deps = WorkerDeps {
+        commands: engine.commands.clone(),
+        graph,
+        js: engine.js.clone(),
+        subjects: engine.subjects.clone(),
+        pool: engine.pool.clone(),
+    };
+    let retry_deadline = engine.config.graph().retry_deadline;
+    let config = WorkerConfig {
+        graph_concurrency: engine.config.graph_concurrency,
+        ack_wait: (retry_deadline * 2).max(std::time::Duration::from_secs(10)),
+        ..Default::default()
+    };
+    let worker = Worker::new(deps, config);
+    worker.setup().await?;
+    let stop = stopped(rx);
+    tasks.spawn(async move { ("worker", worker.run(stop).await) });
     Ok(())
+}
+
+fn stopped(rx: &watch::Receiver<bool>) -> impl std::future::Future<Output = ()> + Send + 'static {
+    let mut rx = rx.clone();
+    async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    }
 }
 
 /// Starts the projector and the query service if selected.

@@ -42,11 +42,11 @@ impl ErrorKind {
             ErrorKind::Throttled { .. } => "throttled",
             ErrorKind::Timeout => "timeout",
             ErrorKind::Auth => "auth",
-            ErrorKind::NotFound => "not found",
-            ErrorKind::PermissionDenied => "permission denied",
-            ErrorKind::PasswordPolicy => "password policy",
-            ErrorKind::InvalidRequest => "invalid request",
-            ErrorKind::UnexpectedResponse => "unexpected response",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::PermissionDenied => "permission_denied",
+            ErrorKind::PasswordPolicy => "password_policy",
+            ErrorKind::InvalidRequest => "invalid_request",
+            ErrorKind::UnexpectedResponse => "unexpected_response",
             ErrorKind::Configuration => "configuration",
         }
     }

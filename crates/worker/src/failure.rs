@@ -113,7 +113,7 @@ mod tests {
             .with_status(404)
             .with_request_id(Some("req-1".into()));
         let info = failure_info(&err);
-        assert_eq!(info.kind, "not found");
+        assert_eq!(info.kind, "not_found");
         assert_eq!(info.request_id.as_deref(), Some("req-1"));
         assert!(info.message.contains("no such user"));
     }

@@ -191,7 +191,7 @@ async fn a_permanent_failure_ends_the_lease_and_frees_the_secret() {
 
     assert_eq!(state.activation_attempts(), 1, "permanent: no retries");
     let failures = w.events_of(lease, "ActivationAttemptFailed").await;
-    assert_eq!(failures[0]["error"]["kind"], "not found");
+    assert_eq!(failures[0]["error"]["kind"], "not_found");
     let secret = w
         .commands
         .secrets

@@ -48,6 +48,8 @@ pub struct Lease {
     pub(super) status: Option<LeaseStatus>,
     credential: Option<Sealed>,
     pub(super) activation_attempts: u32,
+    #[serde(default)]
+    pub(super) counted_activation_failures: u32,
     pub(super) revocation_attempts: u32,
     renewals: u32,
     pub(super) revocation_reason: Option<RevocationReason>,
@@ -194,8 +196,11 @@ impl Aggregate for Lease {
                 self.credential = Some(credential);
                 self.status = Some(LeaseStatus::Active);
             }
-            LeaseEvent::ActivationAttemptFailed { attempt, .. } => {
+            LeaseEvent::ActivationAttemptFailed { attempt, error, .. } => {
                 self.activation_attempts = attempt;
+                if error.kind != super::THROTTLED_KIND {
+                    self.counted_activation_failures += 1;
+                }
             }
             LeaseEvent::LeaseActivationFailed { .. } => {
                 self.status = Some(LeaseStatus::ActivationFailed);

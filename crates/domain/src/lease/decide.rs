@@ -110,7 +110,12 @@ impl Lease {
         at: DateTime<Utc>,
     ) -> Vec<LeaseEvent> {
         let attempt = self.activation_attempts.saturating_add(1);
-        let give_up = permanent || attempt >= MAX_ACTIVATION_ATTEMPTS;
+        let counted = if error.kind == super::THROTTLED_KIND {
+            self.counted_activation_failures
+        } else {
+            self.counted_activation_failures.saturating_add(1)
+        };
+        let give_up = permanent || counted >= MAX_ACTIVATION_ATTEMPTS;
         let reason = if permanent {
             format!("permanent failure ({}): {}", error.kind, error.message)
         } else {

@@ -13,6 +13,7 @@ pub use error::LeaseError;
 pub use event::LeaseEvent;
 pub use status::{
     FailureInfo, LeaseStatus, RevocationReason, MAX_ACTIVATION_ATTEMPTS, REVOCATION_FAILING_AFTER,
+    THROTTLED_KIND,
 };
 
 #[cfg(test)]

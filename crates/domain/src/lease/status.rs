@@ -4,8 +4,13 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// Activation attempts after which a lease gives up (`LeaseActivationFailed`).
-pub const MAX_ACTIVATION_ATTEMPTS: u32 = 5;
+/// Failed activation attempts after which a lease gives up (`LeaseActivationFailed`).
+/// Throttled attempts are recorded but not counted: throttling is back-pressure, and
+/// the attempt is retried after the `Retry-After` Graph gave.
+pub const MAX_ACTIVATION_ATTEMPTS: u32 = 8;
+
+/// The failure kind that does not count towards [`MAX_ACTIVATION_ATTEMPTS`].
+pub const THROTTLED_KIND: &str = "throttled";
 
 /// Failed revocation attempts after which a lease shows as `revocation_failing`.
 pub const REVOCATION_FAILING_AFTER: u32 = 3;

@@ -69,6 +69,39 @@ fn failures_reaching_max_attempts_give_up() {
 }
 
 #[test]
+fn throttled_attempts_are_recorded_but_not_counted() {
+    let throttled = |attempt: u32| LeaseEvent::ActivationAttemptFailed {
+        attempt,
+        error: failure(THROTTLED_KIND),
+        failed_at: at(i64::from(attempt)),
+    };
+    let max = MAX_ACTIVATION_ATTEMPTS;
+    // Many throttled attempts, then max - 1 counted failures: one more still is not fatal
+    // when it is throttled, and is fatal when it is a real failure.
+    let mut given = vec![requested()];
+    given.extend((1..=20).map(throttled));
+    given.extend((21..20 + max).map(attempt_failed));
+    let next = 20 + max;
+    Fixture::with(())
+        .given(given.clone())
+        .when(LeaseCommand::RecordActivationFailure {
+            error: failure(THROTTLED_KIND),
+            permanent: false,
+            at: at(i64::from(next)),
+        })
+        .then_expect_events(vec![throttled(next)]);
+    let events = Fixture::with(())
+        .given(given)
+        .when(fail(false, i64::from(next)))
+        .inspect_result()
+        .expect("events");
+    assert!(matches!(
+        events.last(),
+        Some(LeaseEvent::LeaseActivationFailed { .. })
+    ));
+}
+
+#[test]
 fn permanent_failure_gives_up_at_once() {
     Fixture::with(())
         .given(vec![requested()])
