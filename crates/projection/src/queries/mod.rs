@@ -1,0 +1,111 @@
+//! The query service: NATS request/reply on `<prefix>.query.<actor>.<noun>.<verb>`,
+//! answered from the read models (and, for `users.list`, the tenant's directory).
+//!
+//! Reads are eventually consistent with commands: a row appears once the projector has
+//! applied its event. Credentials are the exception: `lease.get` with `credentials`
+//! opens them from the event store, so a just-activated lease already has them.
+
+mod catalog;
+mod directory;
+mod leases;
+mod read;
+mod request;
+mod service;
+mod users;
+mod views;
+
+use std::sync::Arc;
+
+use leasehold_bus::{error_body, ok_body, Subjects};
+use leasehold_command::{CommandError, Commands, Policy};
+use leasehold_domain::Actor;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+pub use directory::{DirectoryUser, UserDirectory};
+pub use request::{DEFAULT_LIMIT, MAX_LIMIT, MAX_PAYLOAD};
+pub use service::QUEUE_GROUP;
+
+/// Every query operation, as the `<noun>.<verb>` tail of the subject.
+pub const QUERY_OPS: &[&str] = &[
+    "connection.get",
+    "connection.list",
+    "secret.get",
+    "secret.list",
+    "lease.get",
+    "lease.list",
+    "users.list",
+];
+
+/// Answers queries; cheap to share behind an `Arc`.
+pub struct QueryService {
+    pool: PgPool,
+    commands: Arc<Commands>,
+    directory: Arc<dyn UserDirectory>,
+    policy: Policy,
+    subjects: Subjects,
+}
+
+impl QueryService {
+    /// A query service reading `pool`, opening credentials through `commands`, listing
+    /// users through `directory`, authorising with `policy`, listening under `subjects`.
+    pub fn new(
+        pool: PgPool,
+        commands: Arc<Commands>,
+        directory: Arc<dyn UserDirectory>,
+        policy: Policy,
+        subjects: Subjects,
+    ) -> Self {
+        Self {
+            pool,
+            commands,
+            directory,
+            policy,
+            subjects,
+        }
+    }
+
+    /// Answers one query from `actor` (the subject token, already authenticated by NATS)
+    /// with a reply body: `{"ok": …}` or `{"error": {code, message, details}}`.
+    pub async fn handle(&self, actor: &str, op: &str, payload: &[u8]) -> Vec<u8> {
+        match self.answer(actor, op, payload).await {
+            Ok(value) => ok_body(&value),
+            Err(e) => error_body(e.code, &e.message, &e.details),
+        }
+    }
+
+    async fn answer(&self, actor: &str, op: &str, payload: &[u8]) -> Result<Value, CommandError> {
+        let actor = Actor::parse(actor).map_err(CommandError::from)?;
+        match op {
+            "connection.get" => self.connection_get(&actor, payload).await,
+            "connection.list" => self.connection_list(&actor, payload).await,
+            "secret.get" => self.secret_get(&actor, payload).await,
+            "secret.list" => self.secret_list(&actor, payload).await,
+            "lease.get" => self.lease_get(&actor, payload).await,
+            "lease.list" => self.lease_list(&actor, payload).await,
+            "users.list" => self.users_list(&actor, payload).await,
+            other => Err(CommandError::new(
+                "invalid_request",
+                format!(
+                    "unknown query operation {:?}; valid operations: {}",
+                    other.chars().take(100).collect::<String>(),
+                    QUERY_OPS.join(", ")
+                ),
+                json!({ "valid_ops": QUERY_OPS }),
+            )),
+        }
+    }
+
+    /// `forbidden` unless `allowed`.
+    fn require(&self, allowed: bool, actor: &Actor, op: &str) -> Result<(), CommandError> {
+        if allowed {
+            Ok(())
+        } else {
+            Err(CommandError::new(
+                "forbidden",
+                format!("{actor} may not run {op} here"),
+                json!({ "actor": actor.as_str(), "op": op }),
+            ))
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! Shared set-up for the projection tests: a fresh database with a connection and a
+//! dynamic secret, a unique NATS prefix with its own stream, and helpers that drive the
+//! relay and the projector step by step.
+
+#![allow(dead_code)] // each test binary uses a different part of this module
+
+pub mod lifecycle;
+pub mod query;
+
+use async_nats::jetstream;
+use chrono::{DateTime, Duration, Utc};
+use leasehold_bus::{EventMessage, Subjects};
+use leasehold_command::{Commands, Meta, NewConnection, NewSecret};
+use leasehold_crypto::MasterKey;
+use leasehold_domain::{
+    Actor, Cloud, ConnectionName, EntraObjectId, SecretName, Ttl, UserPrincipalName,
+};
+use leasehold_projection::{Outcome, Projector};
+use leasehold_relay::{Relay, RelayStep};
+use leasehold_store::testing::TestDb;
+use leasehold_store::KeyStore;
+use secrecy::SecretString;
+use sqlx::PgPool;
+
+pub const CLIENT_SECRET: &str = "Xq8~client.SECRET-value_0123456789abcdef";
+pub const PASSWORD: &str = "Lease-P4ssw0rd!known-to-the-test";
+pub const UPN: &str = "alice@contoso.onmicrosoft.com";
+
+/// A database with connection `contoso` and secret `ops-alice` (1h default, 24h max).
+pub struct World {
+    pub db: TestDb,
+    pub commands: Commands,
+    pub secret: SecretName,
+}
+
+pub fn meta(actor: &str, at: DateTime<Utc>) -> Meta {
+    Meta::new(Actor::parse(actor).expect("actor"), at)
+}
+
+pub fn t0() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-27T12:00:00Z")
+        .expect("time")
+        .with_timezone(&Utc)
+}
+
+pub fn at(minutes: i64) -> DateTime<Utc> {
+    t0() + Duration::minutes(minutes)
+}
+
+pub async fn world() -> World {
+    let db = TestDb::new().await;
+    let keys = KeyStore::new(db.pool.clone(), MasterKey::generate());
+    let commands = Commands::new(db.pool.clone(), keys);
+    let m = meta("admin", t0());
+    commands
+        .create_connection(
+            NewConnection {
+                name: ConnectionName::parse("contoso").expect("name"),
+                tenant_id: "11111111-1111-1111-1111-111111111111".into(),
+                client_id: "22222222-2222-2222-2222-222222222222".into(),
+                client_secret: SecretString::from(CLIENT_SECRET.to_string()),
+                cloud: Cloud::Global,
+            },
+            &m,
+        )
+        .await
+        .expect("create connection");
+    let secret = SecretName::parse("ops-alice").expect("name");
+    commands
+        .create_secret(
+            NewSecret {
+                name: secret.clone(),
+                connection: ConnectionName::parse("contoso").expect("name"),
+                user_object_id: EntraObjectId::parse("6f1d2c3b-1111-4a5b-9c8d-0123456789ab")
+                    .expect("id"),
+                user_principal_name: UserPrincipalName::parse(UPN).expect("upn"),
+                display_name: "Alice".into(),
+                default_ttl: Ttl::from_secs(3600).expect("ttl"),
+                max_ttl: Ttl::from_secs(86400).expect("ttl"),
+            },
+            &m,
+        )
+        .await
+        .expect("create secret");
+    World {
+        db,
+        commands,
+        secret,
+    }
+}
+
+/// NATS with a prefix of its own: relay and projector over one test stream.
+pub struct Bus {
+    pub client: async_nats::Client,
+    pub js: jetstream::Context,
+    pub subjects: Subjects,
+    pub relay: Relay,
+    pub projector: Projector,
+}
+
+pub fn nats_url() -> String {
+    std::env::var("LEASEHOLD_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into())
+}
+
+pub fn unique_subjects() -> Subjects {
+    Subjects::new(&format!("t{}", uuid::Uuid::new_v4().simple())).expect("prefix")
+}
+
+impl Bus {
+    pub async fn new(pool: &PgPool) -> Bus {
+        let client = leasehold_bus::connect(&nats_url(), "projection-test")
+            .await
+            .expect("NATS");
+        let js = jetstream::new(client.clone());
+        let subjects = unique_subjects();
+        let projector = Projector::new(pool.clone(), &js, &subjects)
+            .await
+            .expect("projector");
+        let relay = Relay::new(pool.clone(), js.clone(), subjects.clone());
+        Bus {
+            client,
+            js,
+            subjects,
+            relay,
+            projector,
+        }
+    }
+
+    /// Relays the outbox until it is empty.
+    pub async fn relay_all(&mut self) {
+        loop {
+            match self.relay.step().await.expect("relay step") {
+                RelayStep::Published(_) => continue,
+                RelayStep::Idle => break,
+                RelayStep::Standby => panic!("another relay holds this test's database"),
+            }
+        }
+    }
+
+    /// Relays the outbox until it is empty, then projects until the consumer is idle.
+    pub async fn sync(&mut self) -> usize {
+        self.relay_all().await;
+        let mut total = 0;
+        while let Outcome::Applied(n) = self.projector.try_process_next().await.expect("project") {
+            total += n;
+        }
+        total
+    }
+
+    pub async fn cleanup(self) {
+        self.js
+            .delete_stream(self.subjects.stream_name())
+            .await
+            .expect("delete test stream");
+    }
+}
+
+/// Every row of every read model, as text, table by table in key order.
+pub async fn dump_read_models(pool: &PgPool) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    for table in ["connections", "dynamic_secrets", "leases", "lease_activity"] {
+        let rows: Vec<String> =
+            sqlx::query_scalar(&format!("SELECT t::text FROM {table} t ORDER BY 1"))
+                .fetch_all(pool)
+                .await
+                .expect("dump");
+        out.push((table.to_string(), rows));
+    }
+    out
+}
+
+/// One read-model row as JSON.
+pub async fn row(pool: &PgPool, table: &str, key: &str, id: &str) -> serde_json::Value {
+    sqlx::query_scalar(&format!(
+        "SELECT to_jsonb(t) FROM {table} t WHERE {key} = $1"
+    ))
+    .bind(id)
+    .fetch_one(pool)
+    .await
+    .unwrap_or_else(|e| panic!("row {table}/{id}: {e}"))
+}
+
+/// The `events` table as the relay would publish it, in global order.
+pub async fn stored_messages(pool: &PgPool) -> Vec<EventMessage> {
+    use sqlx::Row;
+    let rows = sqlx::query(
+        "SELECT aggregate_type, aggregate_id, sequence, event_type, event_version, payload,
+                metadata, recorded_at, global_position
+           FROM events ORDER BY global_position",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("events");
+    rows.into_iter()
+        .map(|r| EventMessage {
+            v: 1,
+            aggregate_type: r.get("aggregate_type"),
+            aggregate_id: r.get("aggregate_id"),
+            sequence: r.get("sequence"),
+            event_type: r.get("event_type"),
+            event_version: r.get("event_version"),
+            payload: r.get("payload"),
+            metadata: r.get("metadata"),
+            recorded_at: r.get("recorded_at"),
+            global_position: r.get("global_position"),
+        })
+        .collect()
+}

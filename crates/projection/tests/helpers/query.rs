@@ -1,0 +1,117 @@
+//! A query service over a fresh world, with a test directory and policy.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use leasehold_bus::{ReplyBody, Subjects};
+use leasehold_command::{CommandError, Policy, Rule};
+use leasehold_domain::ConnectionName;
+use leasehold_projection::{rebuild, DirectoryUser, QueryService, UserDirectory};
+use serde_json::Value;
+
+use super::{world, World};
+
+/// A directory of three users for `contoso`; other connections do not exist.
+pub struct Directory;
+
+#[async_trait]
+impl UserDirectory for Directory {
+    async fn list_users(
+        &self,
+        connection: &ConnectionName,
+        starts_with: Option<&str>,
+    ) -> Result<Vec<DirectoryUser>, CommandError> {
+        if connection.as_str() != "contoso" {
+            return Err(CommandError::not_found("connection", connection.as_str()));
+        }
+        let users = ["alice", "albert", "bob"].map(|name| DirectoryUser {
+            object_id: format!("{name}-id"),
+            user_principal_name: format!("{name}@contoso.onmicrosoft.com"),
+            display_name: Some(name.to_string()),
+            mail: None,
+            account_enabled: Some(true),
+        });
+        Ok(users
+            .into_iter()
+            .filter(|u| starts_with.is_none_or(|p| u.user_principal_name.starts_with(p)))
+            .collect())
+    }
+}
+
+pub fn policy() -> Policy {
+    Policy {
+        admins: vec!["root".into()],
+        rules: vec![
+            Rule {
+                actors: vec!["alice".into(), "bob".into()],
+                ops: vec!["lease.*".into(), "secret.get".into()],
+                secrets: vec!["ops-*".into()],
+            },
+            Rule {
+                actors: vec!["ops".into()],
+                ops: vec![
+                    "connection.*".into(),
+                    "secret.*".into(),
+                    "users.list".into(),
+                    "lease.list".into(),
+                ],
+                secrets: vec!["*".into()],
+            },
+        ],
+    }
+}
+
+pub struct Fixture {
+    pub w: World,
+    pub service: QueryService,
+}
+
+pub async fn fixture() -> Fixture {
+    let w = world().await;
+    let commands = Arc::new(leasehold_command::Commands::new(
+        w.db.pool.clone(),
+        w.commands.keys().clone(),
+    ));
+    let service = QueryService::new(
+        w.db.pool.clone(),
+        commands,
+        Arc::new(Directory),
+        policy(),
+        Subjects::new("test").expect("prefix"),
+    );
+    Fixture { w, service }
+}
+
+impl Fixture {
+    pub async fn ask(&self, actor: &str, op: &str, payload: Value) -> Result<Value, String> {
+        let body = serde_json::to_vec(&payload).expect("json");
+        decode(&self.service.handle(actor, op, &body).await)
+    }
+
+    pub async fn ok(&self, actor: &str, op: &str, payload: Value) -> Value {
+        self.ask(actor, op, payload)
+            .await
+            .unwrap_or_else(|code| panic!("{actor} {op}: {code}"))
+    }
+
+    pub async fn code(&self, actor: &str, op: &str, payload: Value) -> String {
+        match self.ask(actor, op, payload).await {
+            Ok(v) => panic!("{actor} {op} should fail, got {v}"),
+            Err(code) => code,
+        }
+    }
+
+    pub async fn project(&self) {
+        rebuild(&self.w.db.pool).await.expect("rebuild");
+    }
+}
+
+pub fn decode(body: &[u8]) -> Result<Value, String> {
+    match serde_json::from_slice::<ReplyBody>(body).expect("reply envelope") {
+        ReplyBody::Ok(v) => Ok(v),
+        ReplyBody::Error { code, message, .. } => {
+            assert!(!message.is_empty());
+            Err(code)
+        }
+    }
+}

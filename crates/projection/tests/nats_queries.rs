@@ -1,0 +1,84 @@
+//! The query service answers over real NATS request/reply.
+
+mod helpers;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use helpers::{nats_url, unique_subjects, world};
+use leasehold_bus::ReplyBody;
+use leasehold_command::{CommandError, Commands, Policy};
+use leasehold_domain::ConnectionName;
+use leasehold_projection::{rebuild, DirectoryUser, QueryService, UserDirectory};
+use serde_json::json;
+use tokio::sync::oneshot;
+
+struct NoUsers;
+
+#[async_trait]
+impl UserDirectory for NoUsers {
+    async fn list_users(
+        &self,
+        _: &ConnectionName,
+        _: Option<&str>,
+    ) -> Result<Vec<DirectoryUser>, CommandError> {
+        Ok(Vec::new())
+    }
+}
+
+#[tokio::test]
+async fn queries_are_answered_over_nats() {
+    let w = world().await;
+    rebuild(&w.db.pool).await.expect("project");
+    let subjects = unique_subjects();
+    let client = leasehold_bus::connect(&nats_url(), "query-test")
+        .await
+        .expect("NATS");
+    let commands = Arc::new(Commands::new(w.db.pool.clone(), w.commands.keys().clone()));
+    let service = QueryService::new(
+        w.db.pool.clone(),
+        commands,
+        Arc::new(NoUsers),
+        Policy::allow_all(),
+        subjects.clone(),
+    );
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(service.run(client.clone(), async {
+        stopped.await.ok();
+    }));
+
+    let ask = |op: &str, body: serde_json::Value| {
+        let client = client.clone();
+        let subject = subjects.query("alice", op);
+        async move {
+            // The subscription may not be registered yet: retry until a deadline.
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+            loop {
+                let request = client.request(subject.clone(), body.to_string().into());
+                match tokio::time::timeout(Duration::from_secs(2), request).await {
+                    Ok(Ok(reply)) => {
+                        return serde_json::from_slice::<ReplyBody>(&reply.payload).expect("reply")
+                    }
+                    _ if tokio::time::Instant::now() < deadline => continue,
+                    other => panic!("no reply to {subject}: {other:?}"),
+                }
+            }
+        }
+    };
+    match ask("secret.get", json!({"name": "ops-alice"})).await {
+        ReplyBody::Ok(secret) => assert_eq!(secret["default_ttl"], "1h"),
+        other => panic!("unexpected {other:?}"),
+    }
+    match ask("secret.get", json!({"nope": 1})).await {
+        ReplyBody::Error { code, .. } => assert_eq!(code, "invalid_request"),
+        other => panic!("unexpected {other:?}"),
+    }
+    match ask("bogus.op", json!({})).await {
+        ReplyBody::Error { code, .. } => assert_eq!(code, "invalid_request"),
+        other => panic!("unexpected {other:?}"),
+    }
+
+    stop.send(()).ok();
+    server.await.expect("join").expect("service");
+}
