@@ -3,10 +3,14 @@
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use std::sync::Arc;
+
+use leasehold_projection::{Projector, QueryService};
 use leasehold_graph::{GraphClient, GraphConfig};
 use leasehold_worker::{Worker, WorkerConfig, WorkerDeps};
 
 use crate::app::{Components, Engine};
+use crate::directory::GraphDirectory;
 
 type Tasks = JoinSet<(&'static str, anyhow::Result<()>)>;
 
@@ -55,13 +59,27 @@ fn stopped(rx: &watch::Receiver<bool>) -> impl std::future::Future<Output = ()> 
 
 /// Starts the projector and the query service if selected.
 pub async fn start_projection(
-    _engine: &Engine,
+    engine: &Engine,
     components: Components,
-    _rx: &watch::Receiver<bool>,
-    _tasks: &mut Tasks,
+    rx: &watch::Receiver<bool>,
+    tasks: &mut Tasks,
 ) -> anyhow::Result<()> {
-    if components.projection {
-        anyhow::bail!("the projection component is not available in this build");
+    if !components.projection {
+        return Ok(());
     }
+    let projector = Projector::new(engine.pool.clone(), &engine.js, &engine.subjects).await?;
+    let stop = stopped(rx);
+    tasks.spawn(async move { ("projector", projector.run(stop).await) });
+    let directory = Arc::new(GraphDirectory::new(engine.commands.clone(), engine.graph.clone()));
+    let queries = QueryService::new(
+        engine.pool.clone(),
+        engine.commands.clone(),
+        directory,
+        engine.config.policy.clone(),
+        engine.subjects.clone(),
+    );
+    let client = engine.nats.clone();
+    let stop = stopped(rx);
+    tasks.spawn(async move { ("queries", queries.run(client, stop).await) });
     Ok(())
 }

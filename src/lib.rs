@@ -8,6 +8,7 @@ pub mod audit;
 pub mod client;
 pub mod demo;
 mod components;
+mod directory;
 pub mod config;
 pub mod database;
 pub mod signin;

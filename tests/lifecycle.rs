@@ -49,7 +49,7 @@ async fn full_lifecycle_over_nats() {
     assert!(conn.get("client_secret").is_none(), "replies never carry the client secret");
 
     let users = app.admin.query("users.list", &json!({ "connection": "contoso" })).await.expect("users");
-    let upns: Vec<&str> = users["users"].as_array().expect("users").iter()
+    let upns: Vec<&str> = users["items"].as_array().expect("users").iter()
         .filter_map(|u| u["user_principal_name"].as_str()).collect();
     assert!(upns.contains(&"alice@contoso.onmicrosoft.com"), "{upns:?}");
 
@@ -89,7 +89,7 @@ async fn full_lifecycle_over_nats() {
     assert_eq!(after["error"], "invalid_grant", "{after}");
 
     let listed = app.admin.query("lease.list", &json!({ "secret": "ops-alice" })).await.expect("list");
-    let rows = listed["leases"].as_array().expect("leases");
+    let rows = listed["items"].as_array().expect("leases");
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["status"], "revoked");
     let history: Vec<String> = app.history(&lease_id).await.into_iter().map(|(t, _)| t).collect();

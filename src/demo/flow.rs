@@ -44,7 +44,7 @@ pub async fn walk(engine: &Engine, emulator: &Emulator) -> anyhow::Result<()> {
         .query("users.list", &json!({ "connection": "contoso" }))
         .await
         .context("users.list")?;
-    let list = users["users"].as_array().cloned().unwrap_or_default();
+    let list = users["items"].as_array().cloned().unwrap_or_default();
     for u in &list {
         detail(&format!(
             "{:<40} {}",

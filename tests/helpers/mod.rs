@@ -37,6 +37,15 @@ impl TestApp {
         components: Components,
         policy: Policy,
     ) -> TestApp {
+        Self::spawn_custom(emulator_config, components, policy, |_| {}).await
+    }
+
+    pub async fn spawn_custom(
+        emulator_config: EmulatorConfig,
+        components: Components,
+        policy: Policy,
+        tweak: impl FnOnce(&mut Config),
+    ) -> TestApp {
         leasehold::tls::install_ring_provider();
         let db = TestDb::new().await;
         let emulator = Emulator::start(
@@ -45,7 +54,7 @@ impl TestApp {
         )
         .await
         .expect("emulator");
-        let config = Config {
+        let mut config = Config {
             database_url: db.url.clone(),
             subject_prefix: unique_prefix(),
             activation_wait_secs: 10,
@@ -53,6 +62,7 @@ impl TestApp {
             policy,
             ..Config::default()
         };
+        tweak(&mut config);
         let engine = Engine::connect(config, MasterKey::generate())
             .await
             .expect("engine");
