@@ -113,7 +113,10 @@ impl Engine {
         };
         leasehold_bus::ensure_stream(&js, &subjects, &settings).await?;
         let graph = GraphClient::new(config.graph()).context("build the Graph client")?;
-        let commands = Arc::new(Commands::new(pool.clone(), KeyStore::new(pool.clone(), master)));
+        let commands = Arc::new(Commands::new(
+            pool.clone(),
+            KeyStore::new(pool.clone(), master),
+        ));
         Ok(Engine {
             config,
             pool,
@@ -144,7 +147,11 @@ pub async fn start(engine: &Engine, components: Components) -> anyhow::Result<Ru
     let (stop, rx) = watch::channel(false);
     let mut tasks = JoinSet::new();
     if components.relay {
-        let relay = Relay::new(engine.pool.clone(), engine.js.clone(), engine.subjects.clone());
+        let relay = Relay::new(
+            engine.pool.clone(),
+            engine.js.clone(),
+            engine.subjects.clone(),
+        );
         let s = signal(&rx);
         tasks.spawn(async move { ("relay", relay.run(s).await) });
     }
@@ -193,7 +200,10 @@ impl Running {
     }
 
     /// Waits until a component ends by itself (an error) or `shutdown` resolves.
-    pub async fn wait(mut self, shutdown: impl std::future::Future<Output = ()>) -> anyhow::Result<()> {
+    pub async fn wait(
+        mut self,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) -> anyhow::Result<()> {
         tokio::select! {
             _ = shutdown => self.stop().await,
             Some(done) = self.tasks.join_next() => {

@@ -6,14 +6,19 @@ use sqlx::PgPool;
 /// One line per event of lease (or secret) `id`: time, actor, event and facts, oldest
 /// first. Sealed values are never shown.
 pub async fn history(pool: &PgPool, id: &str) -> anyhow::Result<Vec<String>> {
-    let rows: Vec<(i64, String, serde_json::Value, serde_json::Value, DateTime<Utc>)> =
-        sqlx::query_as(
-            "SELECT sequence, event_type, payload, metadata, recorded_at FROM events
+    let rows: Vec<(
+        i64,
+        String,
+        serde_json::Value,
+        serde_json::Value,
+        DateTime<Utc>,
+    )> = sqlx::query_as(
+        "SELECT sequence, event_type, payload, metadata, recorded_at FROM events
               WHERE aggregate_id = $1 ORDER BY sequence",
-        )
-        .bind(id)
-        .fetch_all(pool)
-        .await?;
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
     Ok(rows
         .into_iter()
         .map(|(seq, event_type, payload, metadata, at)| {

@@ -20,7 +20,9 @@ pub enum ApiError {
         details: Value,
     },
     /// No answer (no engine serving this prefix, or NATS trouble).
-    #[error("no answer on {subject}: {reason}. Is `leasehold serve` running with prefix {prefix:?}?")]
+    #[error(
+        "no answer on {subject}: {reason}. Is `leasehold serve` running with prefix {prefix:?}?"
+    )]
     NoAnswer {
         /// The subject asked.
         subject: String,
@@ -84,8 +86,12 @@ impl ApiClient {
         payload: &Value,
         request_id: &str,
     ) -> Result<Value, ApiError> {
-        self.call(self.subjects.command(&self.actor, op), payload, Some(request_id))
-            .await
+        self.call(
+            self.subjects.command(&self.actor, op),
+            payload,
+            Some(request_id),
+        )
+        .await
     }
 
     /// Sends `op` on the query subjects.

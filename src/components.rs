@@ -5,8 +5,8 @@ use tokio::task::JoinSet;
 
 use std::sync::Arc;
 
-use leasehold_projection::{Projector, QueryService};
 use leasehold_graph::{GraphClient, GraphConfig};
+use leasehold_projection::{Projector, QueryService};
 use leasehold_worker::{Worker, WorkerConfig, WorkerDeps};
 
 use crate::app::{Components, Engine};
@@ -70,7 +70,10 @@ pub async fn start_projection(
     let projector = Projector::new(engine.pool.clone(), &engine.js, &engine.subjects).await?;
     let stop = stopped(rx);
     tasks.spawn(async move { ("projector", projector.run(stop).await) });
-    let directory = Arc::new(GraphDirectory::new(engine.commands.clone(), engine.graph.clone()));
+    let directory = Arc::new(GraphDirectory::new(
+        engine.commands.clone(),
+        engine.graph.clone(),
+    ));
     let queries = QueryService::new(
         engine.pool.clone(),
         engine.commands.clone(),

@@ -197,7 +197,10 @@ mod tests {
 
     #[test]
     fn masks_passwords_in_urls() {
-        assert_eq!(mask_url("postgres://u:pw@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(
+            mask_url("postgres://u:pw@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
         assert_eq!(mask_url("nats://h:4222"), "nats://h:4222");
         let c = Config {
             database_url: "postgres://u:topsecret@h/db".into(),

@@ -6,11 +6,11 @@
 pub mod app;
 pub mod audit;
 pub mod client;
-pub mod demo;
 mod components;
-mod directory;
 pub mod config;
 pub mod database;
+pub mod demo;
+mod directory;
 pub mod signin;
 pub mod tls;
 

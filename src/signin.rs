@@ -26,7 +26,10 @@ pub async fn sign_in(
     username: &str,
     password: &str,
 ) -> anyhow::Result<SignIn> {
-    let url = format!("{}/{tenant}/oauth2/v2.0/token", login_base.trim_end_matches('/'));
+    let url = format!(
+        "{}/{tenant}/oauth2/v2.0/token",
+        login_base.trim_end_matches('/')
+    );
     let scope = format!("{}/.default", login_base.trim_end_matches('/'));
     let form = [
         ("grant_type", "password"),

@@ -14,12 +14,11 @@ use serde_json::json;
 async fn read_models(app: &TestApp) -> Vec<String> {
     let mut all = Vec::new();
     for table in ["connections", "dynamic_secrets", "leases"] {
-        let rows: Vec<String> = sqlx::query_scalar(&format!(
-            "SELECT t::text FROM {table} t ORDER BY 1"
-        ))
-        .fetch_all(&app.db.pool)
-        .await
-        .expect("dump");
+        let rows: Vec<String> =
+            sqlx::query_scalar(&format!("SELECT t::text FROM {table} t ORDER BY 1"))
+                .fetch_all(&app.db.pool)
+                .await
+                .expect("dump");
         all.extend(rows);
     }
     all
@@ -36,7 +35,8 @@ async fn a_relay_killed_mid_batch_loses_and_duplicates_nothing() {
     })
     .await;
     app.connect().await;
-    app.secrets("crash", &["alice", "bob", "carol"], "1h", "2h").await;
+    app.secrets("crash", &["alice", "bob", "carol"], "1h", "2h")
+        .await;
     let fast = app.client("dev");
     for who in ["alice", "bob", "carol"] {
         // Without a relay nothing is published, so these replies are `pending`.
@@ -52,14 +52,29 @@ async fn a_relay_killed_mid_batch_loses_and_duplicates_nothing() {
 
     // The first relay publishes part of the outbox and dies before marking it.
     let rows = fetch_unpublished(&app.db.pool, 1000).await.expect("outbox");
-    assert_eq!(rows.len(), 10, "connection, 3 secrets, 3 reservations, 3 requests");
-    let crashed = Relay::new(app.db.pool.clone(), app.engine.js.clone(), app.engine.subjects.clone());
-    crashed.publish(&rows[..rows.len() / 2]).await.expect("publish");
+    assert_eq!(
+        rows.len(),
+        10,
+        "connection, 3 secrets, 3 reservations, 3 requests"
+    );
+    let crashed = Relay::new(
+        app.db.pool.clone(),
+        app.engine.js.clone(),
+        app.engine.subjects.clone(),
+    );
+    crashed
+        .publish(&rows[..rows.len() / 2])
+        .await
+        .expect("publish");
     drop(crashed);
 
     // A new relay republishes from the first unmarked row; JetStream drops the repeats.
-    let mut relay = Relay::new(app.db.pool.clone(), app.engine.js.clone(), app.engine.subjects.clone())
-        .with_batch(7);
+    let mut relay = Relay::new(
+        app.db.pool.clone(),
+        app.engine.js.clone(),
+        app.engine.subjects.clone(),
+    )
+    .with_batch(7);
     while relay.step().await.expect("step") != RelayStep::Idle {}
     let events: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
         .fetch_one(&app.db.pool)
@@ -107,7 +122,9 @@ async fn a_relay_killed_mid_batch_loses_and_duplicates_nothing() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(before.iter().filter(|r| r.contains("active")).count() >= 3);
-    leasehold_projection::rebuild(&app.db.pool).await.expect("rebuild");
+    leasehold_projection::rebuild(&app.db.pool)
+        .await
+        .expect("rebuild");
     assert_eq!(before, read_models(&app).await);
     app.stop().await;
 }

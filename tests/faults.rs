@@ -15,7 +15,10 @@ use serde_json::json;
 const LEASES: usize = 200;
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(&app.db.pool).await.expect(sql)
+    sqlx::query_scalar(sql)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect(sql)
 }
 
 async fn wait_count(app: &TestApp, sql: &str, want: i64, within: Duration) {
@@ -25,7 +28,10 @@ async fn wait_count(app: &TestApp, sql: &str, want: i64, within: Duration) {
         if n >= want {
             return;
         }
-        assert!(tokio::time::Instant::now() < deadline, "{sql}: {n} of {want}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{sql}: {n} of {want}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -87,7 +93,11 @@ async fn leases_survive_503s_and_throttling() {
     )
     .await;
     assert_eq!(
-        count(&app, "SELECT count(*) FROM events WHERE event_type = 'LeaseActivationFailed'").await,
+        count(
+            &app,
+            "SELECT count(*) FROM events WHERE event_type = 'LeaseActivationFailed'"
+        )
+        .await,
         0
     );
 
@@ -110,7 +120,10 @@ async fn leases_survive_503s_and_throttling() {
           WHERE event_type IN ('ActivationAttemptFailed', 'RevocationAttemptFailed')",
     )
     .await;
-    assert!(failed_attempts > 0, "20% faults must show up as failed attempts");
+    assert!(
+        failed_attempts > 0,
+        "20% faults must show up as failed attempts"
+    );
     let throttled = app
         .emulator
         .state()

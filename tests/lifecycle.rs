@@ -13,7 +13,10 @@ const WAIT: Duration = Duration::from_secs(30);
 
 async fn refresh_token(app: &TestApp, username: &str, password: &str) -> String {
     let base = app.emulator.base_url();
-    let url = format!("{base}/{}/oauth2/v2.0/token", entra_emulator::DEMO_TENANT_ID);
+    let url = format!(
+        "{base}/{}/oauth2/v2.0/token",
+        entra_emulator::DEMO_TENANT_ID
+    );
     let scope = format!("offline_access {base}/.default");
     let form = [
         ("grant_type", "password"),
@@ -23,13 +26,28 @@ async fn refresh_token(app: &TestApp, username: &str, password: &str) -> String 
         ("password", password),
         ("scope", scope.as_str()),
     ];
-    let body: Value = app.http.post(url).form(&form).send().await.expect("ropc").json().await.expect("json");
-    body["refresh_token"].as_str().expect("refresh token").to_string()
+    let body: Value = app
+        .http
+        .post(url)
+        .form(&form)
+        .send()
+        .await
+        .expect("ropc")
+        .json()
+        .await
+        .expect("json");
+    body["refresh_token"]
+        .as_str()
+        .expect("refresh token")
+        .to_string()
 }
 
 async fn refresh(app: &TestApp, token: &str) -> Value {
     let base = app.emulator.base_url();
-    let url = format!("{base}/{}/oauth2/v2.0/token", entra_emulator::DEMO_TENANT_ID);
+    let url = format!(
+        "{base}/{}/oauth2/v2.0/token",
+        entra_emulator::DEMO_TENANT_ID
+    );
     let scope = format!("offline_access {base}/.default");
     let form = [
         ("grant_type", "refresh_token"),
@@ -38,7 +56,15 @@ async fn refresh(app: &TestApp, token: &str) -> Value {
         ("refresh_token", token),
         ("scope", scope.as_str()),
     ];
-    app.http.post(url).form(&form).send().await.expect("refresh").json().await.expect("json")
+    app.http
+        .post(url)
+        .form(&form)
+        .send()
+        .await
+        .expect("refresh")
+        .json()
+        .await
+        .expect("json")
 }
 
 #[tokio::test]
@@ -46,35 +72,72 @@ async fn full_lifecycle_over_nats() {
     let app = TestApp::spawn().await;
     let conn = app.connect().await;
     assert_eq!(conn["name"], "contoso");
-    assert!(conn.get("client_secret").is_none(), "replies never carry the client secret");
+    assert!(
+        conn.get("client_secret").is_none(),
+        "replies never carry the client secret"
+    );
 
-    let users = app.admin.query("users.list", &json!({ "connection": "contoso" })).await.expect("users");
-    let upns: Vec<&str> = users["items"].as_array().expect("users").iter()
-        .filter_map(|u| u["user_principal_name"].as_str()).collect();
+    let users = app
+        .admin
+        .query("users.list", &json!({ "connection": "contoso" }))
+        .await
+        .expect("users");
+    let upns: Vec<&str> = users["items"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .filter_map(|u| u["user_principal_name"].as_str())
+        .collect();
     assert!(upns.contains(&"alice@contoso.onmicrosoft.com"), "{upns:?}");
 
-    let created = app.secrets("ops", &["alice", "bob", "carol"], "1h", "2h").await;
-    let names: Vec<&str> = created["created"].as_array().expect("created").iter()
-        .filter_map(|s| s["name"].as_str()).collect();
+    let created = app
+        .secrets("ops", &["alice", "bob", "carol"], "1h", "2h")
+        .await;
+    let names: Vec<&str> = created["created"]
+        .as_array()
+        .expect("created")
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
     assert_eq!(names, ["ops-alice", "ops-bob", "ops-carol"]);
 
     let dev = app.client("dev");
-    let lease = dev.command("lease.create", &json!({ "secret": "ops-alice", "ttl": "30m" })).await.expect("lease");
+    let lease = dev
+        .command(
+            "lease.create",
+            &json!({ "secret": "ops-alice", "ttl": "30m" }),
+        )
+        .await
+        .expect("lease");
     assert_eq!(lease["status"], "active", "{lease}");
     let lease_id = lease["lease"]["lease_id"].as_str().expect("id").to_string();
-    let username = lease["credential"]["username"].as_str().expect("username").to_string();
-    let password = lease["credential"]["password"].as_str().expect("password").to_string();
+    let username = lease["credential"]["username"]
+        .as_str()
+        .expect("username")
+        .to_string();
+    let password = lease["credential"]["password"]
+        .as_str()
+        .expect("password")
+        .to_string();
     assert_eq!(username, "alice@contoso.onmicrosoft.com");
     assert_eq!(app.sign_in(&username, &password).await, SignIn::Accepted);
     let earlier = refresh_token(&app, &username, &password).await;
 
-    let renewed = dev.command("lease.renew", &json!({ "lease_id": lease_id, "ttl": "1h" })).await.expect("renew");
+    let renewed = dev
+        .command("lease.renew", &json!({ "lease_id": lease_id, "ttl": "1h" }))
+        .await
+        .expect("renew");
     assert_eq!(renewed["capped"], false);
-    let capped = dev.command("lease.renew", &json!({ "lease_id": lease_id, "ttl": "3h" })).await.expect("renew");
+    let capped = dev
+        .command("lease.renew", &json!({ "lease_id": lease_id, "ttl": "3h" }))
+        .await
+        .expect("renew");
     assert_eq!(capped["capped"], true);
     assert_eq!(capped["expires_at"], capped["lease"]["max_expires_at"]);
 
-    dev.command("lease.revoke", &json!({ "lease_id": lease_id })).await.expect("revoke");
+    dev.command("lease.revoke", &json!({ "lease_id": lease_id }))
+        .await
+        .expect("revoke");
     let revoked = app.wait_lease(&lease_id, WAIT, status_is("revoked")).await;
     assert_eq!(revoked["revocation_reason"], "manual");
     assert_eq!(revoked["renewals"], 2);
@@ -88,17 +151,36 @@ async fn full_lifecycle_over_nats() {
     let after = refresh(&app, &earlier).await;
     assert_eq!(after["error"], "invalid_grant", "{after}");
 
-    let listed = app.admin.query("lease.list", &json!({ "secret": "ops-alice" })).await.expect("list");
+    let listed = app
+        .admin
+        .query("lease.list", &json!({ "secret": "ops-alice" }))
+        .await
+        .expect("list");
     let rows = listed["items"].as_array().expect("leases");
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["status"], "revoked");
-    let history: Vec<String> = app.history(&lease_id).await.into_iter().map(|(t, _)| t).collect();
+    let history: Vec<String> = app
+        .history(&lease_id)
+        .await
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect();
     assert_eq!(
         history,
-        ["LeaseRequested", "LeaseActivated", "LeaseRenewed", "LeaseRenewed",
-         "LeaseRevocationRequested", "LeaseRevoked"]
+        [
+            "LeaseRequested",
+            "LeaseActivated",
+            "LeaseRenewed",
+            "LeaseRenewed",
+            "LeaseRevocationRequested",
+            "LeaseRevoked"
+        ]
     );
-    let secret = app.admin.query("secret.get", &json!({ "name": "ops-alice" })).await.expect("secret");
+    let secret = app
+        .admin
+        .query("secret.get", &json!({ "name": "ops-alice" }))
+        .await
+        .expect("secret");
     let secret = secret.get("secret").cloned().unwrap_or(secret);
     assert!(secret["live_lease_id"].is_null(), "released: {secret}");
     app.stop().await;
@@ -109,13 +191,26 @@ async fn a_short_lease_expires_by_itself() {
     let app = TestApp::spawn().await;
     app.connect().await;
     app.secrets("exp", &["bob"], "1h", "2h").await;
-    let lease = app.admin.command("lease.create", &json!({ "secret": "exp-bob", "ttl": "2s" })).await.expect("lease");
+    let lease = app
+        .admin
+        .command("lease.create", &json!({ "secret": "exp-bob", "ttl": "2s" }))
+        .await
+        .expect("lease");
     let lease_id = lease["lease"]["lease_id"].as_str().expect("id").to_string();
-    let password = lease["credential"]["password"].as_str().expect("password").to_string();
+    let password = lease["credential"]["password"]
+        .as_str()
+        .expect("password")
+        .to_string();
     let revoked = app.wait_lease(&lease_id, WAIT, status_is("revoked")).await;
     assert_eq!(revoked["revocation_reason"], "expired");
     let history = app.history(&lease_id).await;
-    assert!(history.contains(&("LeaseRevocationRequested".to_string(), "system:scheduler".to_string())), "{history:?}");
+    assert!(
+        history.contains(&(
+            "LeaseRevocationRequested".to_string(),
+            "system:scheduler".to_string()
+        )),
+        "{history:?}"
+    );
     assert!(matches!(
         app.sign_in("bob@contoso.onmicrosoft.com", &password).await,
         SignIn::Refused { .. }
@@ -129,17 +224,37 @@ async fn one_live_lease_per_secret_and_idempotent_request_ids() {
     app.connect().await;
     app.secrets("idem", &["carol"], "1h", "2h").await;
     let dev = app.client("dev");
-    let first = dev.command_with_id("lease.create", &json!({ "secret": "idem-carol" }), "req-1").await.expect("lease");
-    let again = dev.command_with_id("lease.create", &json!({ "secret": "idem-carol" }), "req-1").await.expect("retry");
+    let first = dev
+        .command_with_id("lease.create", &json!({ "secret": "idem-carol" }), "req-1")
+        .await
+        .expect("lease");
+    let again = dev
+        .command_with_id("lease.create", &json!({ "secret": "idem-carol" }), "req-1")
+        .await
+        .expect("retry");
     assert_eq!(first["lease"]["lease_id"], again["lease"]["lease_id"]);
-    assert_eq!(first["credential"]["password"], again["credential"]["password"]);
-    let err = dev.command("lease.create", &json!({ "secret": "idem-carol" })).await.unwrap_err();
+    assert_eq!(
+        first["credential"]["password"],
+        again["credential"]["password"]
+    );
+    let err = dev
+        .command("lease.create", &json!({ "secret": "idem-carol" }))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("lease_conflict"));
-    let leasehold::client::ApiError::Refused { details, message, .. } = err else { panic!() };
+    let leasehold::client::ApiError::Refused {
+        details, message, ..
+    } = err
+    else {
+        panic!()
+    };
     assert_eq!(details["lease_id"], first["lease"]["lease_id"]);
     assert!(message.contains(first["lease"]["lease_id"].as_str().expect("id")));
-    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM events WHERE event_type = 'LeaseRequested'")
-        .fetch_one(&app.db.pool).await.expect("count");
+    let n: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM events WHERE event_type = 'LeaseRequested'")
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("count");
     assert_eq!(n, 1);
     app.stop().await;
 }
@@ -148,19 +263,44 @@ async fn one_live_lease_per_secret_and_idempotent_request_ids() {
 async fn malformed_commands_get_invalid_request_and_the_service_keeps_serving() {
     let app = TestApp::spawn().await;
     let ops = [
-        "connection.create", "connection.rotate", "connection.delete", "secret.create",
-        "secret.update", "secret.delete", "lease.create", "lease.renew", "lease.revoke",
+        "connection.create",
+        "connection.rotate",
+        "connection.delete",
+        "secret.create",
+        "secret.update",
+        "secret.delete",
+        "lease.create",
+        "lease.renew",
+        "lease.revoke",
     ];
-    let bad: [&[u8]; 5] = [b"not json", b"[1,2]", b"{\"unknown_field\": 1}", b"{\"name\": 42}", b"\xff\xfe"];
+    let bad: [&[u8]; 5] = [
+        b"not json",
+        b"[1,2]",
+        b"{\"unknown_field\": 1}",
+        b"{\"name\": 42}",
+        b"\xff\xfe",
+    ];
     for op in ops {
         for payload in bad {
             let subject = app.engine.subjects.command("dev", op);
-            let reply = app.engine.nats.request(subject, payload.to_vec().into()).await.expect("reply");
+            let reply = app
+                .engine
+                .nats
+                .request(subject, payload.to_vec().into())
+                .await
+                .expect("reply");
             let body: Value = serde_json::from_slice(&reply.payload).expect("json reply");
-            assert_eq!(body["error"]["code"], "invalid_request", "{op} {payload:?}: {body}");
+            assert_eq!(
+                body["error"]["code"], "invalid_request",
+                "{op} {payload:?}: {body}"
+            );
         }
     }
-    let unknown = app.client("dev").command("lease.explode", &json!({})).await.unwrap_err();
+    let unknown = app
+        .client("dev")
+        .command("lease.explode", &json!({}))
+        .await
+        .unwrap_err();
     assert_eq!(unknown.code(), Some("invalid_request"));
     app.connect().await;
     app.stop().await;

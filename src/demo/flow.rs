@@ -79,24 +79,50 @@ pub async fn walk(engine: &Engine, emulator: &Emulator) -> anyhow::Result<()> {
 
     title("4. a developer leases alice's password for 20 minutes");
     let lease = dev
-        .command_with_id("lease.create", &json!({ "secret": "demo-alice", "ttl": "20m" }), "demo-1")
+        .command_with_id(
+            "lease.create",
+            &json!({ "secret": "demo-alice", "ttl": "20m" }),
+            "demo-1",
+        )
         .await
         .context("lease.create")?;
-    let lease_id = lease["lease"]["lease_id"].as_str().context("lease id")?.to_string();
-    let username = lease["credential"]["username"].as_str().context("username")?.to_string();
-    let password = lease["credential"]["password"].as_str().context("password")?.to_string();
-    step(&format!("lease {lease_id} is {}", lease["status"].as_str().unwrap_or("?")));
+    let lease_id = lease["lease"]["lease_id"]
+        .as_str()
+        .context("lease id")?
+        .to_string();
+    let username = lease["credential"]["username"]
+        .as_str()
+        .context("username")?
+        .to_string();
+    let password = lease["credential"]["password"]
+        .as_str()
+        .context("password")?
+        .to_string();
+    step(&format!(
+        "lease {lease_id} is {}",
+        lease["status"].as_str().unwrap_or("?")
+    ));
     detail(&format!("username {username}"));
     detail(&format!("password {}", masked(&password)));
-    detail(&format!("expires  {}", when(time(&lease["lease"]["expires_at"])?)));
+    detail(&format!(
+        "expires  {}",
+        when(time(&lease["lease"]["expires_at"])?)
+    ));
     let again = dev
-        .command_with_id("lease.create", &json!({ "secret": "demo-alice", "ttl": "20m" }), "demo-1")
+        .command_with_id(
+            "lease.create",
+            &json!({ "secret": "demo-alice", "ttl": "20m" }),
+            "demo-1",
+        )
         .await?;
     step(&format!(
         "the same request id again returns the same lease: {}",
         again["lease"]["lease_id"] == lease["lease"]["lease_id"]
     ));
-    match dev.command("lease.create", &json!({ "secret": "demo-alice" })).await {
+    match dev
+        .command("lease.create", &json!({ "secret": "demo-alice" }))
+        .await
+    {
         Err(e) if e.code() == Some("lease_conflict") => {
             step("a second lease on alice is refused while this one lives (lease_conflict)")
         }
@@ -104,7 +130,16 @@ pub async fn walk(engine: &Engine, emulator: &Emulator) -> anyhow::Result<()> {
     }
 
     title("5. prove the password at the Entra token endpoint (ROPC)");
-    let proof = sign_in(&http, &base, DEMO_TENANT_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, &username, &password).await?;
+    let proof = sign_in(
+        &http,
+        &base,
+        DEMO_TENANT_ID,
+        DEMO_CLIENT_ID,
+        DEMO_CLIENT_SECRET,
+        &username,
+        &password,
+    )
+    .await?;
     if proof != SignIn::Accepted {
         bail!("the leased password did not sign in: {proof:?}");
     }
@@ -135,32 +170,72 @@ pub async fn walk(engine: &Engine, emulator: &Emulator) -> anyhow::Result<()> {
         .await
         .context("lease.revoke")?;
     let revoked = wait_for_status(&dev, &lease_id, "revoked", Duration::from_secs(60)).await?;
-    step(&format!("lease {lease_id} is {}", revoked["status"].as_str().unwrap_or("?")));
-    let refused = sign_in(&http, &base, DEMO_TENANT_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, &username, &password).await?;
+    step(&format!(
+        "lease {lease_id} is {}",
+        revoked["status"].as_str().unwrap_or("?")
+    ));
+    let refused = sign_in(
+        &http,
+        &base,
+        DEMO_TENANT_ID,
+        DEMO_CLIENT_ID,
+        DEMO_CLIENT_SECRET,
+        &username,
+        &password,
+    )
+    .await?;
     match refused {
-        SignIn::Refused { error, code } => {
-            step(&format!("sign-in with the old password: refused ({error}, AADSTS{})", code.unwrap_or(0)))
-        }
+        SignIn::Refused { error, code } => step(&format!(
+            "sign-in with the old password: refused ({error}, AADSTS{})",
+            code.unwrap_or(0)
+        )),
         SignIn::Accepted => bail!("the revoked password still signs in"),
     }
 
     title("8. a short lease expires on its own");
     let short = dev
-        .command("lease.create", &json!({ "secret": "demo-bob", "ttl": "3s" }))
+        .command(
+            "lease.create",
+            &json!({ "secret": "demo-bob", "ttl": "3s" }),
+        )
         .await
         .context("lease.create")?;
-    let short_id = short["lease"]["lease_id"].as_str().context("lease id")?.to_string();
-    let bob = short["credential"]["username"].as_str().unwrap_or_default().to_string();
-    let bob_pw = short["credential"]["password"].as_str().unwrap_or_default().to_string();
-    step(&format!("lease {short_id} on {bob} for 3s, expires {}", when(time(&short["lease"]["expires_at"])?)));
+    let short_id = short["lease"]["lease_id"]
+        .as_str()
+        .context("lease id")?
+        .to_string();
+    let bob = short["credential"]["username"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let bob_pw = short["credential"]["password"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    step(&format!(
+        "lease {short_id} on {bob} for 3s, expires {}",
+        when(time(&short["lease"]["expires_at"])?)
+    ));
     let expired = wait_for_status(&dev, &short_id, "revoked", Duration::from_secs(60)).await?;
     step(&format!(
         "revoked automatically ({}), {} after its expiry",
         expired["revocation_reason"].as_str().unwrap_or("?"),
         lateness(&expired)
     ));
-    match sign_in(&http, &base, DEMO_TENANT_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, &bob, &bob_pw).await? {
-        SignIn::Refused { error, .. } => step(&format!("sign-in with bob's expired password: refused ({error})")),
+    match sign_in(
+        &http,
+        &base,
+        DEMO_TENANT_ID,
+        DEMO_CLIENT_ID,
+        DEMO_CLIENT_SECRET,
+        &bob,
+        &bob_pw,
+    )
+    .await?
+    {
+        SignIn::Refused { error, .. } => step(&format!(
+            "sign-in with bob's expired password: refused ({error})"
+        )),
         SignIn::Accepted => bail!("the expired password still signs in"),
     }
 
@@ -180,7 +255,10 @@ async fn wait_for_status(
 ) -> anyhow::Result<Value> {
     let deadline = tokio::time::Instant::now() + within;
     loop {
-        if let Ok(reply) = client.query("lease.get", &json!({ "lease_id": lease_id })).await {
+        if let Ok(reply) = client
+            .query("lease.get", &json!({ "lease_id": lease_id }))
+            .await
+        {
             let lease = reply.get("lease").cloned().unwrap_or(reply);
             if lease["status"] == status {
                 return Ok(lease);

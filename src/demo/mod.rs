@@ -42,12 +42,15 @@ pub async fn run(config_path: Option<&Path>) -> anyhow::Result<()> {
     .await
     .context("start the Entra emulator")?;
     print::step(&format!(
-        "Entra emulator: {} (tenant {}, 7 users)",
+        "Entra emulator: {} (seeded demo tenant {})",
         emulator.base_url(),
         entra_emulator::DEMO_TENANT_ID
     ));
     let master = MasterKey::generate();
-    print::step(&format!("master key: generated for this run ({})", master.id()));
+    print::step(&format!(
+        "master key: generated for this run ({})",
+        master.id()
+    ));
     let engine = Engine::connect(config, master).await?;
     let running = app::start(&engine, Components::ALL).await?;
     print::step("engine: command, relay, worker, scheduler and projection running");
@@ -95,14 +98,22 @@ async fn reset_stream(config: &Config) -> anyhow::Result<()> {
     let nats = leasehold_bus::connect(&config.nats_url, "leasehold-demo").await?;
     let subjects = leasehold_bus::Subjects::new(&config.subject_prefix)?;
     let js = async_nats::jetstream::new(nats.clone());
-    let probe = tokio::time::timeout(Duration::from_secs(5), js.query_account()).await;
-    match probe {
-        Ok(Ok(_)) => {}
-        _ => anyhow::bail!(
-            "NATS at {} answers but JetStream is not enabled: start nats-server with -js",
+    // A missing stream is fine; a server without JetStream is not.
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(5),
+        js.delete_stream(subjects.stream_name()),
+    )
+    .await;
+    match outcome {
+        Err(_) => anyhow::bail!(
+            "NATS at {} does not answer JetStream requests: start nats-server with -js",
             config.nats_url
         ),
+        Ok(Err(e)) if e.to_string().to_lowercase().contains("not enabled") => anyhow::bail!(
+            "NATS at {} has JetStream disabled: start nats-server with -js",
+            config.nats_url
+        ),
+        Ok(_) => {}
     }
-    let _ = js.delete_stream(subjects.stream_name()).await;
     Ok(())
 }

@@ -43,5 +43,9 @@ pub fn human(secs: i64) -> String {
 
 /// A password as the demo shows it: never its characters, only its length.
 pub fn masked(password: &str) -> String {
-    format!("{} ({} characters, hidden)", "•".repeat(8), password.chars().count())
+    format!(
+        "{} ({} characters, hidden)",
+        "•".repeat(8),
+        password.chars().count()
+    )
 }

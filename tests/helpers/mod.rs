@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use entra_emulator::{Emulator, EmulatorConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID};
+use entra_emulator::{
+    Emulator, EmulatorConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID,
+};
 use leasehold::app::{self, Components, Engine, Running};
 use leasehold::client::ApiClient;
 use leasehold::signin::{sign_in, SignIn};
@@ -29,7 +31,12 @@ pub fn unique_prefix() -> String {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
-        Self::spawn_with(EmulatorConfig::default(), Components::ALL, Policy::allow_all()).await
+        Self::spawn_with(
+            EmulatorConfig::default(),
+            Components::ALL,
+            Policy::allow_all(),
+        )
+        .await
     }
 
     pub async fn spawn_with(
@@ -50,7 +57,9 @@ impl TestApp {
         let db = TestDb::new().await;
         let emulator = Emulator::start(
             emulator_config,
-            tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind"),
+            tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind"),
         )
         .await
         .expect("emulator");
@@ -101,7 +110,13 @@ impl TestApp {
     }
 
     /// Creates `<prefix>-<user>` secrets for the given demo users.
-    pub async fn secrets(&self, prefix: &str, users: &[&str], default_ttl: &str, max_ttl: &str) -> Value {
+    pub async fn secrets(
+        &self,
+        prefix: &str,
+        users: &[&str],
+        default_ttl: &str,
+        max_ttl: &str,
+    ) -> Value {
         let upns: Vec<String> = users
             .iter()
             .map(|u| format!("{u}@contoso.onmicrosoft.com"))
@@ -136,11 +151,20 @@ impl TestApp {
     }
 
     /// Polls `lease.get` until `check` holds or `within` passes.
-    pub async fn wait_lease(&self, lease_id: &str, within: Duration, check: impl Fn(&Value) -> bool) -> Value {
+    pub async fn wait_lease(
+        &self,
+        lease_id: &str,
+        within: Duration,
+        check: impl Fn(&Value) -> bool,
+    ) -> Value {
         let deadline = tokio::time::Instant::now() + within;
         let mut last = Value::Null;
         loop {
-            if let Ok(reply) = self.admin.query("lease.get", &json!({ "lease_id": lease_id })).await {
+            if let Ok(reply) = self
+                .admin
+                .query("lease.get", &json!({ "lease_id": lease_id }))
+                .await
+            {
                 last = reply.get("lease").cloned().unwrap_or(reply);
                 if check(&last) {
                     return last;

@@ -39,7 +39,10 @@ pub struct EventMessage {
 impl EventMessage {
     /// The de-duplication id of this event.
     pub fn msg_id(&self) -> String {
-        format!("{}:{}:{}", self.aggregate_type, self.aggregate_id, self.sequence)
+        format!(
+            "{}:{}:{}",
+            self.aggregate_type, self.aggregate_id, self.sequence
+        )
     }
 
     /// The inner payload object of the tagged event (`payload[event_type]`).

@@ -11,4 +11,4 @@ pub use connect::{connect, BusError};
 pub use envelope::{EventMessage, HEADER_MSG_ID, HEADER_REQUEST_ID};
 pub use reply::{error_body, ok_body, ReplyBody};
 pub use stream::{ensure_stream, StreamSettings};
-pub use subjects::{Subjects, SubjectError, DEFAULT_PREFIX};
+pub use subjects::{SubjectError, Subjects, DEFAULT_PREFIX};

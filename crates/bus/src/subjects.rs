@@ -87,7 +87,10 @@ impl Subjects {
 
     /// `<prefix>.evt.<aggregate_type>.<aggregate_id>.<event_type>`.
     pub fn event(&self, aggregate_type: &str, aggregate_id: &str, event_type: &str) -> String {
-        format!("{}.evt.{aggregate_type}.{aggregate_id}.{event_type}", self.prefix)
+        format!(
+            "{}.evt.{aggregate_type}.{aggregate_id}.{event_type}",
+            self.prefix
+        )
     }
 
     /// Wildcard for every event.
@@ -134,12 +137,17 @@ mod tests {
     #[test]
     fn builds_and_parses_subjects() {
         let s = Subjects::new("leasehold").expect("prefix");
-        assert_eq!(s.command("alice", "lease.create"), "leasehold.cmd.alice.lease.create");
+        assert_eq!(
+            s.command("alice", "lease.create"),
+            "leasehold.cmd.alice.lease.create"
+        );
         assert_eq!(
             s.parse_request("cmd", "leasehold.cmd.alice.lease.create"),
             Ok(("alice", "lease.create"))
         );
-        assert!(s.parse_request("cmd", "leasehold.query.alice.lease.get").is_err());
+        assert!(s
+            .parse_request("cmd", "leasehold.query.alice.lease.get")
+            .is_err());
         assert!(s.parse_request("cmd", "other.cmd.alice.lease.get").is_err());
         assert_eq!(s.stream_name(), "LEASEHOLD_EVENTS");
         let t = Subjects::new("test.abc-1").expect("prefix");

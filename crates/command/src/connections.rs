@@ -29,7 +29,9 @@ impl Commands {
         new: NewConnection,
         meta: &Meta,
     ) -> Result<Executed<Connection>, CommandError> {
-        let client_secret = self.seal_client_secret(&new.name, &new.client_secret).await?;
+        let client_secret = self
+            .seal_client_secret(&new.name, &new.client_secret)
+            .await?;
         let command = ConnectionCommand::Create {
             name: new.name.clone(),
             tenant_id: new.tenant_id,

@@ -9,8 +9,8 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use cqrs_es::persist::PersistedEventStore;
 use cqrs_es::event_sink::EventSink;
+use cqrs_es::persist::PersistedEventStore;
 use cqrs_es::{Aggregate, AggregateContext, AggregateError, EventEnvelope, EventStore};
 use postgres_es::PostgresEventRepository;
 use sqlx::PgPool;
@@ -71,10 +71,18 @@ where
         let metadata = meta.to_metadata();
         let mut attempt = 0;
         loop {
-            match self.try_execute(id, command.clone(), metadata.clone()).await {
+            match self
+                .try_execute(id, command.clone(), metadata.clone())
+                .await
+            {
                 Err(AggregateError::AggregateConflict) if attempt < self.retries => {
                     attempt += 1;
-                    tracing::debug!(aggregate = A::TYPE, id, attempt, "append conflict, retrying");
+                    tracing::debug!(
+                        aggregate = A::TYPE,
+                        id,
+                        attempt,
+                        "append conflict, retrying"
+                    );
                     tokio::time::sleep(backoff(attempt)).await;
                 }
                 Err(AggregateError::AggregateConflict) => {

@@ -32,7 +32,10 @@ impl Commands {
             credential,
             at: meta.at,
         };
-        let result = self.leases.execute(&lease_id.to_string(), command, meta).await;
+        let result = self
+            .leases
+            .execute(&lease_id.to_string(), command, meta)
+            .await;
         if result.is_err() {
             self.keys().destroy(&key_id).await.ok();
         }
@@ -77,7 +80,9 @@ impl Commands {
             increment,
             at: meta.at,
         };
-        self.leases.execute(&lease_id.to_string(), command, meta).await
+        self.leases
+            .execute(&lease_id.to_string(), command, meta)
+            .await
     }
 
     /// Revokes a lease; `force` marks it revoked at once, whatever Graph says.
@@ -93,7 +98,10 @@ impl Commands {
             force,
             at: meta.at,
         };
-        let done = self.leases.execute(&lease_id.to_string(), command, meta).await?;
+        let done = self
+            .leases
+            .execute(&lease_id.to_string(), command, meta)
+            .await?;
         self.settle(lease_id, &done.state, meta).await?;
         Ok(done)
     }
@@ -105,7 +113,9 @@ impl Commands {
         meta: &Meta,
     ) -> Result<Executed<Lease>, CommandError> {
         let command = LeaseCommand::Expire { at: meta.at };
-        self.leases.execute(&lease_id.to_string(), command, meta).await
+        self.leases
+            .execute(&lease_id.to_string(), command, meta)
+            .await
     }
 
     /// Records a failed activation attempt; a permanent one ends the lease.
@@ -121,7 +131,10 @@ impl Commands {
             permanent,
             at: meta.at,
         };
-        let done = self.leases.execute(&lease_id.to_string(), command, meta).await?;
+        let done = self
+            .leases
+            .execute(&lease_id.to_string(), command, meta)
+            .await?;
         self.settle(lease_id, &done.state, meta).await?;
         Ok(done)
     }
@@ -133,11 +146,10 @@ impl Commands {
         error: FailureInfo,
         meta: &Meta,
     ) -> Result<Executed<Lease>, CommandError> {
-        let command = LeaseCommand::RecordRevocationFailure {
-            error,
-            at: meta.at,
-        };
-        self.leases.execute(&lease_id.to_string(), command, meta).await
+        let command = LeaseCommand::RecordRevocationFailure { error, at: meta.at };
+        self.leases
+            .execute(&lease_id.to_string(), command, meta)
+            .await
     }
 
     /// Records that the Graph revocation succeeded (or the user no longer exists).
@@ -151,7 +163,10 @@ impl Commands {
             at: meta.at,
             user_missing,
         };
-        let done = self.leases.execute(&lease_id.to_string(), command, meta).await?;
+        let done = self
+            .leases
+            .execute(&lease_id.to_string(), command, meta)
+            .await?;
         self.settle(lease_id, &done.state, meta).await?;
         Ok(done)
     }

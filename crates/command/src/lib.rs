@@ -14,10 +14,10 @@ pub mod service;
 
 pub use connections::NewConnection;
 pub use error::CommandError;
-pub use graph_link::endpoints;
 pub use executor::{Executed, Executor, DEFAULT_CONFLICT_RETRIES};
-pub use policy::{Policy, Rule};
+pub use graph_link::endpoints;
 pub use meta::{Meta, META_ACTOR, META_AT, META_REQUEST_ID};
+pub use policy::{Policy, Rule};
 pub use reserve::ORPHAN_GRACE_SECS;
 pub use secrets::NewSecret;
 

@@ -88,17 +88,17 @@ impl Commands {
             _ => None,
         });
         // A retry (same lease id) finds its own reservation already in place.
-        let (ttl, issued_at, expires_at, max_expires_at) = match (terms, reserved.state.live_lease())
-        {
-            (Some(t), _) => t,
-            (None, Some(live)) if live.lease_id == lease_id => {
-                let secs = (live.expires_at - live.reserved_at).num_seconds().max(1) as u64;
-                let ttl = Ttl::from_secs(secs).map_err(CommandError::from)?;
-                let max = def.max_ttl.after(live.reserved_at);
-                (ttl, live.reserved_at, live.expires_at, max)
-            }
-            _ => return Err(CommandError::internal("reservation was not recorded")),
-        };
+        let (ttl, issued_at, expires_at, max_expires_at) =
+            match (terms, reserved.state.live_lease()) {
+                (Some(t), _) => t,
+                (None, Some(live)) if live.lease_id == lease_id => {
+                    let secs = (live.expires_at - live.reserved_at).num_seconds().max(1) as u64;
+                    let ttl = Ttl::from_secs(secs).map_err(CommandError::from)?;
+                    let max = def.max_ttl.after(live.reserved_at);
+                    (ttl, live.reserved_at, live.expires_at, max)
+                }
+                _ => return Err(CommandError::internal("reservation was not recorded")),
+            };
         let command = LeaseCommand::Request {
             lease_id,
             secret: secret.clone(),
@@ -113,7 +113,11 @@ impl Commands {
             requested_by: meta.actor.clone(),
             request_id: meta.request_id.clone(),
         };
-        match self.leases.execute(&lease_id.to_string(), command, meta).await {
+        match self
+            .leases
+            .execute(&lease_id.to_string(), command, meta)
+            .await
+        {
             // A concurrent retry with the same id created it first.
             Err(e) if e.code == "already_exists" => Ok(Executed {
                 events: Vec::new(),

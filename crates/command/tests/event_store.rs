@@ -41,14 +41,21 @@ async fn two_concurrent_requests_give_one_lease_and_one_conflict() {
 async fn every_event_has_exactly_one_outbox_row() {
     let w = world().await;
     let m = meta("alice", t0());
-    let lease = w.commands.request_lease(&w.secret, None, &m).await.expect("lease");
+    let lease = w
+        .commands
+        .request_lease(&w.secret, None, &m)
+        .await
+        .expect("lease");
     let id = lease.state.terms().expect("terms").lease_id;
     w.commands
         .revoke_lease(&id, RevocationReason::Manual, true, &m)
         .await
         .expect("revoke");
     let events = count(&w.db.pool, "SELECT count(*) FROM events").await;
-    assert!(events >= 6, "connection, secret, reserve, request, revoke, release");
+    assert!(
+        events >= 6,
+        "connection, secret, reserve, request, revoke, release"
+    );
     let matched = count(
         &w.db.pool,
         "SELECT count(*) FROM events e JOIN outbox o USING (aggregate_type, aggregate_id, sequence)
@@ -83,7 +90,10 @@ async fn a_rolled_back_append_leaves_no_outbox_row() {
     .await;
     assert!(dup.is_err(), "sequence 1 already exists");
     tx.rollback().await.expect("rollback");
-    assert_eq!(count(&w.db.pool, "SELECT count(*) FROM outbox").await, before);
+    assert_eq!(
+        count(&w.db.pool, "SELECT count(*) FROM outbox").await,
+        before
+    );
     assert_eq!(
         count(&w.db.pool, "SELECT count(*) FROM events").await,
         before,
@@ -95,15 +105,27 @@ async fn a_rolled_back_append_leaves_no_outbox_row() {
 async fn an_ended_lease_frees_the_secret_for_the_next_one() {
     let w = world().await;
     let m = meta("alice", t0());
-    let first = w.commands.request_lease(&w.secret, None, &m).await.expect("lease");
+    let first = w
+        .commands
+        .request_lease(&w.secret, None, &m)
+        .await
+        .expect("lease");
     let id = first.state.terms().expect("terms").lease_id;
-    let conflict = w.commands.request_lease(&w.secret, None, &m).await.unwrap_err();
+    let conflict = w
+        .commands
+        .request_lease(&w.secret, None, &m)
+        .await
+        .unwrap_err();
     assert_eq!(conflict.code, "lease_conflict");
     w.commands
         .revoke_lease(&id, RevocationReason::Manual, true, &m)
         .await
         .expect("force revoke");
-    let second = w.commands.request_lease(&w.secret, None, &m).await.expect("next lease");
+    let second = w
+        .commands
+        .request_lease(&w.secret, None, &m)
+        .await
+        .expect("next lease");
     assert_ne!(second.state.terms().expect("terms").lease_id, id);
 }
 
@@ -128,10 +150,18 @@ async fn an_orphaned_reservation_is_released_after_the_grace_period() {
         .await
         .expect("reserve");
     let soon = meta("bob", t0() + Duration::seconds(5));
-    let err = w.commands.request_lease(&w.secret, None, &soon).await.unwrap_err();
+    let err = w
+        .commands
+        .request_lease(&w.secret, None, &soon)
+        .await
+        .unwrap_err();
     assert_eq!(err.code, "lease_conflict", "still within the grace period");
     let later = meta("bob", t0() + Duration::seconds(60));
-    let lease = w.commands.request_lease(&w.secret, None, &later).await.expect("reconciled");
+    let lease = w
+        .commands
+        .request_lease(&w.secret, None, &later)
+        .await
+        .expect("reconciled");
     assert_eq!(lease.state.status(), Some(LeaseStatus::Requested));
     let released: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM events WHERE event_type = 'LeaseReleased'

@@ -23,14 +23,16 @@ async fn dump(pool: &sqlx::PgPool) -> String {
     .fetch_all(pool)
     .await
     .expect("tables");
-    assert!(tables.len() >= 4, "events, snapshots, outbox, data_keys at least");
+    assert!(
+        tables.len() >= 4,
+        "events, snapshots, outbox, data_keys at least"
+    );
     let mut text = String::new();
     for t in tables {
-        let rows: Vec<String> =
-            sqlx::query_scalar(&format!("SELECT t::text FROM \"{t}\" t"))
-                .fetch_all(pool)
-                .await
-                .expect("dump");
+        let rows: Vec<String> = sqlx::query_scalar(&format!("SELECT t::text FROM \"{t}\" t"))
+            .fetch_all(pool)
+            .await
+            .expect("dump");
         text.push_str(&rows.join("\n"));
         // bytea columns print as \x<hex>; keep them in the dump as they are.
     }
@@ -50,20 +52,34 @@ fn forms(secret: &str) -> Vec<String> {
 async fn no_secret_in_any_table_and_shredding_destroys_the_password() {
     let w = world().await;
     let m = meta("alice", t0());
-    let lease = w.commands.request_lease(&w.secret, None, &m).await.expect("lease");
+    let lease = w
+        .commands
+        .request_lease(&w.secret, None, &m)
+        .await
+        .expect("lease");
     let id = lease.state.terms().expect("terms").lease_id;
     let password = SecretString::from(PASSWORD.to_string());
-    let active = w.commands.activate_lease(&id, &password, &m).await.expect("activate");
+    let active = w
+        .commands
+        .activate_lease(&id, &password, &m)
+        .await
+        .expect("activate");
     assert_eq!(active.state.status(), Some(LeaseStatus::Active));
 
     let (_, opened) = w.commands.lease_credential(&id).await.expect("credential");
     assert_eq!(opened.expose_secret(), PASSWORD);
 
     let text = dump(&w.db.pool).await;
-    assert!(text.contains("LeaseActivated"), "the dump covers the events");
+    assert!(
+        text.contains("LeaseActivated"),
+        "the dump covers the events"
+    );
     for secret in [CLIENT_SECRET, PASSWORD] {
         for form in forms(secret) {
-            assert!(!text.contains(&form), "found a form of a secret in the database");
+            assert!(
+                !text.contains(&form),
+                "found a form of a secret in the database"
+            );
         }
     }
 
@@ -72,12 +88,11 @@ async fn no_secret_in_any_table_and_shredding_destroys_the_password() {
         .await
         .expect("revoke");
     // The sealed password is still in the event log …
-    let sealed: serde_json::Value = sqlx::query_scalar(
-        "SELECT payload::jsonb FROM events WHERE event_type = 'LeaseActivated'",
-    )
-    .fetch_one(&w.db.pool)
-    .await
-    .expect("event");
+    let sealed: serde_json::Value =
+        sqlx::query_scalar("SELECT payload::jsonb FROM events WHERE event_type = 'LeaseActivated'")
+            .fetch_one(&w.db.pool)
+            .await
+            .expect("event");
     let sealed: leasehold_domain::Sealed =
         serde_json::from_value(sealed["LeaseActivated"]["credential"].clone()).expect("sealed");
     // … but its key is gone, so nobody can open it.
@@ -98,10 +113,8 @@ async fn the_client_secret_opens_only_with_the_master_key() {
     let (_, secret) = w.commands.connection_secret(&name).await.expect("open");
     assert_eq!(secret.expose_secret(), CLIENT_SECRET);
     // Another master key over the same database cannot unwrap the data key.
-    let other = leasehold_store::KeyStore::new(
-        w.db.pool.clone(),
-        leasehold_crypto::MasterKey::generate(),
-    );
+    let other =
+        leasehold_store::KeyStore::new(w.db.pool.clone(), leasehold_crypto::MasterKey::generate());
     let conn = w.commands.connections.load("contoso").await.expect("load");
     let key_id = &conn.details().expect("details").client_secret.key_id;
     assert!(other.load(key_id).await.is_err());

@@ -63,7 +63,11 @@ impl Relay {
             }
             self.leader = None;
         }
-        let mut conn = self.pool.acquire().await.context("acquire leader connection")?;
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .context("acquire leader connection")?;
         let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtext($1))")
             .bind(self.lock_key())
             .fetch_one(&mut *conn)
@@ -114,17 +118,26 @@ impl Relay {
             acks.push(ack);
         }
         for ack in acks {
-            ack.await.context("JetStream did not acknowledge an event")?;
+            ack.await
+                .context("JetStream did not acknowledge an event")?;
         }
         Ok(())
     }
 
     /// Runs until `shutdown` resolves: publishes whenever the outbox has rows, woken
     /// by `pg_notify` (with a periodic check in case a notification was missed).
-    pub async fn run(mut self, shutdown: impl std::future::Future<Output = ()>) -> anyhow::Result<()> {
+    pub async fn run(
+        mut self,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) -> anyhow::Result<()> {
         tokio::pin!(shutdown);
-        let mut listener = PgListener::connect_with(&self.pool).await.context("listen")?;
-        listener.listen("leasehold_outbox").await.context("listen")?;
+        let mut listener = PgListener::connect_with(&self.pool)
+            .await
+            .context("listen")?;
+        listener
+            .listen("leasehold_outbox")
+            .await
+            .context("listen")?;
         loop {
             let wait = match self.step().await {
                 Ok(RelayStep::Published(_)) => continue,

@@ -75,7 +75,10 @@ async fn setup() -> (TestDb, Arc<Commands>, LeaseId) {
         )
         .await
         .expect("secret");
-    let lease = commands.request_lease(&secret, None, &m).await.expect("lease");
+    let lease = commands
+        .request_lease(&secret, None, &m)
+        .await
+        .expect("lease");
     let id = lease.state.terms().expect("terms").lease_id;
     commands
         .activate_lease(&id, &SecretString::from("P4ss-word!xyz".to_string()), &m)
@@ -100,7 +103,10 @@ async fn expires_at_the_deadline_as_the_scheduler() {
     let (db, commands, id) = setup().await;
     let clock = Arc::new(TestClock(Mutex::new(t0() + secs(59))));
     let s = scheduler(&commands, &clock);
-    assert_eq!(s.step().await.expect("step"), Step::Idle(Some(t0() + secs(60))));
+    assert_eq!(
+        s.step().await.expect("step"),
+        Step::Idle(Some(t0() + secs(60)))
+    );
     clock.set(t0() + secs(60));
     assert_eq!(s.step().await.expect("step"), Step::Expired(1));
     let lease = commands.leases.load(&id.to_string()).await.expect("load");
@@ -112,7 +118,11 @@ async fn expires_at_the_deadline_as_the_scheduler() {
     .await
     .expect("event");
     assert_eq!(actor, "system:scheduler");
-    assert_eq!(s.step().await.expect("step"), Step::Idle(None), "nothing left");
+    assert_eq!(
+        s.step().await.expect("step"),
+        Step::Idle(None),
+        "nothing left"
+    );
 }
 
 #[tokio::test]
@@ -123,7 +133,10 @@ async fn a_renewal_moves_the_deadline() {
     commands.renew_lease(&id, None, &m).await.expect("renew");
     let s = scheduler(&commands, &clock);
     clock.set(t0() + secs(60));
-    assert_eq!(s.step().await.expect("step"), Step::Idle(Some(t0() + secs(90))));
+    assert_eq!(
+        s.step().await.expect("step"),
+        Step::Idle(Some(t0() + secs(90)))
+    );
     clock.set(t0() + secs(90));
     assert_eq!(s.step().await.expect("step"), Step::Expired(1));
 }
@@ -150,7 +163,10 @@ async fn a_claim_left_by_a_crashed_scheduler_lapses() {
         .expect("claim");
     let clock = Arc::new(TestClock(Mutex::new(t0() + secs(61))));
     let s = scheduler(&commands, &clock);
-    assert_eq!(s.step().await.expect("step"), Step::Idle(Some(t0() + secs(90))));
+    assert_eq!(
+        s.step().await.expect("step"),
+        Step::Idle(Some(t0() + secs(90)))
+    );
     clock.set(t0() + secs(91));
     assert_eq!(s.step().await.expect("step"), Step::Expired(1));
     let lease = commands.leases.load(&id.to_string()).await.expect("load");

@@ -91,7 +91,13 @@ impl KeyStore {
 
     /// Destroys every data key whose id starts with `prefix` (no `%` or `_` in it).
     pub async fn destroy_prefix(&self, prefix: &str) -> Result<u64, KeyStoreError> {
-        let pattern = format!("{}%", prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let pattern = format!(
+            "{}%",
+            prefix
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
         let done = sqlx::query(
             "UPDATE data_keys SET master_key_id = NULL, wrapped = NULL, destroyed_at = now()
              WHERE key_id LIKE $1 AND wrapped IS NOT NULL",

@@ -35,7 +35,9 @@ impl TestDb {
             Some((base, _)) => format!("{base}/{name}"),
             None => panic!("admin URL {admin_url} has no database path"),
         };
-        let pool = crate::connect(&url, 20).await.expect("connect test database");
+        let pool = crate::connect(&url, 20)
+            .await
+            .expect("connect test database");
         crate::migrate(&pool).await.expect("migrate test database");
         TestDb {
             pool,

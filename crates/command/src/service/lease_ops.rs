@@ -32,7 +32,10 @@ impl CommandService {
         // Subscribe before the append so the activation event cannot be missed.
         let events = match req.client {
             Some(client) => client
-                .subscribe(self.subjects.aggregate_events("Lease", &lease_id.to_string()))
+                .subscribe(
+                    self.subjects
+                        .aggregate_events("Lease", &lease_id.to_string()),
+                )
                 .await
                 .ok(),
             None => None,
@@ -59,9 +62,10 @@ impl CommandService {
             .commands
             .renew_lease(&lease_id, increment, &req.meta())
             .await?;
-        let capped = done.events.iter().any(|e| {
-            matches!(e.payload, LeaseEvent::LeaseRenewed { capped: true, .. })
-        });
+        let capped = done
+            .events
+            .iter()
+            .any(|e| matches!(e.payload, LeaseEvent::LeaseRenewed { capped: true, .. }));
         Ok(json!({
             "lease": views::lease(&done.state),
             "expires_at": done.state.expires_at(),
@@ -94,7 +98,12 @@ impl CommandService {
         self.authorize_lease(req, "lease.revoke", &lease_id).await?;
         let done = self
             .commands
-            .revoke_lease(&lease_id, RevocationReason::Manual, input.force, &req.meta())
+            .revoke_lease(
+                &lease_id,
+                RevocationReason::Manual,
+                input.force,
+                &req.meta(),
+            )
             .await?;
         Ok(json!({ "lease": views::lease(&done.state), "revoked": [lease_id] }))
     }

@@ -122,7 +122,12 @@ impl CommandService {
             let client = client.clone();
             tokio::spawn(async move {
                 let body = service
-                    .handle(Some(&client), &msg.subject, msg.headers.as_ref(), &msg.payload)
+                    .handle(
+                        Some(&client),
+                        &msg.subject,
+                        msg.headers.as_ref(),
+                        &msg.payload,
+                    )
                     .await;
                 if let Some(reply) = msg.reply {
                     if let Err(e) = client.publish(reply, body.into()).await {
@@ -134,9 +139,7 @@ impl CommandService {
         }
         sub.unsubscribe().await.ok();
         // Wait for the requests in flight.
-        let _ = permits
-            .acquire_many(self.config.max_in_flight as u32)
-            .await;
+        let _ = permits.acquire_many(self.config.max_in_flight as u32).await;
         client.flush().await.ok();
         Ok(())
     }

@@ -2,9 +2,7 @@
 
 use std::collections::HashSet;
 
-use leasehold_domain::{
-    ConnectionName, EntraObjectId, SecretName, Ttl, UserPrincipalName,
-};
+use leasehold_domain::{ConnectionName, EntraObjectId, SecretName, Ttl, UserPrincipalName};
 use serde_json::{json, Value};
 
 use super::input::{decode, opt_ttl, ByName, CreateSecrets, UpdateSecret};
@@ -53,7 +51,9 @@ impl CommandService {
                         json!({ "secret": existing, "user_principal_name": upn }),
                     ));
                 }
-                let name = self.free_name(&input.prefix, upn.as_str(), &mut taken).await?;
+                let name = self
+                    .free_name(&input.prefix, upn.as_str(), &mut taken)
+                    .await?;
                 self.authorize(req, "secret.create", Some(name.as_str()))?;
                 let new = NewSecret {
                     name,
@@ -153,7 +153,11 @@ impl CommandService {
             slug = "user".into();
         }
         for n in 1..1000 {
-            let suffix = if n == 1 { String::new() } else { format!("-{n}") };
+            let suffix = if n == 1 {
+                String::new()
+            } else {
+                format!("-{n}")
+            };
             let room = 64usize.saturating_sub(prefix.len() + 1 + suffix.len());
             let base: String = slug.chars().take(room).collect();
             let candidate = format!("{prefix}-{}{suffix}", base.trim_end_matches('-'));
@@ -167,6 +171,8 @@ impl CommandService {
                 return Ok(name);
             }
         }
-        Err(CommandError::invalid_request("no free secret name for this user"))
+        Err(CommandError::invalid_request(
+            "no free secret name for this user",
+        ))
     }
 }
