@@ -169,7 +169,7 @@ mod tests {
             .with_request_id(Some("abc".into()));
         assert_eq!(
             e.to_string(),
-            "graph not found error (HTTP 404, Request_ResourceNotFound): no such user [request-id abc]"
+            "graph not_found error (HTTP 404, Request_ResourceNotFound): no such user [request-id abc]"
         );
         assert!(!e.is_retryable());
         assert_eq!(e.request_id(), Some("abc"));
