@@ -22,6 +22,10 @@ pub struct Config {
     pub subject_prefix: String,
     /// File holding the base64 master key (0600); `LEASEHOLD_MASTER_KEY` wins.
     pub master_key_file: Option<PathBuf>,
+    /// Files of earlier master keys, still accepted for unwrapping during a rotation
+    /// (see `leasehold keys rotate-master`); also `LEASEHOLD_PREVIOUS_MASTER_KEYS`
+    /// (comma-separated base64 keys).
+    pub previous_master_key_files: Vec<PathBuf>,
     /// JetStream replicas for the event stream (3 on a cluster).
     pub stream_replicas: usize,
     /// Seconds `lease.create` waits for activation before replying `pending`.
@@ -32,8 +36,33 @@ pub struct Config {
     pub graph_retry_deadline_secs: u64,
     /// Seconds one Graph HTTP request may take.
     pub graph_request_timeout_secs: u64,
+    /// Per-actor abuse limits.
+    pub limits: Limits,
     /// Who may do what.
     pub policy: Policy,
+}
+
+/// Per-actor abuse limits, answered with `rate_limited` / `quota_exceeded`.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Live leases one actor may hold at once (0 = unlimited).
+    pub max_live_leases_per_actor: u32,
+    /// Sustained requests per second per actor on the command and query subjects
+    /// (0 = unlimited).
+    pub requests_per_second: u32,
+    /// Burst above the sustained rate.
+    pub burst: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_live_leases_per_actor: 100,
+            requests_per_second: 200,
+            burst: 400,
+        }
+    }
 }
 
 impl Default for Config {
@@ -43,11 +72,13 @@ impl Default for Config {
             nats_url: "nats://127.0.0.1:4222".into(),
             subject_prefix: leasehold_bus::DEFAULT_PREFIX.into(),
             master_key_file: None,
+            previous_master_key_files: Vec::new(),
             stream_replicas: 1,
             activation_wait_secs: 10,
             graph_concurrency: 8,
             graph_retry_deadline_secs: 30,
             graph_request_timeout_secs: 10,
+            limits: Limits::default(),
             policy: Policy::default(),
         }
     }
@@ -128,6 +159,30 @@ impl Config {
                 .with_context(|| format!("policy names an invalid actor {actor:?}"))?;
         }
         Ok(())
+    }
+
+    /// The current master key (`LEASEHOLD_MASTER_KEY`, else `master_key_file`).
+    pub fn master_key(&self) -> anyhow::Result<leasehold_crypto::MasterKey> {
+        Ok(leasehold_crypto::MasterKey::from_env_or_file(
+            self.master_key_file.as_deref(),
+        )?)
+    }
+
+    /// Earlier master keys still accepted for unwrapping (rotation in progress).
+    pub fn previous_master_keys(&self) -> anyhow::Result<Vec<leasehold_crypto::MasterKey>> {
+        let mut keys = Vec::new();
+        for path in &self.previous_master_key_files {
+            keys.push(leasehold_crypto::MasterKey::from_file(path)?);
+        }
+        if let Ok(list) = std::env::var("LEASEHOLD_PREVIOUS_MASTER_KEYS") {
+            for (i, text) in list.split(',').filter(|t| !t.trim().is_empty()).enumerate() {
+                keys.push(leasehold_crypto::MasterKey::from_base64(
+                    text,
+                    &format!("LEASEHOLD_PREVIOUS_MASTER_KEYS[{i}]"),
+                )?);
+            }
+        }
+        Ok(keys)
     }
 
     /// The activation wait as a duration.

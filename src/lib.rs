@@ -11,7 +11,8 @@ pub mod config;
 pub mod database;
 pub mod demo;
 mod directory;
+pub mod keys;
 pub mod signin;
 pub mod tls;
 
-pub use config::Config;
+pub use config::{Config, Limits};

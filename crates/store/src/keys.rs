@@ -18,16 +18,82 @@ pub enum KeyStoreError {
 }
 
 /// Data keys in Postgres, wrapped under the master key this process holds.
+///
+/// Earlier master keys may be added with [`KeyStore::with_previous`]: they still unwrap
+/// keys wrapped under them (so a rotation can happen online), while new keys are always
+/// wrapped under the current one.
 #[derive(Clone, Debug)]
 pub struct KeyStore {
     pool: PgPool,
     master: MasterKey,
+    previous: Vec<MasterKey>,
 }
 
 impl KeyStore {
     /// A key store over `pool` using `master` to wrap and unwrap.
     pub fn new(pool: PgPool, master: MasterKey) -> Self {
-        Self { pool, master }
+        Self {
+            pool,
+            master,
+            previous: Vec::new(),
+        }
+    }
+
+    /// Also accepts data keys wrapped under these earlier master keys.
+    pub fn with_previous(mut self, previous: Vec<MasterKey>) -> Self {
+        self.previous = previous
+            .into_iter()
+            .filter(|k| k.id() != self.master.id())
+            .collect();
+        self
+    }
+
+    fn master_for(&self, id: &str) -> &MasterKey {
+        std::iter::once(&self.master)
+            .chain(self.previous.iter())
+            .find(|k| k.id() == id)
+            .unwrap_or(&self.master)
+    }
+
+    /// How many live data keys each master key wraps, by master key id.
+    pub async fn count_by_master(&self) -> Result<Vec<(String, i64)>, KeyStoreError> {
+        Ok(sqlx::query_as(
+            "SELECT master_key_id, count(*) FROM data_keys WHERE wrapped IS NOT NULL
+              GROUP BY master_key_id ORDER BY master_key_id",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Re-wraps every live data key not yet under the current master key, using the
+    /// previous keys to unwrap. Returns how many were re-wrapped; fails (changing
+    /// nothing more) on a key wrapped under a master key this store does not hold.
+    pub async fn rewrap_all(&self) -> Result<u64, KeyStoreError> {
+        let mut total = 0;
+        for old in self.previous.clone() {
+            total += self.rewrap_from(&old).await?;
+        }
+        let left: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM data_keys WHERE wrapped IS NOT NULL AND master_key_id <> $1",
+        )
+        .bind(self.master.id())
+        .fetch_one(&self.pool)
+        .await?;
+        if left > 0 {
+            let other: String = sqlx::query_scalar(
+                "SELECT master_key_id FROM data_keys
+                  WHERE wrapped IS NOT NULL AND master_key_id <> $1 LIMIT 1",
+            )
+            .bind(self.master.id())
+            .fetch_one(&self.pool)
+            .await?;
+            return Err(KeyStoreError::Crypto(CryptoError::WrongMasterKey {
+                key_id: format!("{left} data keys"),
+                wrapped_under: other,
+                available: self.master.id().to_string(),
+            }));
+        }
+        Ok(total)
     }
 
     /// The master key in use.
@@ -63,14 +129,17 @@ impl KeyStore {
                 .fetch_optional(&self.pool)
                 .await?;
         match row {
-            Some((Some(master_key_id), Some(wrapped))) => Ok(DataKey::unwrap(
-                &WrappedKey {
-                    key_id: key_id.to_string(),
-                    master_key_id,
-                    wrapped,
-                },
-                &self.master,
-            )?),
+            Some((Some(master_key_id), Some(wrapped))) => {
+                let master = self.master_for(&master_key_id);
+                Ok(DataKey::unwrap(
+                    &WrappedKey {
+                        key_id: key_id.to_string(),
+                        master_key_id,
+                        wrapped,
+                    },
+                    master,
+                )?)
+            }
             _ => Err(KeyStoreError::Gone(key_id.to_string())),
         }
     }
