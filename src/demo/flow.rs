@@ -78,46 +78,27 @@ pub async fn walk(engine: &Engine, emulator: &Emulator) -> anyhow::Result<()> {
     }
 
     title("4. a developer leases alice's password for 20 minutes");
-    let lease = dev
-        .command_with_id(
-            "lease.create",
-            &json!({ "secret": "demo-alice", "ttl": "20m" }),
-            "demo-1",
-        )
+    let request = json!({ "secret": "demo-alice", "ttl": "20m" });
+    let reply = dev
+        .command_with_id("lease.create", &request, "demo-1")
         .await
         .context("lease.create")?;
-    let lease_id = lease["lease"]["lease_id"]
-        .as_str()
-        .context("lease id")?
-        .to_string();
-    let username = lease["credential"]["username"]
-        .as_str()
-        .context("username")?
-        .to_string();
-    let password = lease["credential"]["password"]
-        .as_str()
-        .context("password")?
-        .to_string();
+    let alice = leased(&reply)?;
     step(&format!(
-        "lease {lease_id} is {}",
-        lease["status"].as_str().unwrap_or("?")
+        "lease {} is {}",
+        alice.id,
+        reply["status"].as_str().unwrap_or("?")
     ));
-    detail(&format!("username {username}"));
-    detail(&format!("password {}", masked(&password)));
-    detail(&format!(
-        "expires  {}",
-        when(time(&lease["lease"]["expires_at"])?)
-    ));
-    let again = dev
-        .command_with_id(
-            "lease.create",
-            &json!({ "secret": "demo-alice", "ttl": "20m" }),
-            "demo-1",
-        )
-        .await?;
+    detail(&format!("username {}", alice.username));
+    detail(&format!("password {}", masked(&alice.password)));
+    detail(&format!("expires  {}", when(alice.expires_at)));
+    let again = leased(
+        &dev.command_with_id("lease.create", &request, "demo-1")
+            .await?,
+    )?;
     step(&format!(
         "the same request id again returns the same lease: {}",
-        again["lease"]["lease_id"] == lease["lease"]["lease_id"]
+        again.id == alice.id
     ));
     match dev
         .command("lease.create", &json!({ "secret": "demo-alice" }))
@@ -130,121 +111,113 @@ pub async fn walk(engine: &Engine, emulator: &Emulator) -> anyhow::Result<()> {
     }
 
     title("5. prove the password at the Entra token endpoint (ROPC)");
-    let proof = sign_in(
-        &http,
-        &base,
-        DEMO_TENANT_ID,
-        DEMO_CLIENT_ID,
-        DEMO_CLIENT_SECRET,
-        &username,
-        &password,
-    )
-    .await?;
+    let proof = prove(&http, &base, &alice).await?;
     if proof != SignIn::Accepted {
         bail!("the leased password did not sign in: {proof:?}");
     }
     step("sign-in with the leased password: accepted");
 
     title("6. renew");
-    let renewed = dev
-        .command("lease.renew", &json!({ "lease_id": lease_id, "ttl": "1h" }))
-        .await
-        .context("lease.renew")?;
-    step(&format!(
-        "renewed by 1h: expires {} (capped: {})",
-        when(time(&renewed["expires_at"])?),
-        renewed["capped"]
-    ));
-    let capped = dev
-        .command("lease.renew", &json!({ "lease_id": lease_id, "ttl": "5h" }))
-        .await
-        .context("lease.renew")?;
-    step(&format!(
-        "renewed by 5h: expires {} (capped: {}, never past issue time + max TTL)",
-        when(time(&capped["expires_at"])?),
-        capped["capped"]
-    ));
-
-    title("7. revoke early");
-    dev.command("lease.revoke", &json!({ "lease_id": lease_id }))
-        .await
-        .context("lease.revoke")?;
-    let revoked = wait_for_status(&dev, &lease_id, "revoked", Duration::from_secs(60)).await?;
-    step(&format!(
-        "lease {lease_id} is {}",
-        revoked["status"].as_str().unwrap_or("?")
-    ));
-    let refused = sign_in(
-        &http,
-        &base,
-        DEMO_TENANT_ID,
-        DEMO_CLIENT_ID,
-        DEMO_CLIENT_SECRET,
-        &username,
-        &password,
-    )
-    .await?;
-    match refused {
-        SignIn::Refused { error, code } => step(&format!(
-            "sign-in with the old password: refused ({error}, AADSTS{})",
-            code.unwrap_or(0)
-        )),
-        SignIn::Accepted => bail!("the revoked password still signs in"),
+    for (ttl, note) in [("1h", ""), ("5h", ", never past issue time + max TTL")] {
+        let renewed = dev
+            .command("lease.renew", &json!({ "lease_id": alice.id, "ttl": ttl }))
+            .await
+            .context("lease.renew")?;
+        step(&format!(
+            "renewed by {ttl}: expires {} (capped: {}{note})",
+            when(time(&renewed["expires_at"])?),
+            renewed["capped"]
+        ));
     }
 
+    title("7. revoke early");
+    dev.command("lease.revoke", &json!({ "lease_id": alice.id }))
+        .await
+        .context("lease.revoke")?;
+    let revoked = wait_for_status(&dev, &alice.id, "revoked", Duration::from_secs(60)).await?;
+    step(&format!(
+        "lease {} is {}",
+        alice.id,
+        revoked["status"].as_str().unwrap_or("?")
+    ));
+    expect_refused(prove(&http, &base, &alice).await?, "the old password")?;
+
     title("8. a short lease expires on its own");
-    let short = dev
+    let reply = dev
         .command(
             "lease.create",
             &json!({ "secret": "demo-bob", "ttl": "3s" }),
         )
         .await
         .context("lease.create")?;
-    let short_id = short["lease"]["lease_id"]
-        .as_str()
-        .context("lease id")?
-        .to_string();
-    let bob = short["credential"]["username"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let bob_pw = short["credential"]["password"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let bob = leased(&reply)?;
     step(&format!(
-        "lease {short_id} on {bob} for 3s, expires {}",
-        when(time(&short["lease"]["expires_at"])?)
+        "lease {} on {} for 3s, expires {}",
+        bob.id,
+        bob.username,
+        when(bob.expires_at)
     ));
-    let expired = wait_for_status(&dev, &short_id, "revoked", Duration::from_secs(60)).await?;
+    let expired = wait_for_status(&dev, &bob.id, "revoked", Duration::from_secs(60)).await?;
     step(&format!(
         "revoked automatically ({}), {} after its expiry",
         expired["revocation_reason"].as_str().unwrap_or("?"),
         lateness(&expired)
     ));
-    match sign_in(
-        &http,
-        &base,
-        DEMO_TENANT_ID,
-        DEMO_CLIENT_ID,
-        DEMO_CLIENT_SECRET,
-        &bob,
-        &bob_pw,
-    )
-    .await?
-    {
-        SignIn::Refused { error, .. } => step(&format!(
-            "sign-in with bob's expired password: refused ({error})"
-        )),
-        SignIn::Accepted => bail!("the expired password still signs in"),
-    }
+    expect_refused(prove(&http, &base, &bob).await?, "bob's expired password")?;
 
+    let lease_id = alice.id;
     title(&format!("9. audit history of lease {lease_id}"));
     let history = crate::audit::history(&engine.pool, &lease_id).await?;
     for entry in history {
         detail(&entry);
     }
     Ok(())
+}
+
+/// The facts of a `lease.create` reply the demo uses.
+struct Leased {
+    id: String,
+    username: String,
+    password: String,
+    expires_at: DateTime<Utc>,
+}
+
+fn leased(reply: &Value) -> anyhow::Result<Leased> {
+    let text = |v: &Value, what: &str| -> anyhow::Result<String> {
+        Ok(v.as_str()
+            .with_context(|| format!("reply without {what}"))?
+            .to_string())
+    };
+    Ok(Leased {
+        id: text(&reply["lease"]["lease_id"], "lease id")?,
+        username: text(&reply["credential"]["username"], "username")?,
+        password: text(&reply["credential"]["password"], "password")?,
+        expires_at: time(&reply["lease"]["expires_at"])?,
+    })
+}
+
+async fn prove(http: &reqwest::Client, base: &str, lease: &Leased) -> anyhow::Result<SignIn> {
+    sign_in(
+        http,
+        base,
+        DEMO_TENANT_ID,
+        DEMO_CLIENT_ID,
+        DEMO_CLIENT_SECRET,
+        &lease.username,
+        &lease.password,
+    )
+    .await
+}
+
+fn expect_refused(outcome: SignIn, what: &str) -> anyhow::Result<()> {
+    match outcome {
+        SignIn::Refused { error, code } => {
+            let code = code.map(|c| format!(", AADSTS{c}")).unwrap_or_default();
+            step(&format!("sign-in with {what}: refused ({error}{code})"));
+            Ok(())
+        }
+        SignIn::Accepted => bail!("{what} still signs in"),
+    }
 }
 
 async fn wait_for_status(
