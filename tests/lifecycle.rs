@@ -11,60 +11,52 @@ use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(30);
 
-async fn refresh_token(app: &TestApp, username: &str, password: &str) -> String {
+/// Posts a grant to the emulator's token endpoint (scope includes offline_access).
+async fn token(app: &TestApp, grant: &[(&str, &str)]) -> Value {
     let base = app.emulator.base_url();
     let url = format!(
         "{base}/{}/oauth2/v2.0/token",
         entra_emulator::DEMO_TENANT_ID
     );
     let scope = format!("offline_access {base}/.default");
-    let form = [
-        ("grant_type", "password"),
+    let mut form = vec![
         ("client_id", entra_emulator::DEMO_CLIENT_ID),
         ("client_secret", entra_emulator::DEMO_CLIENT_SECRET),
-        ("username", username),
-        ("password", password),
         ("scope", scope.as_str()),
     ];
-    let body: Value = app
+    form.extend_from_slice(grant);
+    let response = app
         .http
         .post(url)
         .form(&form)
         .send()
         .await
-        .expect("ropc")
-        .json()
-        .await
-        .expect("json");
+        .expect("token endpoint");
+    response.json().await.expect("json")
+}
+
+async fn refresh_token(app: &TestApp, username: &str, password: &str) -> String {
+    let grant = [
+        ("grant_type", "password"),
+        ("username", username),
+        ("password", password),
+    ];
+    let body = token(app, &grant).await;
     body["refresh_token"]
         .as_str()
         .expect("refresh token")
         .to_string()
 }
 
-async fn refresh(app: &TestApp, token: &str) -> Value {
-    let base = app.emulator.base_url();
-    let url = format!(
-        "{base}/{}/oauth2/v2.0/token",
-        entra_emulator::DEMO_TENANT_ID
-    );
-    let scope = format!("offline_access {base}/.default");
-    let form = [
-        ("grant_type", "refresh_token"),
-        ("client_id", entra_emulator::DEMO_CLIENT_ID),
-        ("client_secret", entra_emulator::DEMO_CLIENT_SECRET),
-        ("refresh_token", token),
-        ("scope", scope.as_str()),
-    ];
-    app.http
-        .post(url)
-        .form(&form)
-        .send()
-        .await
-        .expect("refresh")
-        .json()
-        .await
-        .expect("json")
+async fn refresh(app: &TestApp, refresh_token: &str) -> Value {
+    token(
+        app,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ],
+    )
+    .await
 }
 
 #[tokio::test]
