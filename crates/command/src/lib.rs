@@ -25,6 +25,9 @@ use leasehold_domain::{Connection, DynamicSecret, Lease};
 use leasehold_store::KeyStore;
 use sqlx::PgPool;
 
+/// Events between snapshots of a dynamic secret.
+pub const SNAPSHOT_EVERY: usize = 50;
+
 /// Runs every command of the three aggregates; cheap to share behind an `Arc`.
 pub struct Commands {
     /// Connection commands.
@@ -42,7 +45,11 @@ impl Commands {
     pub fn new(pool: PgPool, keys: KeyStore) -> Self {
         Self {
             connections: Executor::new(pool.clone(), DEFAULT_CONFLICT_RETRIES),
-            secrets: Executor::new(pool.clone(), DEFAULT_CONFLICT_RETRIES),
+            secrets: Executor::with_snapshots(
+                pool.clone(),
+                DEFAULT_CONFLICT_RETRIES,
+                SNAPSHOT_EVERY,
+            ),
             leases: Executor::new(pool.clone(), DEFAULT_CONFLICT_RETRIES),
             keys,
             pool,

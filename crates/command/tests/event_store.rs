@@ -172,3 +172,51 @@ async fn an_orphaned_reservation_is_released_after_the_grace_period() {
     .expect("query");
     assert_eq!(released, 1);
 }
+
+#[tokio::test]
+async fn a_snapshotted_secret_loads_the_same_state_as_its_full_history() {
+    use leasehold_command::{Executor, SNAPSHOT_EVERY};
+    use leasehold_domain::DynamicSecret;
+    let w = world().await;
+    let m = meta("alice", t0());
+    // Each lease adds a reservation and a release to the secret's stream.
+    for _ in 0..(SNAPSHOT_EVERY / 2 + 5) {
+        let lease = w
+            .commands
+            .request_lease(&w.secret, None, &m)
+            .await
+            .expect("lease");
+        let id = lease.state.terms().expect("terms").lease_id;
+        w.commands
+            .revoke_lease(&id, RevocationReason::Manual, true, &m)
+            .await
+            .expect("revoke");
+    }
+    let live = w
+        .commands
+        .request_lease(&w.secret, None, &m)
+        .await
+        .expect("lease");
+    let live_id = live.state.terms().expect("terms").lease_id;
+    let snapshots = count(&w.db.pool, "SELECT count(*) FROM snapshots").await;
+    assert!(snapshots >= 1, "a snapshot was taken");
+    let from_snapshot = w
+        .commands
+        .secrets
+        .load(w.secret.as_str())
+        .await
+        .expect("load");
+    let full: Executor<DynamicSecret> = Executor::new(w.db.pool.clone(), 0);
+    let from_events = full.load(w.secret.as_str()).await.expect("fold");
+    assert_eq!(from_snapshot, from_events);
+    assert_eq!(
+        from_snapshot.live_lease().map(|l| l.lease_id),
+        Some(live_id)
+    );
+    let err = w
+        .commands
+        .request_lease(&w.secret, None, &m)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, "lease_conflict");
+}
