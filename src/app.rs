@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::{bail, Context};
 use async_nats::jetstream;
 use leasehold_bus::{StreamSettings, Subjects};
-use leasehold_command::service::{CommandService, ServiceConfig};
+use leasehold_command::service::{CommandService, RateLimit, ServiceConfig, ServiceLimits};
 use leasehold_command::Commands;
 use leasehold_crypto::MasterKey;
 use leasehold_graph::GraphClient;
@@ -18,6 +18,7 @@ use sqlx::PgPool;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use crate::config::Limits;
 use crate::Config;
 
 /// Which components a process runs.
@@ -101,6 +102,7 @@ impl Engine {
     /// (creating the event stream if needed).
     pub async fn connect(config: Config, master: MasterKey) -> anyhow::Result<Engine> {
         crate::tls::install_ring_provider();
+        config.validate()?;
         let subjects = Subjects::new(&config.subject_prefix)?;
         crate::database::ensure_database(&config.database_url).await?;
         let pool = leasehold_store::connect(&config.database_url, 32).await?;
@@ -113,10 +115,8 @@ impl Engine {
         };
         leasehold_bus::ensure_stream(&js, &subjects, &settings).await?;
         let graph = GraphClient::new(config.graph()).context("build the Graph client")?;
-        let commands = Arc::new(Commands::new(
-            pool.clone(),
-            KeyStore::new(pool.clone(), master),
-        ));
+        let keys = KeyStore::new(pool.clone(), master).with_previous(config.previous_master_keys()?);
+        let commands = Arc::new(Commands::new(pool.clone(), keys));
         Ok(Engine {
             config,
             pool,
@@ -126,6 +126,21 @@ impl Engine {
             subjects,
             graph,
         })
+    }
+}
+
+/// The per-actor request rate of `limits`, for the command and query services.
+pub fn rate_limit(limits: &Limits) -> RateLimit {
+    RateLimit {
+        requests_per_second: limits.requests_per_second,
+        burst: limits.burst,
+    }
+}
+
+fn command_limits(limits: &Limits) -> ServiceLimits {
+    ServiceLimits {
+        rate: rate_limit(limits),
+        max_live_leases_per_actor: limits.max_live_leases_per_actor,
     }
 }
 
@@ -172,6 +187,7 @@ pub async fn start(engine: &Engine, components: Components) -> anyhow::Result<Ru
             engine.subjects.clone(),
             ServiceConfig {
                 activation_wait: engine.config.activation_wait(),
+                limits: command_limits(&engine.config.limits),
                 ..Default::default()
             },
         );

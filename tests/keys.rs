@@ -119,6 +119,15 @@ async fn rotation_rewraps_every_key_and_the_old_key_can_go() {
             .await
             .expect("events");
 
+    // During the rotation, engines configured with the new key and the old one as
+    // previous keep serving: they open keys still wrapped under the old key.
+    let during = Commands::new(
+        db.pool.clone(),
+        KeyStore::new(db.pool.clone(), new.clone()).with_previous(vec![old.clone()]),
+    );
+    let (_, opened) = during.lease_credential(&active_id).await.expect("online read");
+    assert_eq!(opened.expose_secret(), password.expose_secret());
+
     let config = Config {
         database_url: db.url.clone(),
         master_key_file: Some(key_file(&dir, "new.key", &new)),
