@@ -115,7 +115,8 @@ impl Engine {
         };
         leasehold_bus::ensure_stream(&js, &subjects, &settings).await?;
         let graph = GraphClient::new(config.graph()).context("build the Graph client")?;
-        let keys = KeyStore::new(pool.clone(), master).with_previous(config.previous_master_keys()?);
+        let keys =
+            KeyStore::new(pool.clone(), master).with_previous(config.previous_master_keys()?);
         let commands = Arc::new(Commands::new(pool.clone(), keys));
         Ok(Engine {
             config,

@@ -66,6 +66,27 @@ impl ApiClient {
         }
     }
 
+    /// The same client waiting at most `timeout` for each answer (default 30 s).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Connects to `url` (credentials may be in it) as `actor`, with replies on the
+    /// actor's own inbox prefix `_INBOX_<actor>`, which NATS permissions can reserve to
+    /// that user (see `deploy/nats/leasehold.conf`).
+    pub async fn connect_as(
+        url: &str,
+        subjects: Subjects,
+        actor: &str,
+    ) -> Result<Self, leasehold_bus::BusError> {
+        let inbox = leasehold_bus::actor_inbox_prefix(actor);
+        let nats =
+            leasehold_bus::connect_with_inbox(url, &format!("leasehold-{actor}"), Some(&inbox))
+                .await?;
+        Ok(Self::new(nats, subjects, actor))
+    }
+
     /// The same client for another actor.
     pub fn as_actor(&self, actor: &str) -> Self {
         let mut c = self.clone();

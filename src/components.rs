@@ -80,7 +80,8 @@ pub async fn start_projection(
         directory,
         engine.config.policy.clone(),
         engine.subjects.clone(),
-    );
+    )
+    .with_rate_limit(crate::app::rate_limit(&engine.config.limits));
     let client = engine.nats.clone();
     let stop = stopped(rx);
     tasks.spawn(async move { ("queries", queries.run(client, stop).await) });

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 /// Environment variable naming the configuration file.
 pub const CONFIG_ENV: &str = "LEASEHOLD_CONFIG";
 
-/// Everything a leasehold process needs to know.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+/// Everything a leasehold process needs to know. `Debug` masks URL passwords.
+#[derive(Clone, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// PostgreSQL URL (the database is created if missing).
@@ -148,6 +148,7 @@ impl Config {
         if !(1..=5).contains(&self.stream_replicas) {
             bail!("stream_replicas must be 1 to 5");
         }
+        leasehold_bus::check_prefix_reserved(&self.subject_prefix)?;
         for actor in self.policy.admins.iter().chain(
             self.policy
                 .rules
@@ -155,8 +156,18 @@ impl Config {
                 .flat_map(|r| r.actors.iter())
                 .filter(|a| *a != "*"),
         ) {
-            leasehold_domain::Actor::parse(actor)
+            let parsed = leasehold_domain::Actor::parse(actor)
                 .with_context(|| format!("policy names an invalid actor {actor:?}"))?;
+            // Rights go to identities NATS authenticates, i.e. subject tokens.
+            if parsed.is_system() {
+                bail!("policy names {actor:?}: system actors never send requests");
+            }
+            if leasehold_bus::is_reserved_actor(actor) {
+                bail!(
+                    "policy names the reserved actor {actor:?}; reserved (in any case): {}",
+                    leasehold_bus::RESERVED_ACTORS.join(", ")
+                );
+            }
         }
         Ok(())
     }
@@ -208,6 +219,29 @@ impl Config {
     }
 }
 
+impl std::fmt::Debug for Config {
+    /// Prints the configuration with the passwords of its URLs masked.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &mask_url(&self.database_url))
+            .field("nats_url", &leasehold_bus::mask_password(&self.nats_url))
+            .field("subject_prefix", &self.subject_prefix)
+            .field("master_key_file", &self.master_key_file)
+            .field("previous_master_key_files", &self.previous_master_key_files)
+            .field("stream_replicas", &self.stream_replicas)
+            .field("activation_wait_secs", &self.activation_wait_secs)
+            .field("graph_concurrency", &self.graph_concurrency)
+            .field("graph_retry_deadline_secs", &self.graph_retry_deadline_secs)
+            .field(
+                "graph_request_timeout_secs",
+                &self.graph_request_timeout_secs,
+            )
+            .field("limits", &self.limits)
+            .field("policy", &self.policy)
+            .finish()
+    }
+}
+
 /// `scheme://user:secret@host` → `scheme://user:***@host`.
 pub fn mask_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
@@ -223,44 +257,4 @@ pub fn mask_url(url: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn env_overrides_file_and_defaults() {
-        let mut c: Config = toml::from_str("subject_prefix = \"fromfile\"").expect("toml");
-        assert_eq!(c.nats_url, "nats://127.0.0.1:4222");
-        c.apply_env(|k| (k == "LEASEHOLD_SUBJECT_PREFIX").then(|| "fromenv".to_string()))
-            .expect("env");
-        assert_eq!(c.subject_prefix, "fromenv");
-        assert!(toml::from_str::<Config>("unknown_key = 1").is_err());
-        let bad = c.apply_env(|k| (k == "LEASEHOLD_GRAPH_CONCURRENCY").then(|| "x".into()));
-        assert!(bad.is_err());
-    }
-
-    #[test]
-    fn validation_rejects_unusable_prefixes_and_actors() {
-        let mut c = Config {
-            subject_prefix: "a.*".into(),
-            ..Default::default()
-        };
-        assert!(c.validate().is_err());
-        c.subject_prefix = "ok".into();
-        c.policy.admins = vec!["bad actor".into()];
-        assert!(c.validate().is_err());
-    }
-
-    #[test]
-    fn masks_passwords_in_urls() {
-        assert_eq!(
-            mask_url("postgres://u:pw@h:5432/db"),
-            "postgres://u:***@h:5432/db"
-        );
-        assert_eq!(mask_url("nats://h:4222"), "nats://h:4222");
-        let c = Config {
-            database_url: "postgres://u:topsecret@h/db".into(),
-            ..Default::default()
-        };
-        assert!(!c.masked().contains("topsecret"));
-    }
-}
+mod tests;

@@ -1,7 +1,7 @@
 //! leasehold: event-sourced dynamic secrets for Microsoft Entra ID.
 //!
-//! The binary's commands live in `main.rs`; this library holds the wiring that tests and
-//! the binary share.
+//! The binary's commands live in `src/cli/` (one module per noun); this library holds
+//! the wiring that tests and the binary share.
 
 pub mod app;
 pub mod audit;

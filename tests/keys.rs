@@ -125,7 +125,10 @@ async fn rotation_rewraps_every_key_and_the_old_key_can_go() {
         db.pool.clone(),
         KeyStore::new(db.pool.clone(), new.clone()).with_previous(vec![old.clone()]),
     );
-    let (_, opened) = during.lease_credential(&active_id).await.expect("online read");
+    let (_, opened) = during
+        .lease_credential(&active_id)
+        .await
+        .expect("online read");
     assert_eq!(opened.expose_secret(), password.expose_secret());
 
     let config = Config {

@@ -10,7 +10,7 @@ use entra_emulator::{
 use leasehold::app::{self, Components, Engine, Running};
 use leasehold::client::ApiClient;
 use leasehold::signin::{sign_in, SignIn};
-use leasehold::Config;
+use leasehold::{Config, Limits};
 use leasehold_command::Policy;
 use leasehold_crypto::MasterKey;
 use leasehold_store::testing::TestDb;
@@ -69,6 +69,13 @@ impl TestApp {
             activation_wait_secs: 10,
             graph_retry_deadline_secs: 20,
             policy,
+            // Abuse limits are off unless a test turns them on (tests/abuse_limits.rs):
+            // load and fault tests lease hundreds of secrets as one actor.
+            limits: Limits {
+                max_live_leases_per_actor: 0,
+                requests_per_second: 0,
+                burst: 0,
+            },
             ..Config::default()
         };
         tweak(&mut config);

@@ -4,11 +4,15 @@
 mod connect;
 mod envelope;
 mod reply;
+mod reserved;
 mod stream;
 mod subjects;
 
-pub use connect::{connect, BusError};
+pub use connect::{connect, connect_with_inbox, mask_password, BusError, LOG_DIRECTIVES};
 pub use envelope::{EventMessage, HEADER_MSG_ID, HEADER_REQUEST_ID};
 pub use reply::{error_body, ok_body, ReplyBody};
+pub use reserved::{
+    actor_inbox_prefix, check_prefix_reserved, is_reserved_actor, RESERVED_ACTORS, STRUCTURE_TOKENS,
+};
 pub use stream::{ensure_stream, StreamSettings};
 pub use subjects::{SubjectError, Subjects, DEFAULT_PREFIX};

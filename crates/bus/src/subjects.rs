@@ -13,6 +13,13 @@ pub enum SubjectError {
     /// The prefix has empty tokens, wildcards or spaces.
     #[error("invalid subject prefix {0:?}: use dot-separated tokens of [A-Za-z0-9_-]")]
     InvalidPrefix(String),
+    /// The prefix contains a token leasehold's subject layout reserves (see
+    /// [`crate::check_prefix_reserved`]).
+    #[error(
+        "subject prefix {0:?} is reserved: no token may be cmd, query or evt, and it may not \
+         start with _INBOX"
+    )]
+    ReservedPrefix(String),
     /// A request arrived on a subject outside the API.
     #[error("subject {0:?} is not a leasehold API subject")]
     Unknown(String),

@@ -9,6 +9,7 @@
 mod apply;
 mod columns;
 mod decode;
+mod drift;
 mod fold;
 mod projector;
 mod queries;
@@ -19,6 +20,7 @@ mod ttl;
 
 pub use apply::{apply, apply_batch, ApplyError, ApplyStats};
 pub use decode::DecodeError;
+pub use drift::{verify_store, DriftCheck};
 pub use projector::{Outcome, Projector, CONSUMER_NAME};
 pub use queries::{
     DirectoryUser, QueryService, UserDirectory, DEFAULT_LIMIT, MAX_LIMIT, MAX_PAYLOAD, QUERY_OPS,

@@ -49,6 +49,12 @@ pub fn decode<T: DeserializeOwned>(payload: &[u8]) -> Result<T, CommandError> {
     } else {
         payload
     };
+    // serde would also read a struct from a JSON array, by position: refuse that.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(CommandError::invalid_request(
+            "malformed request: the payload must be a JSON object",
+        ));
+    }
     serde_json::from_slice(body).map_err(|e| {
         let mut reason = e.to_string();
         reason.truncate(300);
@@ -130,4 +136,40 @@ pub struct RevokeLease {
     pub secret: Option<String>,
     #[serde(default)]
     pub force: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_connection_inputs_redacts_the_client_secret() {
+        let create: CreateConnection = decode(
+            br#"{"name": "c", "tenant_id": "t", "client_id": "x", "client_secret": "s3cr3t-XYZ"}"#,
+        )
+        .expect("decodes");
+        let rotate: RotateConnection =
+            decode(br#"{"name": "c", "client_secret": "s3cr3t-XYZ"}"#).expect("decodes");
+        for shown in [format!("{create:?}"), format!("{rotate:?}")] {
+            assert!(!shown.contains("s3cr3t-XYZ"), "{shown}");
+            assert!(shown.contains("REDACTED"), "{shown}");
+        }
+    }
+
+    #[test]
+    fn only_json_objects_are_requests() {
+        for bad in [
+            &b"[\"ops-a\", null]"[..],
+            b"\"x\"",
+            b"42",
+            b"null",
+            b"\xff\xfe",
+        ] {
+            let e = decode::<CreateLease>(bad).unwrap_err();
+            assert_eq!(e.code, "invalid_request");
+        }
+        let big = vec![b' '; MAX_PAYLOAD + 1];
+        assert_eq!(decode::<ByName>(&big).unwrap_err().code, "invalid_request");
+        assert!(decode::<RevokeLease>(b"  ").is_ok(), "blank is {{}}");
+    }
 }

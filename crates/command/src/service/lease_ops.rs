@@ -40,10 +40,13 @@ impl CommandService {
                 .ok(),
             None => None,
         };
+        let quota = self.hold_quota(req, &lease_id).await?;
         let done = self
             .commands
             .request_lease_with_id(&secret, lease_id, ttl, &req.meta())
-            .await?;
+            .await;
+        quota.release().await;
+        let done = done?;
         let state = if done.state.status() == Some(LeaseStatus::Requested) {
             self.wait_for_activation(events, &lease_id, self.config.activation_wait)
                 .await?

@@ -4,6 +4,8 @@
 mod connection_ops;
 mod input;
 mod lease_ops;
+mod limits;
+mod quota;
 mod secret_ops;
 mod views;
 
@@ -21,6 +23,7 @@ use tokio::sync::Semaphore;
 use crate::{CommandError, Commands, Meta, Policy};
 
 pub use input::MAX_PAYLOAD;
+pub use limits::{RateLimit, RateLimiter, ServiceLimits};
 
 /// Queue group shared by every copy of the command service.
 pub const QUEUE_GROUP: &str = "leasehold-command";
@@ -45,6 +48,8 @@ pub struct ServiceConfig {
     pub activation_wait: Duration,
     /// Requests handled at once by one copy.
     pub max_in_flight: usize,
+    /// Per-actor request rate and live-lease cap (default: unlimited).
+    pub limits: ServiceLimits,
 }
 
 impl Default for ServiceConfig {
@@ -52,6 +57,7 @@ impl Default for ServiceConfig {
         Self {
             activation_wait: Duration::from_secs(10),
             max_in_flight: 256,
+            limits: ServiceLimits::default(),
         }
     }
 }
@@ -64,6 +70,8 @@ pub struct CommandService {
     pub(crate) policy: Arc<Policy>,
     pub(crate) subjects: Subjects,
     pub(crate) config: ServiceConfig,
+    pub(crate) rate: Arc<RateLimiter>,
+    pub(crate) quota_slots: Arc<Semaphore>,
 }
 
 /// One request as the handlers see it.
@@ -95,6 +103,8 @@ impl CommandService {
             graph,
             policy: Arc::new(policy),
             subjects,
+            rate: Arc::new(RateLimiter::new(config.limits.rate)),
+            quota_slots: quota::quota_slots(),
             config,
         }
     }
@@ -176,6 +186,8 @@ impl CommandService {
             .parse_request("cmd", subject)
             .map_err(|e| CommandError::invalid_request(e.to_string()))?;
         let actor = Actor::parse(actor).map_err(CommandError::from)?;
+        refuse_reserved(&actor)?;
+        self.rate.check(actor.as_str())?;
         let request_id = headers
             .and_then(|h| h.get(HEADER_REQUEST_ID))
             .map(|v| v.as_str().to_string());
@@ -235,6 +247,19 @@ impl CommandService {
             ))
         }
     }
+}
+
+/// `invalid_request` for an actor token leasehold reserves (`evt`, `cmd`, …): NATS
+/// permissions never grant them, so a request under one is misconfiguration or abuse.
+pub fn refuse_reserved(actor: &Actor) -> Result<(), CommandError> {
+    if leasehold_bus::is_reserved_actor(actor.as_str()) {
+        return Err(CommandError::new(
+            "invalid_request",
+            format!("actor name {actor} is reserved"),
+            json!({ "actor": actor.as_str(), "reserved": leasehold_bus::RESERVED_ACTORS }),
+        ));
+    }
+    Ok(())
 }
 
 /// A Graph failure as a reply error (never carries a secret).

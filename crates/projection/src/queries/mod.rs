@@ -5,9 +5,11 @@
 //! applied its event. Credentials are the exception: `lease.get` with `credentials`
 //! opens them from the event store, so a just-activated lease already has them.
 
+mod audit;
 mod catalog;
 mod directory;
 mod leases;
+mod limits;
 mod read;
 mod request;
 mod service;
@@ -35,6 +37,10 @@ pub const QUERY_OPS: &[&str] = &[
     "lease.get",
     "lease.list",
     "users.list",
+    "audit.history",
+    "audit.at",
+    "audit.export",
+    "audit.verify",
 ];
 
 /// Answers queries; cheap to share behind an `Arc`.
@@ -44,6 +50,8 @@ pub struct QueryService {
     directory: Arc<dyn UserDirectory>,
     policy: Policy,
     subjects: Subjects,
+    /// Per-actor request rate; see `limits.rs`.
+    rate: Option<Arc<leasehold_command::service::RateLimiter>>,
 }
 
 impl QueryService {
@@ -62,6 +70,7 @@ impl QueryService {
             directory,
             policy,
             subjects,
+            rate: None,
         }
     }
 
@@ -76,6 +85,7 @@ impl QueryService {
 
     async fn answer(&self, actor: &str, op: &str, payload: &[u8]) -> Result<Value, CommandError> {
         let actor = Actor::parse(actor).map_err(CommandError::from)?;
+        self.admit(&actor)?;
         match op {
             "connection.get" => self.connection_get(&actor, payload).await,
             "connection.list" => self.connection_list(&actor, payload).await,
@@ -84,6 +94,10 @@ impl QueryService {
             "lease.get" => self.lease_get(&actor, payload).await,
             "lease.list" => self.lease_list(&actor, payload).await,
             "users.list" => self.users_list(&actor, payload).await,
+            "audit.history" => self.audit_history(&actor, payload).await,
+            "audit.at" => self.audit_at(&actor, payload).await,
+            "audit.export" => self.audit_export(&actor, payload).await,
+            "audit.verify" => self.audit_verify(&actor, payload).await,
             other => Err(CommandError::new(
                 "invalid_request",
                 format!(

@@ -1,0 +1,149 @@
+//! `verify`: recompute every aggregate's hash chain and compare it with the stored hashes
+//! and the anchored chain heads; optionally let an [`Inspector`] (the projection's
+//! read-model check) see the same events in the same pass.
+//!
+//! Streaming: events are read in chunks of [`VERIFY_CHUNK`] ordered by
+//! `(aggregate_type, aggregate_id, sequence)` (the primary key), so a store of millions of
+//! events is checked in bounded memory. Verify reads while the system runs, but answers
+//! are exact only on a quiet system: see docs/audit.md.
+
+mod chain;
+mod heads;
+mod report;
+
+use async_trait::async_trait;
+use sqlx::PgPool;
+
+use crate::stored::{StoredEvent, COLUMNS};
+use crate::AuditError;
+use chain::Chain;
+use heads::Tail;
+pub use report::{Problem, ProblemKind, VerifyReport, MAX_PROBLEMS};
+
+/// Events read per query.
+pub const VERIFY_CHUNK: i64 = 5000;
+
+/// Sees every event during a verify pass and reports problems of its own, such as read
+/// models that differ from their events. Implemented by the projection crate, which owns
+/// the folds (this crate cannot depend on it).
+#[async_trait]
+pub trait Inspector: Send {
+    /// Sees one event; events come in `(aggregate_type, aggregate_id, sequence)` order,
+    /// so when an event of another aggregate arrives the previous aggregate is complete.
+    fn event(&mut self, event: &StoredEvent);
+
+    /// Called after each chunk: check the aggregates completed so far and forget them.
+    async fn checkpoint(&mut self, pool: &PgPool) -> Result<Vec<Problem>, AuditError>;
+
+    /// Called once after the last event: check the last aggregate and anything that has
+    /// no events at all.
+    async fn finish(&mut self, pool: &PgPool) -> Result<Vec<Problem>, AuditError>;
+}
+
+/// An inspector that checks nothing: chains only.
+pub struct ChainsOnly;
+
+#[async_trait]
+impl Inspector for ChainsOnly {
+    fn event(&mut self, _event: &StoredEvent) {}
+
+    async fn checkpoint(&mut self, _pool: &PgPool) -> Result<Vec<Problem>, AuditError> {
+        Ok(Vec::new())
+    }
+
+    async fn finish(&mut self, _pool: &PgPool) -> Result<Vec<Problem>, AuditError> {
+        Ok(Vec::new())
+    }
+}
+
+/// Verifies every hash chain and chain head (no read-model check; the projection crate's
+/// `verify_store` adds that).
+pub async fn verify(pool: &PgPool) -> Result<VerifyReport, AuditError> {
+    verify_with(pool, &mut ChainsOnly).await
+}
+
+/// Verifies every hash chain and chain head, and lets `inspector` check the same events.
+pub async fn verify_with(
+    pool: &PgPool,
+    inspector: &mut impl Inspector,
+) -> Result<VerifyReport, AuditError> {
+    let mut report = VerifyReport::default();
+    let mut current: Option<Chain> = None;
+    let mut cursor: Option<(String, String, i64)> = None;
+    loop {
+        let chunk = read_chunk(pool, cursor.as_ref()).await?;
+        let Some(last) = chunk.last() else { break };
+        cursor = Some((
+            last.aggregate_type.clone(),
+            last.aggregate_id.clone(),
+            last.sequence,
+        ));
+        let mut tails = Vec::new();
+        for event in &chunk {
+            report.events += 1;
+            inspector.event(event);
+            if !current.as_ref().is_some_and(|c| c.owns(event)) {
+                tails.extend(current.take().and_then(tail));
+                current = Some(Chain::start(event));
+                report.aggregates += 1;
+            }
+            if let Some(chain) = current.as_mut() {
+                report.add(chain.push(event));
+            }
+        }
+        report.add(heads::check(pool, &tails).await?);
+        report.add(inspector.checkpoint(pool).await?);
+        if i64::try_from(chunk.len()).unwrap_or(i64::MAX) < VERIFY_CHUNK {
+            break;
+        }
+    }
+    let last: Vec<Tail> = current.and_then(tail).into_iter().collect();
+    report.add(heads::check(pool, &last).await?);
+    report.add(heads::orphans(pool, MAX_PROBLEMS).await?);
+    report.add(inspector.finish(pool).await?);
+    report.ok = report.problems.is_empty() && !report.truncated;
+    Ok(report)
+}
+
+/// The end of a completed chain, to compare with its head; none for a broken chain (its
+/// first bad event is already named).
+fn tail(chain: Chain) -> Option<Tail> {
+    (!chain.broken).then_some(Tail {
+        aggregate_type: chain.key.0,
+        aggregate_id: chain.key.1,
+        last_sequence: chain.last_sequence,
+        last_hash: chain.last_hash,
+    })
+}
+
+/// The next chunk of events after `cursor` in primary-key order.
+async fn read_chunk(
+    pool: &PgPool,
+    cursor: Option<&(String, String, i64)>,
+) -> Result<Vec<StoredEvent>, AuditError> {
+    let events = match cursor {
+        None => {
+            sqlx::query_as(&format!(
+                "SELECT {COLUMNS} FROM events
+                  ORDER BY aggregate_type, aggregate_id, sequence LIMIT $1"
+            ))
+            .bind(VERIFY_CHUNK)
+            .fetch_all(pool)
+            .await?
+        }
+        Some((aggregate_type, aggregate_id, sequence)) => {
+            sqlx::query_as(&format!(
+                "SELECT {COLUMNS} FROM events
+                  WHERE (aggregate_type, aggregate_id, sequence) > ($1, $2, $3)
+                  ORDER BY aggregate_type, aggregate_id, sequence LIMIT $4"
+            ))
+            .bind(aggregate_type)
+            .bind(aggregate_id)
+            .bind(sequence)
+            .bind(VERIFY_CHUNK)
+            .fetch_all(pool)
+            .await?
+        }
+    };
+    Ok(events)
+}

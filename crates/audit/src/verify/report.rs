@@ -1,0 +1,87 @@
+//! What `verify` reports.
+
+use serde::Serialize;
+
+/// Most problems one report lists; beyond that it says `truncated` (a store rewritten
+/// wholesale does not need a million-line report to be recognised).
+pub const MAX_PROBLEMS: usize = 1000;
+
+/// The kind of a problem found by `verify`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// An event's content no longer matches its hash (or, when its hash was recomputed,
+    /// the hash the next event chained to).
+    Edited,
+    /// An event is missing: a sequence gap, or a chain that points past it.
+    Deleted,
+    /// An event sits at the wrong sequence: its content hashes correctly only at another.
+    Reordered,
+    /// The aggregate's last event differs from its anchored chain head: the tail was
+    /// deleted or rewritten, or the head is missing.
+    HeadMismatch,
+    /// A read-model row differs from the fold of its events (or has no events at all).
+    ReadModelDrift,
+}
+
+/// One problem, naming the aggregate and, where it can, the first bad event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// `Connection`, `DynamicSecret` or `Lease`.
+    pub aggregate_type: String,
+    /// The aggregate's id.
+    pub aggregate_id: String,
+    /// The first bad sequence, when one can be named.
+    pub sequence: Option<i64>,
+    /// What is wrong.
+    pub kind: ProblemKind,
+    /// What is wrong, for a human.
+    pub message: String,
+}
+
+impl Problem {
+    /// A problem of `kind` on one aggregate.
+    pub fn new(
+        kind: ProblemKind,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        sequence: Option<i64>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            aggregate_type: aggregate_type.to_string(),
+            aggregate_id: aggregate_id.to_string(),
+            sequence,
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+/// The outcome of `verify`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct VerifyReport {
+    /// True when no problem was found.
+    pub ok: bool,
+    /// Aggregates checked.
+    pub aggregates: u64,
+    /// Events checked.
+    pub events: u64,
+    /// Problems, at most one chain problem per aggregate (the first bad event).
+    pub problems: Vec<Problem>,
+    /// True when more than [`MAX_PROBLEMS`] problems were found and the rest left out.
+    pub truncated: bool,
+}
+
+impl VerifyReport {
+    /// Records problems, up to [`MAX_PROBLEMS`].
+    pub(crate) fn add(&mut self, problems: impl IntoIterator<Item = Problem>) {
+        for problem in problems {
+            if self.problems.len() < MAX_PROBLEMS {
+                self.problems.push(problem);
+            } else {
+                self.truncated = true;
+            }
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! `leasehold audit …`: replay who did what, and who held a working password when.
+
+use std::io::Write;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use clap::Subcommand;
+use leasehold_domain::LeaseId;
+use serde_json::{json, Value};
+
+use super::context::Api;
+use super::exit::CliError;
+use super::output::{print_json, rfc3339, text, when, Table};
+
+/// The event history, replayed.
+#[derive(Subcommand, Debug)]
+pub enum AuditCmd {
+    /// Every event of a lease (by id) or a dynamic secret (by name), oldest first.
+    History {
+        /// Lease id or secret name.
+        target: String,
+    },
+    /// Who held a working password for a user at a moment, and who asked for it.
+    At {
+        /// The Entra user's principal name, e.g. alice@contoso.com.
+        #[arg(long, value_name = "UPN")]
+        user: String,
+        /// The moment: RFC 3339 (2026-11-24T14:03:00Z), `YYYY-MM-DD HH:MM[:SS]` (UTC),
+        /// or `now`.
+        #[arg(long, value_name = "TIME", value_parser = parse_when)]
+        time: DateTime<Utc>,
+    },
+    /// Every event recorded between two times, as JSON lines (one event per line).
+    Export {
+        /// Start (inclusive), same forms as `audit at --time`.
+        #[arg(long, value_name = "TIME", value_parser = parse_when)]
+        from: DateTime<Utc>,
+        /// End (exclusive), same forms as `audit at --time`.
+        #[arg(long, value_name = "TIME", value_parser = parse_when)]
+        to: DateTime<Utc>,
+        /// Events fetched per request.
+        #[arg(long, default_value_t = 500)]
+        page_size: u32,
+    },
+    /// Check the event log: sequences without gaps, events that decode, histories that
+    /// fold. Exit code 5 when a problem is found.
+    Verify,
+}
+
+/// Parses the times `audit` accepts.
+pub fn parse_when(s: &str) -> Result<DateTime<Utc>, String> {
+    let s = s.trim();
+    if s.eq_ignore_ascii_case("now") {
+        return Ok(Utc::now());
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    for format in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, format) {
+            return Ok(t.and_utc());
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        if let Some(t) = d.and_hms_opt(0, 0, 0) {
+            return Ok(t.and_utc());
+        }
+    }
+    Err(format!(
+        "{s:?} is not a time; use RFC 3339 (2026-11-24T14:03:00Z), \
+         `YYYY-MM-DD HH:MM[:SS]` in UTC, a date, or `now`"
+    ))
+}
+
+/// Runs an `audit` subcommand.
+pub async fn run(api: &Api, cmd: AuditCmd) -> Result<(), CliError> {
+    match cmd {
+        AuditCmd::History { target } => {
+            let payload = match LeaseId::parse(&target) {
+                Ok(id) => json!({ "lease_id": id.to_string() }),
+                Err(_) => json!({ "secret": target }),
+            };
+            let items = all_pages(api, "audit.history", payload).await?;
+            if api.json {
+                print_json(&json!({ "items": items, "next": null }));
+                return Ok(());
+            }
+            let mut table = Table::new(&["SEQ", "RECORDED", "ACTOR", "EVENT", "CHANGES"]);
+            for e in &items {
+                table.row(vec![
+                    text(e, "sequence"),
+                    when(e, "recorded_at"),
+                    text(e, "actor"),
+                    text(e, "event_type"),
+                    changes(&e["changes"]),
+                ]);
+            }
+            table.print(&format!("no events for {target}"));
+        }
+        AuditCmd::At { user, time } => {
+            let payload = json!({ "user": user, "time": rfc3339(time) });
+            let reply = api.query("audit.at", payload).await?;
+            if api.json {
+                print_json(&reply);
+                return Ok(());
+            }
+            let h = &reply["holder"];
+            if h.is_null() {
+                println!(
+                    "nobody held a working password for {user} at {}",
+                    rfc3339(time)
+                );
+            } else {
+                println!(
+                    "at {} lease {} (secret {}) held a working password for {user}\n\
+                     requested by {} (request id {})\nworking from {} to {}{}",
+                    rfc3339(time),
+                    text(h, "lease_id"),
+                    text(h, "secret"),
+                    text(h, "requested_by"),
+                    text(h, "request_id"),
+                    text(h, "valid_from"),
+                    if h["valid_to"].is_null() {
+                        "now (still live)".to_string()
+                    } else {
+                        text(h, "valid_to")
+                    },
+                    if h["forced"] == true {
+                        " (closed by a forced revocation)"
+                    } else {
+                        ""
+                    }
+                );
+            }
+        }
+        AuditCmd::Export {
+            from,
+            to,
+            page_size,
+        } => export(api, from, to, page_size).await?,
+        AuditCmd::Verify => {
+            let reply = api.query("audit.verify", json!({})).await?;
+            let problems = reply["problems"].as_array().cloned().unwrap_or_default();
+            if api.json {
+                print_json(&reply);
+            } else {
+                println!(
+                    "checked {} events of {} aggregates",
+                    text(&reply, "events"),
+                    text(&reply, "aggregates")
+                );
+                let mut table = Table::new(&["AGGREGATE", "ID", "SEQ", "KIND", "PROBLEM"]);
+                for p in &problems {
+                    table.row(vec![
+                        text(p, "aggregate_type"),
+                        text(p, "aggregate_id"),
+                        text(p, "sequence"),
+                        text(p, "kind"),
+                        text(p, "message"),
+                    ]);
+                }
+                table.print("no problems found");
+            }
+            if reply["ok"] != true {
+                return Err(CliError::problems(format!(
+                    "the event log has {} problem(s); keep a copy of the database and see \
+                     docs/operations.md before changing anything",
+                    problems.len()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn export(
+    api: &Api,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    page_size: u32,
+) -> Result<(), CliError> {
+    if from >= to {
+        return Err(CliError::usage("--from must be earlier than --to"));
+    }
+    let payload = json!({ "from": rfc3339(from), "to": rfc3339(to), "limit": page_size });
+    let mut out = std::io::stdout().lock();
+    let written = pages(api, "audit.export", payload, |event| {
+        writeln!(out, "{event}")
+    })
+    .await;
+    match written {
+        // The reader went away (`| head`): stop quietly, as Unix tools do.
+        Err(e) if e.io_kind() == Some(std::io::ErrorKind::BrokenPipe) => Ok(()),
+        other => other,
+    }
+}
+
+/// Every item of a paged audit query, in order.
+async fn all_pages(api: &Api, op: &str, payload: Value) -> Result<Vec<Value>, CliError> {
+    let mut items = Vec::new();
+    pages(api, op, payload, |item| {
+        items.push(item.clone());
+        Ok(())
+    })
+    .await?;
+    Ok(items)
+}
+
+/// Calls `op` page after page (`after` = the previous `next`) until `next` is null,
+/// handing each item to `each` (an output error stops it).
+async fn pages(
+    api: &Api,
+    op: &str,
+    payload: Value,
+    mut each: impl FnMut(&Value) -> std::io::Result<()>,
+) -> Result<(), CliError> {
+    let mut after: Option<Value> = None;
+    loop {
+        let mut request = payload.clone();
+        if let Some(a) = &after {
+            request["after"] = a.clone();
+        }
+        let reply = api.query(op, request).await?;
+        for item in reply["items"].as_array().into_iter().flatten() {
+            each(item).map_err(CliError::io)?;
+        }
+        match &reply["next"] {
+            Value::Null => return Ok(()),
+            next if Some(next) == after.as_ref() => {
+                return Err(CliError::failure(format!(
+                    "{op} did not advance (the same `next` twice); this is a bug, please report it"
+                )))
+            }
+            next => after = Some(next.clone()),
+        }
+    }
+}
+
+/// An event's changes as `key=value` pairs, short enough for a table.
+fn changes(v: &Value) -> String {
+    let mut s = match v {
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => format!("{k}={s}"),
+                other => format!("{k}={other}"),
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    if s.chars().count() > 100 {
+        s = s.chars().take(99).collect::<String>() + "…";
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_parse_in_the_documented_forms() {
+        let t = parse_when("2026-11-24T14:03:00Z").expect("rfc3339");
+        assert_eq!(parse_when("2026-11-24 14:03").expect("short"), t);
+        assert_eq!(parse_when("2026-11-24T16:03:00+02:00").expect("offset"), t);
+        assert!(parse_when("now").is_ok());
+        assert!(parse_when("yesterday").is_err());
+    }
+}

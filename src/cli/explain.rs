@@ -1,0 +1,217 @@
+//! Turns API errors into messages that say what happened and what to do next.
+
+use chrono::Utc;
+use leasehold::client::ApiError;
+use serde_json::Value;
+
+use super::exit::CliError;
+use super::output::{at, parse_time, ttl};
+
+/// The error of one API call (`op` with `payload`, as `actor`) for people.
+pub fn api_error(e: ApiError, op: &str, payload: &Value, actor: &str) -> CliError {
+    match e {
+        ApiError::Refused {
+            code,
+            message,
+            details,
+        } => {
+            let text = refusal(&code, &message, &details, op, payload, actor);
+            CliError::refused(&code, text, details)
+        }
+        ApiError::NoAnswer {
+            subject,
+            prefix,
+            reason,
+        } => {
+            let why = if reason.contains("no responders") {
+                "nothing serves it".to_string()
+            } else {
+                reason
+            };
+            CliError::failure(format!(
+                "no leasehold engine answered on {subject} ({why}); start one with \
+                 `leasehold serve`, or set LEASEHOLD_SUBJECT_PREFIX to the prefix it serves \
+                 (now {prefix:?}), and check that your NATS user may speak as {actor:?}"
+            ))
+        }
+        ApiError::Malformed(subject) => CliError::failure(format!(
+            "the answer on {subject} is not a leasehold reply; check that only leasehold \
+             serves this subject prefix (LEASEHOLD_SUBJECT_PREFIX)"
+        )),
+    }
+}
+
+/// A string field of the details, else of the request payload, else `fallback`.
+fn field(details: &Value, payload: &Value, key: &str, fallback: &str) -> String {
+    details[key]
+        .as_str()
+        .or_else(|| payload[key].as_str())
+        .unwrap_or(fallback)
+        .to_string()
+}
+
+fn refusal(
+    code: &str,
+    message: &str,
+    details: &Value,
+    op: &str,
+    payload: &Value,
+    actor: &str,
+) -> String {
+    let secret = field(details, payload, "secret", "SECRET");
+    match code {
+        "lease_conflict" => {
+            let id = field(details, payload, "lease_id", "?");
+            let until = details["expires_at"]
+                .as_str()
+                .and_then(parse_time)
+                .map(|t| at(t, Utc::now()))
+                .unwrap_or_else(|| "its expiry".to_string());
+            format!(
+                "lease {id} holds {secret} until {until}; revoke it with \
+                 `leasehold lease revoke {id}` or wait for it to expire"
+            )
+        }
+        "ttl_exceeds_max" => {
+            let requested = ttl(details, "requested_ttl");
+            let max = ttl(details, "max_ttl");
+            format!(
+                "requested TTL {requested} exceeds the max TTL {max} of secret {secret}; ask \
+                 for `--ttl {max}` or less, or raise the max with \
+                 `leasehold secret update {secret} --max-ttl DURATION`"
+            )
+        }
+        "forbidden" => match details["lease_id"].as_str() {
+            Some(id) if op == "lease.get" => format!(
+                "only the requester of lease {id} or an admin may read its credential; ask \
+                 whoever requested it (`leasehold lease get {id}` shows who)"
+            ),
+            _ => {
+                let what = details["op"].as_str().unwrap_or(op);
+                let on = details["secret"]
+                    .as_str()
+                    .or_else(|| payload["secret"].as_str())
+                    .map(|s| format!(" on {s}"))
+                    .unwrap_or_default();
+                format!(
+                    "actor {actor} may not run {what}{on}; ask an administrator for a rule in \
+                     the [policy] section of the leasehold configuration"
+                )
+            }
+        },
+        "not_found" => {
+            let (kind, id) = missing(details, op, payload);
+            match kind {
+                "secret" => {
+                    format!("secret {id} does not exist; list secrets with `leasehold secret list`")
+                }
+                "lease" => {
+                    format!("lease {id} does not exist; list leases with `leasehold lease list`")
+                }
+                "connection" => format!(
+                    "connection {id} does not exist; list connections with \
+                     `leasehold connection list`"
+                ),
+                _ => format!("{message}; check the name"),
+            }
+        }
+        "already_exists" => {
+            match details["secret"].as_str() {
+                Some(existing) => format!(
+                "{} already has dynamic secret {existing} (one secret per user); lease it with \
+                 `leasehold lease create {existing}`",
+                details["user_principal_name"].as_str().unwrap_or("the user")
+            ),
+                None => format!("{message}; names are never reused, so pick another name"),
+            }
+        }
+        "connection_in_use" => {
+            let name = field(details, payload, "name", "the connection");
+            let users: Vec<&str> = details["secrets"]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            format!(
+                "connection {name} is still used by {}; delete those secrets \
+                 (`leasehold secret delete NAME`) or move them \
+                 (`leasehold secret update NAME --connection OTHER`) first",
+                if users.is_empty() {
+                    "live secrets".to_string()
+                } else {
+                    users.join(", ")
+                }
+            )
+        }
+        "lease_not_renewable" | "lease_not_active" => format!(
+            "{message}; request a new lease with `leasehold lease create {}`",
+            secret_of(details, payload)
+        ),
+        "activation_failed" => {
+            let id = details["lease"]["lease_id"].as_str().unwrap_or("LEASE");
+            format!(
+                "{message}; see each attempt with `leasehold audit history {id}` and check the \
+                 application's Graph permissions and directory role (docs/azure-setup.md)"
+            )
+        }
+        "invalid_ttl" => format!(
+            "{message}; give a TTL such as 90s, 30m, 1h30m or 2d (a default no longer than \
+             the max)"
+        ),
+        "invalid_request" if message.contains("unknown query operation") => format!(
+            "this engine does not know the query {op}; upgrade `leasehold serve` to this \
+             version"
+        ),
+        "graph_error" => {
+            let request = details["request_id"]
+                .as_str()
+                .map(|r| format!("; quote Graph request id {r} to Microsoft support"))
+                .unwrap_or_default();
+            format!(
+                "{message}; check the app registration, its client secret, Graph permissions \
+                 and directory role (docs/azure-setup.md){request}"
+            )
+        }
+        "rate_limited" => format!("{message}; slow down and retry in a moment"),
+        "quota_exceeded" => format!(
+            "{message}; revoke one of your leases first (list them with \
+             `leasehold lease list --requested-by {actor} --status active`)"
+        ),
+        "unavailable" => format!(
+            "{message}; leasehold cannot reach PostgreSQL or another dependency: retry \
+             later, or look at the log of `leasehold serve`"
+        ),
+        "internal" => format!(
+            "{message}; this is a bug in leasehold: the server log has the details, please \
+             report it"
+        ),
+        _ => message.to_string(),
+    }
+}
+
+/// What a `not_found` is about: the details say, else the operation and its payload do.
+fn missing<'a>(details: &'a Value, op: &str, payload: &'a Value) -> (&'a str, &'a str) {
+    if let (Some(kind), Some(id)) = (details["kind"].as_str(), details["id"].as_str()) {
+        return (kind, id);
+    }
+    let named = |key: &str| payload[key].as_str().unwrap_or("");
+    match op {
+        "lease.create" => ("secret", named("secret")),
+        _ if op.starts_with("lease.") && payload["secret"].is_string() => {
+            ("secret", named("secret"))
+        }
+        _ if op.starts_with("lease.") => ("lease", named("lease_id")),
+        "secret.get" | "secret.update" | "secret.delete" => ("secret", named("name")),
+        _ if op.starts_with("connection.") => ("connection", named("name")),
+        _ => ("", ""),
+    }
+}
+
+/// The secret a lease error is about, for the "request a new lease" hint.
+fn secret_of(details: &Value, payload: &Value) -> String {
+    details["lease"]["secret"]
+        .as_str()
+        .or_else(|| details["secret"].as_str())
+        .or_else(|| payload["secret"].as_str())
+        .unwrap_or("SECRET")
+        .to_string()
+}

@@ -1,0 +1,163 @@
+//! The `leasehold` command line: one module per noun, each with its clap definitions and
+//! handlers. Client subcommands speak the NATS API; `serve` and friends run leasehold.
+
+mod audit;
+mod connection;
+mod context;
+mod exit;
+mod explain;
+mod keys;
+mod lease;
+mod output;
+mod pick;
+mod secret;
+mod server;
+mod users;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use leasehold::app::Components;
+
+use context::{Api, Globals};
+use exit::CliError;
+
+const AFTER_HELP: &str = "\
+Environment:
+  LEASEHOLD_ACTOR           who is asking (instead of --actor)
+  LEASEHOLD_NATS_URL        NATS server (default nats://127.0.0.1:4222)
+  LEASEHOLD_SUBJECT_PREFIX  subject prefix of the installation (default leasehold)
+  LEASEHOLD_CONFIG          configuration file (default ./leasehold.toml)
+  Every setting is listed in docs/operations.md.";
+
+/// Short-lived passwords for Microsoft Entra ID users, on demand, taken back on time.
+#[derive(Parser, Debug)]
+#[command(
+    name = "leasehold",
+    version,
+    about,
+    long_about = None,
+    after_help = format!("{AFTER_HELP}\n\n{}", exit::HELP),
+)]
+pub struct Cli {
+    #[command(flatten)]
+    globals: Globals,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Entra applications (tenant, client id, client secret) leasehold acts through.
+    #[command(subcommand)]
+    Connection(connection::ConnectionCmd),
+    /// Users of a connection's tenant, to pick dynamic secrets from.
+    #[command(subcommand)]
+    Users(users::UsersCmd),
+    /// Dynamic secrets: one Entra user each, with a default and a max lease TTL.
+    #[command(subcommand)]
+    Secret(secret::SecretCmd),
+    /// Leases: ask for a working password, list, renew and revoke them.
+    #[command(subcommand)]
+    Lease(lease::LeaseCmd),
+    /// Replay the history: events of a lease or secret, who held a user when, export,
+    /// verify.
+    #[command(subcommand)]
+    Audit(audit::AuditCmd),
+    /// Master-key rotation (needs PostgreSQL and the keys, not NATS).
+    #[command(subcommand)]
+    Keys(keys::KeysCmd),
+    /// Run the engine: command service, relay, worker, scheduler and projection.
+    Serve {
+        /// Comma-separated subset: command,relay,worker,scheduler,projection (or all).
+        #[arg(long, default_value = "all")]
+        components: Components,
+    },
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Run the Entra emulator (token endpoint and Graph users API) on its own.
+    Emulator {
+        /// Seed file (TOML) with tenants, applications and users; default: the demo tenant.
+        #[arg(long, value_name = "FILE")]
+        seed: Option<PathBuf>,
+        /// Address to listen on (loopback by default).
+        #[arg(long, default_value = "127.0.0.1:8400")]
+        listen: SocketAddr,
+    },
+    /// Walk the whole flow against local Postgres/NATS and a built-in emulator.
+    Demo,
+    /// Read models.
+    #[command(subcommand)]
+    Projections(server::ProjectionAction),
+    /// Configuration.
+    #[command(subcommand)]
+    Config(server::ConfigAction),
+}
+
+/// Parses the command line, runs it, reports any error and returns the exit code.
+pub async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    leasehold::tls::install_ring_provider();
+    let json = cli.globals.json;
+    match run(cli).await {
+        Ok(()) => ExitCode::from(exit::SUCCESS),
+        Err(e) => {
+            e.report(json);
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), CliError> {
+    let globals = cli.globals;
+    match cli.command {
+        Command::Connection(cmd) => connection::run(&Api::connect(&globals).await?, cmd).await,
+        Command::Users(cmd) => users::run(&Api::connect(&globals).await?, cmd).await,
+        Command::Secret(cmd) => secret::run(&Api::connect(&globals).await?, cmd).await,
+        Command::Lease(cmd) => lease::run(&Api::connect(&globals).await?, cmd).await,
+        Command::Audit(cmd) => audit::run(&Api::connect(&globals).await?, cmd).await,
+        Command::Keys(cmd) => keys::run(&globals, cmd).await,
+        Command::Serve { components } => server::serve(&globals, components).await,
+        Command::Migrate => server::migrate(&globals).await,
+        Command::Emulator { seed, listen } => server::emulator(seed, listen).await,
+        Command::Demo => server::demo(&globals).await,
+        Command::Projections(server::ProjectionAction::Rebuild) => server::rebuild(&globals).await,
+        Command::Config(server::ConfigAction::Check) => server::check_config(&globals),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_tree_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    /// Every subcommand and every argument says what it is for.
+    #[test]
+    fn every_command_and_argument_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if !builtin && arg.get_help().is_none() {
+                    missing.push(format!("{path} --{}", arg.get_id()));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                let sub_path = format!("{path} {}", sub.get_name());
+                if sub.get_about().is_none() {
+                    missing.push(sub_path.clone());
+                }
+                walk(sub, &sub_path, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "leasehold", &mut missing);
+        assert!(missing.is_empty(), "without help: {missing:?}");
+    }
+}

@@ -1,0 +1,264 @@
+//! `leasehold secret …`: one dynamic secret per Entra user.
+
+use std::io::IsTerminal;
+
+use clap::{ArgGroup, Args, Subcommand};
+use leasehold_domain::Ttl;
+use serde_json::{json, Value};
+
+use super::context::Api;
+use super::exit::CliError;
+use super::output::{print_fields, print_json, text, ttl, when, Table};
+use super::{pick, users};
+
+/// Dynamic secrets: one Entra user each, with a default and a max lease TTL.
+#[derive(Subcommand, Debug)]
+pub enum SecretCmd {
+    /// Create one dynamic secret per user, named <prefix>-<user>.
+    Create(CreateArgs),
+    /// List live dynamic secrets you may see.
+    List {
+        /// Only the secrets of this connection.
+        #[arg(long)]
+        connection: Option<String>,
+        /// Page size (1-1000).
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+        /// Continue after this secret name (the `next` of the previous page).
+        #[arg(long, value_name = "NAME")]
+        after: Option<String>,
+    },
+    /// Show one dynamic secret (also a deleted one).
+    Get {
+        /// Secret name.
+        name: String,
+    },
+    /// Change TTLs or move a secret to another connection.
+    #[command(group(ArgGroup::new("change").required(true).multiple(true)
+        .args(["default_ttl", "max_ttl", "connection"])))]
+    Update {
+        /// Secret name.
+        name: String,
+        /// New default lease TTL, e.g. 30m.
+        #[arg(long, value_name = "DURATION")]
+        default_ttl: Option<Ttl>,
+        /// New max lease TTL, e.g. 12h.
+        #[arg(long, value_name = "DURATION")]
+        max_ttl: Option<Ttl>,
+        /// Move the secret to this connection.
+        #[arg(long)]
+        connection: Option<String>,
+    },
+    /// Delete a dynamic secret; its live lease is revoked first.
+    Delete {
+        /// Secret name.
+        name: String,
+    },
+}
+
+/// `secret create`.
+#[derive(Args, Debug)]
+#[command(group(ArgGroup::new("who").required(true).args(["users", "pick"])))]
+pub struct CreateArgs {
+    /// Connection of the users' tenant.
+    #[arg(long)]
+    connection: String,
+    /// Name prefix: secrets are named <prefix>-<user>.
+    #[arg(long)]
+    prefix: String,
+    /// Default lease TTL, e.g. 1h (server default 1h).
+    #[arg(long, value_name = "DURATION")]
+    default_ttl: Option<Ttl>,
+    /// Max lease TTL, renewals included, e.g. 24h (server default 24h).
+    #[arg(long, value_name = "DURATION")]
+    max_ttl: Option<Ttl>,
+    /// User principal name or object id; repeat or separate with commas.
+    #[arg(long = "user", value_name = "USER", num_args = 1.., value_delimiter = ',')]
+    users: Vec<String>,
+    /// Choose users from a numbered list of the tenant's users (reads e.g. `1,3,5-7`
+    /// from standard input).
+    #[arg(long)]
+    pick: bool,
+    /// With --pick: only list users whose name or UPN starts with this text.
+    #[arg(long, value_name = "TEXT", requires = "pick")]
+    search: Option<String>,
+}
+
+/// Runs a `secret` subcommand.
+pub async fn run(api: &Api, cmd: SecretCmd) -> Result<(), CliError> {
+    match cmd {
+        SecretCmd::Create(args) => create(api, args).await,
+        SecretCmd::List {
+            connection,
+            limit,
+            after,
+        } => {
+            let reply = api
+                .query(
+                    "secret.list",
+                    json!({ "connection": connection, "limit": limit, "after": after }),
+                )
+                .await?;
+            if api.json {
+                print_json(&reply);
+                return Ok(());
+            }
+            let mut table = Table::new(&[
+                "NAME",
+                "USER",
+                "CONNECTION",
+                "DEFAULT TTL",
+                "MAX TTL",
+                "LIVE LEASE",
+            ]);
+            for s in reply["items"].as_array().into_iter().flatten() {
+                table.row(vec![
+                    text(s, "name"),
+                    text(s, "user_principal_name"),
+                    text(s, "connection"),
+                    ttl(s, "default_ttl"),
+                    ttl(s, "max_ttl"),
+                    text(s, "live_lease_id"),
+                ]);
+            }
+            table.print("no dynamic secrets; create some with `leasehold secret create`");
+            more(&reply, "secret list");
+            Ok(())
+        }
+        SecretCmd::Get { name } => {
+            let reply = api.query("secret.get", json!({ "name": name })).await?;
+            show(api, &reply);
+            Ok(())
+        }
+        SecretCmd::Update {
+            name,
+            default_ttl,
+            max_ttl,
+            connection,
+        } => {
+            let mut payload = json!({ "name": name });
+            if let Some(t) = default_ttl {
+                payload["default_ttl"] = json!(t.to_string());
+            }
+            if let Some(t) = max_ttl {
+                payload["max_ttl"] = json!(t.to_string());
+            }
+            if let Some(c) = connection {
+                payload["connection"] = json!(c);
+            }
+            let reply = api.command("secret.update", payload).await?;
+            show(api, &reply);
+            Ok(())
+        }
+        SecretCmd::Delete { name } => {
+            let reply = api
+                .command("secret.delete", json!({ "name": name }))
+                .await?;
+            if api.json {
+                print_json(&reply);
+            } else {
+                match reply["revoked_lease_id"].as_str() {
+                    Some(id) => println!("deleted secret {name}; revoked its live lease {id}"),
+                    None => println!("deleted secret {name}"),
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn create(api: &Api, args: CreateArgs) -> Result<(), CliError> {
+    let users = if args.pick {
+        let listed = users::fetch(api, &args.connection, args.search.as_deref()).await?;
+        let stdin = std::io::stdin();
+        let picked = pick::pick(&listed, &mut stdin.lock(), &mut std::io::stderr())?;
+        if !stdin.is_terminal() {
+            // Piped input is not echoed: end the prompt line ourselves.
+            eprintln!();
+        }
+        picked
+    } else {
+        args.users
+    };
+    let mut payload = json!({
+        "connection": args.connection,
+        "prefix": args.prefix,
+        "users": users,
+    });
+    if let Some(t) = args.default_ttl {
+        payload["default_ttl"] = json!(t.to_string());
+    }
+    if let Some(t) = args.max_ttl {
+        payload["max_ttl"] = json!(t.to_string());
+    }
+    let reply = api.command("secret.create", payload).await?;
+    let failed: Vec<Value> = reply["failed"].as_array().cloned().unwrap_or_default();
+    if api.json {
+        print_json(&reply);
+    } else {
+        let mut table = Table::new(&["NAME", "USER", "DEFAULT TTL", "MAX TTL"]);
+        for s in reply["created"].as_array().into_iter().flatten() {
+            table.row(vec![
+                text(s, "name"),
+                text(s, "user_principal_name"),
+                ttl(s, "default_ttl"),
+                ttl(s, "max_ttl"),
+            ]);
+        }
+        table.print("no secret created");
+    }
+    if failed.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = failed
+        .iter()
+        .map(|f| {
+            format!(
+                "{}: {} ({})",
+                text(f, "user"),
+                text(&f["error"], "message"),
+                text(&f["error"], "code")
+            )
+        })
+        .collect();
+    let code = failed[0]["error"]["code"]
+        .as_str()
+        .unwrap_or("invalid_request");
+    Err(CliError::refused(
+        code,
+        format!(
+            "no secret was created for {} of the users:\n  {}\nfix those users and run \
+             `leasehold secret create` again for them",
+            failed.len(),
+            lines.join("\n  ")
+        ),
+        json!({ "failed": failed }),
+    ))
+}
+
+fn show(api: &Api, s: &Value) {
+    if api.json {
+        print_json(s);
+        return;
+    }
+    print_fields(&[
+        ("name", text(s, "name")),
+        ("user", text(s, "user_principal_name")),
+        ("display name", text(s, "display_name")),
+        ("object id", text(s, "user_object_id")),
+        ("connection", text(s, "connection")),
+        ("default ttl", ttl(s, "default_ttl")),
+        ("max ttl", ttl(s, "max_ttl")),
+        ("live lease", text(s, "live_lease_id")),
+        ("created", when(s, "created_at")),
+        ("updated", when(s, "updated_at")),
+        ("deleted", when(s, "deleted_at")),
+    ]);
+}
+
+/// Tells how to get the next page when there is one.
+pub fn more(reply: &Value, command: &str) {
+    if let Some(next) = reply["next"].as_str() {
+        println!("(more: `leasehold {command} --after {next}`)");
+    }
+}

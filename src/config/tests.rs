@@ -1,0 +1,89 @@
+//! Loading, validation (including reserved names) and masking of the configuration.
+use super::*;
+
+#[test]
+fn env_overrides_file_and_defaults() {
+    let mut c: Config = toml::from_str("subject_prefix = \"fromfile\"").expect("toml");
+    assert_eq!(c.nats_url, "nats://127.0.0.1:4222");
+    c.apply_env(|k| (k == "LEASEHOLD_SUBJECT_PREFIX").then(|| "fromenv".to_string()))
+        .expect("env");
+    assert_eq!(c.subject_prefix, "fromenv");
+    assert!(toml::from_str::<Config>("unknown_key = 1").is_err());
+    let bad = c.apply_env(|k| (k == "LEASEHOLD_GRAPH_CONCURRENCY").then(|| "x".into()));
+    assert!(bad.is_err());
+}
+
+#[test]
+fn validation_rejects_unusable_prefixes_and_actors() {
+    let mut c = Config {
+        subject_prefix: "a.*".into(),
+        ..Default::default()
+    };
+    assert!(c.validate().is_err());
+    c.subject_prefix = "ok".into();
+    c.policy.admins = vec!["bad actor".into()];
+    assert!(c.validate().is_err());
+}
+
+#[test]
+fn validation_rejects_reserved_names() {
+    for prefix in ["cmd", "acme.evt", "a.Query.b", "_INBOX", "_INBOX_alice"] {
+        let c = Config {
+            subject_prefix: prefix.into(),
+            ..Default::default()
+        };
+        assert!(c.validate().is_err(), "prefix {prefix}");
+    }
+    for actor in ["evt", "CMD", "query", "system", "system:scheduler"] {
+        let mut c = Config::default();
+        c.policy.admins = vec![actor.into()];
+        assert!(c.validate().is_err(), "admin {actor}");
+        let mut c = Config::default();
+        c.policy.rules = vec![leasehold_command::Rule {
+            actors: vec!["alice".into(), actor.into()],
+            ops: vec!["*".into()],
+            secrets: vec!["*".into()],
+        }];
+        assert!(c.validate().is_err(), "rule actor {actor}");
+    }
+    for actor in ["ops-*", "a.b", "*.>", ">"] {
+        let mut c = Config::default();
+        c.policy.admins = vec![actor.into()];
+        assert!(c.validate().is_err(), "wildcard or dotted actor {actor}");
+    }
+    let mut ok = Config {
+        subject_prefix: "acme.leasehold".into(),
+        ..Default::default()
+    };
+    ok.policy = Policy::allow_all();
+    ok.policy.admins = vec!["admin".into(), "systemd".into(), "events".into()];
+    assert!(ok.validate().is_ok());
+}
+
+#[test]
+fn debug_masks_url_passwords_and_shows_the_policy() {
+    let mut c = Config {
+        database_url: "postgres://u:db-pass-123@h/db".into(),
+        nats_url: "nats://leasehold:nats-pass-456@h:4222".into(),
+        ..Default::default()
+    };
+    c.policy.admins = vec!["admin".into()];
+    let shown = format!("{c:?}");
+    assert!(!shown.contains("db-pass-123"), "{shown}");
+    assert!(!shown.contains("nats-pass-456"), "{shown}");
+    assert!(shown.contains("admin"), "{shown}");
+}
+
+#[test]
+fn masks_passwords_in_urls() {
+    assert_eq!(
+        mask_url("postgres://u:pw@h:5432/db"),
+        "postgres://u:***@h:5432/db"
+    );
+    assert_eq!(mask_url("nats://h:4222"), "nats://h:4222");
+    let c = Config {
+        database_url: "postgres://u:topsecret@h/db".into(),
+        ..Default::default()
+    };
+    assert!(!c.masked().contains("topsecret"));
+}

@@ -1,0 +1,96 @@
+//! `leasehold --help` and every subcommand's help: complete, and every command listed.
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use predicates::str::contains;
+
+/// Every command path of the CLI.
+const PATHS: &[&str] = &[
+    "connection",
+    "connection create",
+    "connection list",
+    "connection get",
+    "connection rotate",
+    "connection delete",
+    "users",
+    "users list",
+    "secret",
+    "secret create",
+    "secret list",
+    "secret get",
+    "secret update",
+    "secret delete",
+    "lease",
+    "lease create",
+    "lease list",
+    "lease get",
+    "lease renew",
+    "lease revoke",
+    "audit",
+    "audit history",
+    "audit at",
+    "audit export",
+    "audit verify",
+    "keys",
+    "keys rotate-master",
+    "serve",
+    "migrate",
+    "emulator",
+    "demo",
+    "projections",
+    "projections rebuild",
+    "config",
+    "config check",
+];
+
+#[test]
+fn top_level_help_lists_every_command_the_environment_and_exit_codes() {
+    let assert = cargo_bin_cmd!("leasehold").arg("--help").assert().success();
+    let help = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    for noun in PATHS.iter().filter(|p| !p.contains(' ')) {
+        assert!(
+            help.contains(&format!("\n  {noun} ")),
+            "{noun} missing from:\n{help}"
+        );
+    }
+    for needle in [
+        "LEASEHOLD_ACTOR",
+        "LEASEHOLD_NATS_URL",
+        "Exit codes:",
+        "2  usage error",
+        "3  refused by leasehold",
+        "4  failure",
+        "--json",
+        "--actor",
+    ] {
+        assert!(help.contains(needle), "{needle} missing from:\n{help}");
+    }
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for path in PATHS {
+        let args: Vec<&str> = path.split(' ').collect();
+        cargo_bin_cmd!("leasehold")
+            .args(&args)
+            .arg("--help")
+            .assert()
+            .success()
+            .stdout(contains(format!("Usage: leasehold {path}")))
+            .stdout(contains("Global options:"));
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    cargo_bin_cmd!("leasehold").assert().code(2);
+    cargo_bin_cmd!("leasehold")
+        .args(["lease", "frobnicate"])
+        .assert()
+        .code(2)
+        .stderr(contains("unrecognized subcommand"));
+    cargo_bin_cmd!("leasehold")
+        .args(["secret", "create", "--connection", "c", "--prefix", "p"])
+        .assert()
+        .code(2)
+        .stderr(contains("--user <USER>"));
+}

@@ -1,0 +1,98 @@
+//! The CLI under real NATS identities (`deploy/nats/leasehold.conf`): it logs in with the
+//! credentials of LEASEHOLD_NATS_URL and reads replies on the actor's own inbox, so it
+//! works where each user may only subscribe to `_INBOX_<user>.>`.
+
+mod cli_support;
+mod helpers;
+mod nats_server;
+
+use assert_cmd::assert::OutputAssertExt;
+use cli_support::{json, ok, Cli};
+use entra_emulator::{EmulatorConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID};
+use helpers::TestApp;
+use leasehold::app::Components;
+use leasehold_command::{Policy, Rule};
+use nats_server::NatsServer;
+use predicates::str::contains;
+
+#[tokio::test]
+async fn the_cli_speaks_as_its_nats_user() {
+    let server = NatsServer::start().await;
+    let engine_url = server.url("leasehold");
+    let policy = Policy {
+        admins: vec!["admin".into()],
+        rules: vec![Rule {
+            actors: vec!["alice".into()],
+            ops: vec!["lease.*".into()],
+            secrets: vec!["ops-*".into()],
+        }],
+    };
+    let app = TestApp::spawn_custom(EmulatorConfig::default(), Components::ALL, policy, |c| {
+        c.nats_url = engine_url;
+        c.subject_prefix = "leasehold".into();
+    })
+    .await;
+    let admin = Cli {
+        nats_url: server.url("admin"),
+        prefix: "leasehold".into(),
+        actor: Some("admin".into()),
+    };
+    let base = app.emulator.base_url().to_string();
+    let connection = [
+        "connection",
+        "create",
+        "contoso",
+        "--tenant-id",
+        DEMO_TENANT_ID,
+        "--client-id",
+        DEMO_CLIENT_ID,
+        "--client-secret-file",
+        "-",
+        "--cloud",
+        "custom",
+        "--login-url",
+        &base,
+        "--graph-url",
+        &base,
+    ];
+    ok(&admin.run_with_stdin(&connection, DEMO_CLIENT_SECRET).await);
+    ok(&admin
+        .run(&[
+            "secret",
+            "create",
+            "--connection",
+            "contoso",
+            "--prefix",
+            "ops",
+            "--user",
+            "alice@contoso.onmicrosoft.com",
+        ])
+        .await);
+
+    let alice = Cli {
+        nats_url: server.url("alice"),
+        actor: Some("alice".into()),
+        ..admin.clone()
+    };
+    let lease = json(
+        &alice
+            .run(&["--json", "lease", "create", "ops-alice", "--ttl", "10m"])
+            .await,
+    );
+    assert_eq!(lease["status"], "active", "{lease}");
+
+    // Speaking as someone else is stopped by NATS itself: no engine ever hears it.
+    let as_bob = Cli {
+        actor: Some("bob".into()),
+        ..alice.clone()
+    };
+    as_bob
+        .run(&["--timeout", "2s", "lease", "list"])
+        .await
+        .assert()
+        .code(4)
+        .stderr(contains("no leasehold engine answered"))
+        .stderr(contains("check that your NATS user may speak as \"bob\""));
+    app.stop().await;
+    server.stop();
+}

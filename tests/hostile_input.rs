@@ -1,0 +1,141 @@
+//! Hostile input over real NATS: well over a thousand bad requests on every command and
+//! query subject each get a structured error with a documented code, and the engine
+//! keeps serving.
+
+mod helpers;
+mod hostile;
+
+use std::time::Duration;
+
+use entra_emulator::EmulatorConfig;
+use futures::StreamExt;
+use helpers::TestApp;
+use leasehold::app::Components;
+use leasehold_command::{Policy, Rule};
+use serde_json::json;
+
+/// The fuzzing actor may do everything except what reaches Graph with credentials from
+/// the request (`connection.create|rotate`): a mutated request must never send traffic
+/// anywhere but the loopback emulator.
+pub fn fuzz_policy() -> Policy {
+    let ops = [
+        "connection.delete",
+        "connection.get",
+        "connection.list",
+        "secret.*",
+        "lease.*",
+        "users.list",
+        "audit.*",
+    ];
+    Policy {
+        admins: vec!["admin".into()],
+        rules: vec![Rule {
+            actors: vec!["fuzz".into()],
+            ops: ops.iter().map(|o| o.to_string()).collect(),
+            secrets: vec!["*".into()],
+        }],
+    }
+}
+
+/// Requests on subjects that are not (quite) an operation.
+fn odd_subjects(app: &TestApp) -> Vec<String> {
+    let s = &app.engine.subjects;
+    vec![
+        s.command("fuzz", "lease.frobnicate"),
+        s.command("fuzz", "lease.create.extra"),
+        s.command("fuzz", "LEASE.CREATE"),
+        s.command("fuzz", "lease"),
+        s.command("fuzz", "lease.créer"),
+        s.command("evt", "lease.create"),
+        s.command("système", "lease.create"),
+        s.query("fuzz", "lease.frobnicate"),
+        s.query("fuzz", "users"),
+        s.query("query", "lease.list"),
+        s.query("ünï", "lease.list"),
+        s.query(&"a".repeat(65), "lease.list"),
+    ]
+}
+
+#[tokio::test]
+async fn a_thousand_bad_requests_get_documented_errors_and_the_engine_keeps_serving() {
+    let app = TestApp::spawn_custom(
+        EmulatorConfig::default(),
+        Components::ALL,
+        fuzz_policy(),
+        |c| c.limits.requests_per_second = 0,
+    )
+    .await;
+    app.connect().await;
+    app.secrets("ops", &["alice", "bob"], "1h", "2h").await;
+    let base = app.emulator.base_url().to_string();
+    let s = &app.engine.subjects;
+
+    let mut requests: Vec<(String, Vec<u8>)> = Vec::new();
+    for op in hostile::command_ops() {
+        for body in hostile::bad_requests(op, &base) {
+            requests.push((s.command("fuzz", op), body));
+        }
+    }
+    for op in hostile::query_ops() {
+        for body in hostile::bad_requests(op, &base) {
+            requests.push((s.query("fuzz", op), body));
+        }
+    }
+    for subject in odd_subjects(&app) {
+        requests.push((subject, b"{}".to_vec()));
+    }
+    assert!(requests.len() >= 1_000, "only {} requests", requests.len());
+
+    let nats = app.engine.nats.clone();
+    let replies: Vec<(String, Result<Option<String>, String>)> =
+        futures::stream::iter(requests.into_iter().map(|(subject, body)| {
+            let nats = nats.clone();
+            async move {
+                let request = async_nats::Request::new()
+                    .payload(body.into())
+                    .timeout(Some(Duration::from_secs(60)));
+                let checked = match nats.send_request(subject.clone(), request).await {
+                    Ok(reply) => hostile::check_reply(&reply.payload),
+                    Err(e) => Err(format!("no reply: {e}")),
+                };
+                (subject, checked)
+            }
+        }))
+        .buffer_unordered(32)
+        .collect()
+        .await;
+
+    let failures: Vec<_> = replies.iter().filter(|(_, r)| r.is_err()).collect();
+    assert!(
+        failures.is_empty(),
+        "{} bad replies, e.g. {:?}",
+        failures.len(),
+        &failures[..failures.len().min(5)]
+    );
+    let errors = replies
+        .iter()
+        .filter(|(_, r)| matches!(r, Ok(Some(_))))
+        .count();
+    let mut by_code = std::collections::BTreeMap::<&str, usize>::new();
+    for (_, reply) in &replies {
+        let code = match reply {
+            Ok(Some(code)) => code.as_str(),
+            _ => "ok",
+        };
+        *by_code.entry(code).or_default() += 1;
+    }
+    eprintln!("{} replies by code: {by_code:?}", replies.len());
+    assert!(errors >= 1_000, "only {errors} errors: {by_code:?}");
+
+    // Still serving: a valid request works.
+    let lease = app
+        .client("fuzz")
+        .command(
+            "lease.create",
+            &json!({ "secret": "ops-bob", "ttl": "10m" }),
+        )
+        .await
+        .expect("a valid lease.create after the storm");
+    assert_eq!(lease["status"], "active", "{lease}");
+    app.stop().await;
+}
