@@ -143,7 +143,7 @@ impl Effects {
         if done.state.status() != Some(LeaseStatus::Requested) {
             return Ok(Decision::Ack);
         }
-        let attempt = done.state.activation_attempts();
+        let attempt = done.state.counted_activation_failures().max(1);
         let (base, cap) = (self.config.retry_base, self.config.activation_retry_cap);
         let delay = match err {
             Some(err) => retry_delay(err, attempt, base, cap),

@@ -95,7 +95,8 @@ impl Effects {
         } else {
             self.config.revocation_retry_cap
         };
-        let attempt = lease.revocation_attempts();
+        // Throttled attempts wait for the service's Retry-After and do not grow the backoff.
+        let attempt = lease.counted_revocation_failures().max(1);
         let delay = match err {
             Some(err) => retry_delay(err, attempt, self.config.retry_base, cap),
             None => backoff(attempt, self.config.retry_base, cap),

@@ -50,6 +50,8 @@ pub struct Lease {
     pub(super) activation_attempts: u32,
     #[serde(default)]
     pub(super) counted_activation_failures: u32,
+    #[serde(default)]
+    pub(super) counted_revocation_failures: u32,
     pub(super) revocation_attempts: u32,
     renewals: u32,
     pub(super) revocation_reason: Option<RevocationReason>,
@@ -114,10 +116,19 @@ impl Lease {
     pub fn revocation_attempts(&self) -> u32 {
         self.revocation_attempts
     }
-    /// True while revoking after `REVOCATION_FAILING_AFTER` failures: needs attention.
+    /// True while revoking after `REVOCATION_FAILING_AFTER` failures (throttled attempts
+    /// not counted): needs attention.
     pub fn revocation_failing(&self) -> bool {
         self.status == Some(LeaseStatus::Revoking)
-            && self.revocation_attempts >= REVOCATION_FAILING_AFTER
+            && self.counted_revocation_failures >= REVOCATION_FAILING_AFTER
+    }
+    /// Failed activation attempts that were not throttling; drives the retry backoff.
+    pub fn counted_activation_failures(&self) -> u32 {
+        self.counted_activation_failures
+    }
+    /// Failed revocation attempts that were not throttling; drives the retry backoff.
+    pub fn counted_revocation_failures(&self) -> u32 {
+        self.counted_revocation_failures
     }
     /// Number of successful renewals.
     pub fn renewals(&self) -> u32 {
@@ -216,8 +227,11 @@ impl Aggregate for Lease {
                 self.revocation_reason = Some(reason);
                 self.status = Some(LeaseStatus::Revoking);
             }
-            LeaseEvent::RevocationAttemptFailed { attempt, .. } => {
+            LeaseEvent::RevocationAttemptFailed { attempt, error, .. } => {
                 self.revocation_attempts = attempt;
+                if error.kind != super::THROTTLED_KIND {
+                    self.counted_revocation_failures += 1;
+                }
             }
             LeaseEvent::LeaseRevoked {
                 reason,

@@ -82,11 +82,16 @@ impl Lease {
             LeaseCommand::RecordRevocationFailure { error, at } => {
                 require(status, LeaseStatus::Revoking)?;
                 let attempt = self.revocation_attempts.saturating_add(1);
+                let counted = if error.kind == super::THROTTLED_KIND {
+                    self.counted_revocation_failures
+                } else {
+                    self.counted_revocation_failures.saturating_add(1)
+                };
                 Ok(vec![LeaseEvent::RevocationAttemptFailed {
                     attempt,
                     error,
                     failed_at: at,
-                    failing: attempt >= REVOCATION_FAILING_AFTER,
+                    failing: counted >= REVOCATION_FAILING_AFTER,
                 }])
             }
             LeaseCommand::ConfirmRevocation { at, user_missing } => match status {

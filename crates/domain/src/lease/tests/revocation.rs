@@ -214,3 +214,50 @@ fn confirm_revocation_elsewhere_is_invalid() {
             .then_expect_error(LeaseError::InvalidState { status });
     }
 }
+
+#[test]
+fn throttled_revocation_attempts_do_not_make_a_lease_failing() {
+    let throttled = |attempt: u32| LeaseEvent::RevocationAttemptFailed {
+        attempt,
+        error: failure(THROTTLED_KIND),
+        failed_at: at(100 + i64::from(attempt)),
+        failing: false,
+    };
+    let mut given = history(LeaseStatus::Revoking);
+    given.extend((1..=10).map(throttled));
+    Fixture::with(())
+        .given(given.clone())
+        .when(LeaseCommand::RecordRevocationFailure {
+            error: failure(THROTTLED_KIND),
+            at: at(111),
+        })
+        .then_expect_events(vec![LeaseEvent::RevocationAttemptFailed {
+            attempt: 11,
+            error: failure(THROTTLED_KIND),
+            failed_at: at(111),
+            failing: false,
+        }]);
+    // Real failures still count: the third one makes the lease failing.
+    given.extend((11..13).map(|attempt| LeaseEvent::RevocationAttemptFailed {
+        attempt,
+        error: failure("transient"),
+        failed_at: at(100 + i64::from(attempt)),
+        failing: false,
+    }));
+    let events = Fixture::with(())
+        .given(given)
+        .when(LeaseCommand::RecordRevocationFailure {
+            error: failure("transient"),
+            at: at(113),
+        })
+        .inspect_result()
+        .expect("events");
+    assert!(matches!(
+        events.as_slice(),
+        [LeaseEvent::RevocationAttemptFailed {
+            failing: true,
+            attempt: 13,
+            ..
+        }]
+    ));
+}
