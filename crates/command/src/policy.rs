@@ -74,6 +74,21 @@ impl Policy {
         })
     }
 
+    /// Whether some grant lets `actor` run `op` on at least one secret name starting with
+    /// `prefix`: a cheap check before work that would otherwise reveal facts (such as
+    /// which Entra users exist) to an actor who can never complete the operation.
+    pub fn may_on_prefix(&self, actor: &str, op: &str, prefix: &str) -> bool {
+        self.is_admin(actor)
+            || self.rules.iter().any(|rule| {
+                rule.actors.iter().any(|a| a == "*" || a == actor)
+                    && rule.ops.iter().any(|o| matches(o, op))
+                    && rule.secrets.iter().any(|s| match s.strip_suffix('*') {
+                        Some(p) => p.starts_with(prefix) || prefix.starts_with(p),
+                        None => s.starts_with(prefix),
+                    })
+            })
+    }
+
     /// Whether `actor` may see `secret` in listings (any grant on it).
     pub fn can_see(&self, actor: &str, secret: &str) -> bool {
         self.is_admin(actor)
@@ -118,6 +133,10 @@ mod tests {
         assert!(!p.allows("alice", "connection.create", None));
         assert!(p.allows("bob", "secret.list", None));
         assert!(p.can_see("alice", "ops-db"));
+        assert!(p.may_on_prefix("alice", "lease.create", "ops-"));
+        assert!(!p.may_on_prefix("alice", "lease.create", "prod-"));
+        assert!(!p.may_on_prefix("alice", "secret.create", "ops-"));
+        assert!(p.may_on_prefix("root", "secret.create", "anything-"));
         assert!(!p.can_see("alice", "prod-db"));
     }
 

@@ -236,17 +236,22 @@ impl CommandService {
         if self.policy.allows(req.actor.as_str(), op, secret) {
             Ok(())
         } else {
-            Err(CommandError::new(
-                "forbidden",
-                format!(
-                    "actor {} may not {op}{}; ask an administrator for a policy rule",
-                    req.actor,
-                    secret.map(|s| format!(" on {s}")).unwrap_or_default()
-                ),
-                json!({ "actor": req.actor.as_str(), "op": op, "secret": secret }),
-            ))
+            Err(forbidden(req, op, secret))
         }
     }
+}
+
+/// The `forbidden` reply for `op` (on `secret`).
+pub(crate) fn forbidden(req: &Request<'_>, op: &str, secret: Option<&str>) -> CommandError {
+    CommandError::new(
+        "forbidden",
+        format!(
+            "actor {} may not {op}{}; ask an administrator for a policy rule",
+            req.actor,
+            secret.map(|s| format!(" on {s}")).unwrap_or_default()
+        ),
+        json!({ "actor": req.actor.as_str(), "op": op, "secret": secret }),
+    )
 }
 
 /// `invalid_request` for an actor token leasehold reserves (`evt`, `cmd`, …): NATS

@@ -6,7 +6,7 @@ use leasehold_domain::{ConnectionName, EntraObjectId, SecretName, Ttl, UserPrinc
 use serde_json::{json, Value};
 
 use super::input::{decode, opt_ttl, ByName, CreateSecrets, UpdateSecret};
-use super::{graph_error, views, CommandService, Request};
+use super::{forbidden, graph_error, views, CommandService, Request};
 use crate::{CommandError, NewSecret};
 
 /// Default lease TTL of a new secret: one hour.
@@ -31,6 +31,14 @@ impl CommandService {
             .unwrap_or(Ttl::from_secs(DEFAULT_TTL_SECS).map_err(CommandError::from)?);
         let max_ttl = opt_ttl(&input.max_ttl, "max_ttl")?
             .unwrap_or(Ttl::from_secs(DEFAULT_MAX_TTL_SECS).map_err(CommandError::from)?);
+        // Refuse before looking anyone up, so the answer does not tell which users exist.
+        let prefix = format!("{}-", input.prefix);
+        if !self
+            .policy
+            .may_on_prefix(req.actor.as_str(), "secret.create", &prefix)
+        {
+            return Err(forbidden(req, "secret.create", Some(&format!("{prefix}*"))));
+        }
         let creds = self.commands.credentials(&connection).await?;
         let mut taken = HashSet::new();
         let mut created = Vec::new();
