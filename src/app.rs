@@ -196,6 +196,12 @@ pub async fn start(engine: &Engine, components: Components) -> anyhow::Result<Ru
         let s = signal(&rx);
         tasks.spawn(async move { ("command", service.run(client, s).await) });
     }
+    if let Some(addr) = engine.config.metrics_listen {
+        let listener = crate::metrics::bind(addr).await?;
+        let pool = engine.pool.clone();
+        let s = signal(&rx);
+        tasks.spawn(async move { ("metrics", crate::metrics::serve(pool, listener, s).await) });
+    }
     crate::components::start_worker(engine, components, &rx, &mut tasks).await?;
     crate::components::start_projection(engine, components, &rx, &mut tasks).await?;
     Ok(Running { stop, tasks })

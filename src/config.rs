@@ -38,6 +38,8 @@ pub struct Config {
     pub graph_request_timeout_secs: u64,
     /// Per-actor abuse limits.
     pub limits: Limits,
+    /// Address for Prometheus metrics (`GET /metrics`); none by default.
+    pub metrics_listen: Option<std::net::SocketAddr>,
     /// Who may do what.
     pub policy: Policy,
 }
@@ -78,6 +80,7 @@ impl Default for Config {
             graph_concurrency: 8,
             graph_retry_deadline_secs: 30,
             graph_request_timeout_secs: 10,
+            metrics_listen: None,
             limits: Limits::default(),
             policy: Policy::default(),
         }
@@ -132,6 +135,11 @@ impl Config {
         }
         if let Some(v) = var("LEASEHOLD_GRAPH_CONCURRENCY") {
             self.graph_concurrency = number("LEASEHOLD_GRAPH_CONCURRENCY", v)? as usize;
+        }
+        if let Some(v) = var("LEASEHOLD_METRICS_LISTEN") {
+            self.metrics_listen = Some(v.trim().parse().with_context(|| {
+                format!("LEASEHOLD_METRICS_LISTEN must be host:port, got {v:?}")
+            })?);
         }
         if let Some(v) = var("LEASEHOLD_STREAM_REPLICAS") {
             self.stream_replicas = number("LEASEHOLD_STREAM_REPLICAS", v)? as usize;
@@ -236,6 +244,7 @@ impl std::fmt::Debug for Config {
                 "graph_request_timeout_secs",
                 &self.graph_request_timeout_secs,
             )
+            .field("metrics_listen", &self.metrics_listen)
             .field("limits", &self.limits)
             .field("policy", &self.policy)
             .finish()

@@ -12,6 +12,7 @@ pub mod database;
 pub mod demo;
 mod directory;
 pub mod keys;
+pub mod metrics;
 pub mod signin;
 pub mod tls;
 

@@ -1,0 +1,102 @@
+//! Prometheus metrics over HTTP (`GET /metrics`), computed from Postgres on each scrape so
+//! every copy of every component reports the same truth.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use sqlx::PgPool;
+
+/// Binds the metrics listener (so a taken port fails at start-up, not later).
+pub async fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("bind metrics listener on {addr}"))
+}
+
+/// Serves `/metrics` on `listener` until `shutdown`.
+pub async fn serve(
+    pool: PgPool,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let app = Router::new()
+        .route("/metrics", get(metrics))
+        .with_state(pool);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("metrics server")
+}
+
+async fn metrics(State(pool): State<PgPool>) -> impl IntoResponse {
+    match render(&pool).await {
+        Ok(text) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+            text,
+        ),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+            format!("# metrics unavailable: {e}\n"),
+        ),
+    }
+}
+
+/// The metrics text (Prometheus exposition format).
+pub async fn render(pool: &PgPool) -> anyhow::Result<String> {
+    let mut out = String::new();
+    let statuses: Vec<(String, i64)> =
+        sqlx::query_as("SELECT status, count(*) FROM leases GROUP BY status ORDER BY status")
+            .fetch_all(pool)
+            .await?;
+    out.push_str("# HELP leasehold_leases Leases by status (read model).\n");
+    out.push_str("# TYPE leasehold_leases gauge\n");
+    for status in [
+        "requested",
+        "active",
+        "revoking",
+        "revoked",
+        "activation_failed",
+    ] {
+        let n = statuses
+            .iter()
+            .find(|(s, _)| s == status)
+            .map_or(0, |(_, n)| *n);
+        out.push_str(&format!("leasehold_leases{{status=\"{status}\"}} {n}\n"));
+    }
+    let gauges: [(&str, &str, &str); 4] = [
+        (
+            "leasehold_leases_revocation_failing",
+            "Leases whose revocation keeps failing (needs attention).",
+            "SELECT count(*) FROM leases WHERE revocation_failing",
+        ),
+        (
+            "leasehold_outbox_unpublished",
+            "Events not yet published to JetStream.",
+            "SELECT count(*) FROM outbox WHERE published_at IS NULL",
+        ),
+        (
+            "leasehold_deadlines_overdue",
+            "Active leases past their expiry and not yet being revoked.",
+            "SELECT count(*) FROM lease_deadlines WHERE expires_at < now()",
+        ),
+        (
+            "leasehold_events",
+            "Events in the store.",
+            "SELECT coalesce(max(global_position), 0) FROM events",
+        ),
+    ];
+    for (name, help, sql) in gauges {
+        let n: i64 = sqlx::query_scalar(sql).fetch_one(pool).await?;
+        out.push_str(&format!(
+            "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {n}\n"
+        ));
+    }
+    Ok(out)
+}
