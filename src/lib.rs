@@ -4,7 +4,6 @@
 //! the wiring that tests and the binary share.
 
 pub mod app;
-pub mod audit;
 pub mod client;
 mod components;
 pub mod config;

@@ -167,10 +167,48 @@ pub async fn walk(engine: &Engine, emulator: &Emulator) -> anyhow::Result<()> {
 
     let lease_id = alice.id;
     title(&format!("9. audit history of lease {lease_id}"));
-    let history = crate::audit::history(&engine.pool, &lease_id).await?;
-    for entry in history {
-        detail(&entry);
+    let history = operator
+        .query("audit.history", &json!({ "lease_id": lease_id }))
+        .await
+        .context("audit.history")?;
+    for entry in history["items"].as_array().into_iter().flatten() {
+        detail(&super::print::history_line(entry));
     }
+
+    title("10. who held a working password for alice, and when?");
+    // Half-way between the activation and the revocation recorded above.
+    let moment = |kind: &str, field: &str| {
+        history["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|e| e["event_type"] == kind)
+            .and_then(|e| time(&e["changes"][field]).ok())
+    };
+    let (from, to) = (
+        moment("LeaseActivated", "activated_at").context("no activation in the history")?,
+        moment("LeaseRevoked", "revoked_at").context("no revocation in the history")?,
+    );
+    let during = from + (to - from) / 2;
+    let at = operator
+        .query(
+            "audit.at",
+            &json!({ "user": alice.username, "time": during.to_rfc3339() }),
+        )
+        .await
+        .context("audit.at")?;
+    match at["holder"].as_object() {
+        Some(holder) => step(&format!(
+            "at {}: lease {} requested by {} (valid {} → {})",
+            during.format("%H:%M:%S%.3f"),
+            holder["lease_id"].as_str().unwrap_or("?"),
+            holder["requested_by"].as_str().unwrap_or("?"),
+            holder["valid_from"].as_str().unwrap_or("?"),
+            holder["valid_to"].as_str().unwrap_or("still valid"),
+        )),
+        None => bail!("audit.at found no holder while the lease was active"),
+    }
+    let _ = engine;
     Ok(())
 }
 

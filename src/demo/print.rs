@@ -49,3 +49,36 @@ pub fn masked(password: &str) -> String {
         password.chars().count()
     )
 }
+
+/// One `audit.history` entry as a line: sequence, time, actor, event and key facts.
+pub fn history_line(entry: &serde_json::Value) -> String {
+    let event_type = entry["event_type"].as_str().unwrap_or("?");
+    let time = entry["recorded_at"]
+        .as_str()
+        .and_then(|t| t.parse::<DateTime<Utc>>().ok())
+        .map(|t| t.format("%H:%M:%S%.3f").to_string())
+        .unwrap_or_default();
+    format!(
+        "#{:<2} {time} {:<18} {event_type:<26} {}",
+        entry["sequence"],
+        entry["actor"].as_str().unwrap_or("?"),
+        facts(event_type, &entry["changes"])
+    )
+}
+
+fn facts(event_type: &str, body: &serde_json::Value) -> String {
+    let s = |k: &str| body[k].as_str().unwrap_or("").to_string();
+    match event_type {
+        "LeaseRequested" => format!("user {} ttl {}s", s("user_principal_name"), body["ttl"]),
+        "LeaseActivated" => "password set in Entra (stored sealed)".into(),
+        "LeaseRenewed" => format!("expires {} capped {}", s("expires_at"), body["capped"]),
+        "LeaseRevocationRequested" => format!("reason {}", s("reason")),
+        "LeaseRevoked" => format!("reason {} forced {}", s("reason"), body["forced"]),
+        "ActivationAttemptFailed" | "RevocationAttemptFailed" => format!(
+            "attempt {} {}",
+            body["attempt"],
+            body["error"]["kind"].as_str().unwrap_or("")
+        ),
+        _ => String::new(),
+    }
+}
