@@ -66,6 +66,11 @@ impl ApiClient {
         }
     }
 
+    /// How long each request waits for its answer.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     /// The same client waiting at most `timeout` for each answer (default 30 s).
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;

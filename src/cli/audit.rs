@@ -138,7 +138,11 @@ pub async fn run(api: &Api, cmd: AuditCmd) -> Result<(), CliError> {
             page_size,
         } => export(api, from, to, page_size).await?,
         AuditCmd::Verify => {
-            let reply = api.query("audit.verify", json!({})).await?;
+            // Verify reads every event: allow it far longer than an ordinary request.
+            let patience = std::time::Duration::from_secs(30 * 60);
+            let reply = api
+                .query_patiently("audit.verify", json!({}), patience)
+                .await?;
             let problems = reply["problems"].as_array().cloned().unwrap_or_default();
             if api.json {
                 print_json(&reply);

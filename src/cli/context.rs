@@ -111,6 +111,24 @@ impl Api {
         self.explain(op, &payload, reply)
     }
 
+    /// Like [`Api::query`], waiting at least `at_least` for the answer (for operations
+    /// such as `audit.verify` that read the whole store).
+    pub async fn query_patiently(
+        &self,
+        op: &str,
+        payload: Value,
+        at_least: Duration,
+    ) -> Result<Value, CliError> {
+        let client = self.client.clone();
+        let client = if client.timeout() < at_least {
+            client.with_timeout(at_least)
+        } else {
+            client
+        };
+        let reply = client.query(op, &payload).await;
+        self.explain(op, &payload, reply)
+    }
+
     fn explain(
         &self,
         op: &str,
