@@ -5,15 +5,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use leasehold_command::{Commands, Meta, NewConnection, NewSecret};
-use leasehold_crypto::MasterKey;
-use leasehold_domain::{
-    Actor, Cloud, ConnectionName, EntraObjectId, LeaseId, LeaseStatus, SecretName, Ttl,
-    UserPrincipalName,
-};
+use leasehold_command::Commands;
+use leasehold_domain::{LeaseId, LeaseStatus};
 use leasehold_scheduler::{Clock, Scheduler, SchedulerConfig, Step};
 use leasehold_store::testing::TestDb;
-use leasehold_store::KeyStore;
+use leasehold_testkit::{meta, t0, world_with};
 use secrecy::SecretString;
 
 struct TestClock(Mutex<DateTime<Utc>>);
@@ -30,61 +26,24 @@ impl TestClock {
     }
 }
 
-fn t0() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-27T12:00:00Z")
-        .expect("time")
-        .with_timezone(&Utc)
-}
-
 fn secs(n: i64) -> chrono::Duration {
     chrono::Duration::seconds(n)
 }
 
 async fn setup() -> (TestDb, Arc<Commands>, LeaseId) {
-    let db = TestDb::new().await;
-    let keys = KeyStore::new(db.pool.clone(), MasterKey::generate());
-    let commands = Arc::new(Commands::new(db.pool.clone(), keys));
-    let m = Meta::new(Actor::parse("alice").expect("actor"), t0());
-    commands
-        .create_connection(
-            NewConnection {
-                name: ConnectionName::parse("contoso").expect("name"),
-                tenant_id: "t".into(),
-                client_id: "c".into(),
-                client_secret: SecretString::from("s".to_string()),
-                cloud: Cloud::Global,
-            },
-            &m,
-        )
-        .await
-        .expect("connection");
-    let secret = SecretName::parse("ops-alice").expect("name");
-    commands
-        .create_secret(
-            NewSecret {
-                name: secret.clone(),
-                connection: ConnectionName::parse("contoso").expect("name"),
-                user_object_id: EntraObjectId::parse("6f1d2c3b-1111-4a5b-9c8d-0123456789ab")
-                    .expect("id"),
-                user_principal_name: UserPrincipalName::parse("alice@contoso.com").expect("upn"),
-                display_name: "Alice".into(),
-                default_ttl: Ttl::from_secs(60).expect("ttl"),
-                max_ttl: Ttl::from_secs(600).expect("ttl"),
-            },
-            &m,
-        )
-        .await
-        .expect("secret");
-    let lease = commands
-        .request_lease(&secret, None, &m)
+    let w = world_with(60, 600).await;
+    let m = meta("alice", t0());
+    let lease = w
+        .commands
+        .request_lease(&w.secret, None, &m)
         .await
         .expect("lease");
     let id = lease.state.terms().expect("terms").lease_id;
-    commands
+    w.commands
         .activate_lease(&id, &SecretString::from("P4ss-word!xyz".to_string()), &m)
         .await
         .expect("activate");
-    (db, commands, id)
+    (w.db, Arc::new(w.commands), id)
 }
 
 fn scheduler(commands: &Arc<Commands>, clock: &Arc<TestClock>) -> Scheduler {
@@ -129,7 +88,7 @@ async fn expires_at_the_deadline_as_the_scheduler() {
 async fn a_renewal_moves_the_deadline() {
     let (_db, commands, id) = setup().await;
     let clock = Arc::new(TestClock(Mutex::new(t0() + secs(30))));
-    let m = Meta::new(Actor::parse("alice").expect("actor"), t0() + secs(30));
+    let m = meta("alice", t0() + secs(30));
     commands.renew_lease(&id, None, &m).await.expect("renew");
     let s = scheduler(&commands, &clock);
     clock.set(t0() + secs(60));

@@ -2,92 +2,18 @@
 //! dynamic secret, a unique NATS prefix with its own stream, and helpers that drive the
 //! relay and the projector step by step.
 
-#![allow(dead_code)] // each test binary uses a different part of this module
+#![allow(dead_code, unused_imports)] // each test binary uses a different part of this module
 
 pub mod lifecycle;
 pub mod query;
 
 use async_nats::jetstream;
-use chrono::{DateTime, Duration, Utc};
 use leasehold_bus::{EventMessage, Subjects};
-use leasehold_command::{Commands, Meta, NewConnection, NewSecret};
-use leasehold_crypto::MasterKey;
-use leasehold_domain::{
-    Actor, Cloud, ConnectionName, EntraObjectId, SecretName, Ttl, UserPrincipalName,
-};
 use leasehold_projection::{Outcome, Projector};
 use leasehold_relay::{Relay, RelayStep};
-use leasehold_store::testing::TestDb;
-use leasehold_store::KeyStore;
-use secrecy::SecretString;
 use sqlx::PgPool;
 
-pub const CLIENT_SECRET: &str = "Xq8~client.SECRET-value_0123456789abcdef";
-pub const PASSWORD: &str = "Lease-P4ssw0rd!known-to-the-test";
-pub const UPN: &str = "alice@contoso.onmicrosoft.com";
-
-/// A database with connection `contoso` and secret `ops-alice` (1h default, 24h max).
-pub struct World {
-    pub db: TestDb,
-    pub commands: Commands,
-    pub secret: SecretName,
-}
-
-pub fn meta(actor: &str, at: DateTime<Utc>) -> Meta {
-    Meta::new(Actor::parse(actor).expect("actor"), at)
-}
-
-pub fn t0() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-27T12:00:00Z")
-        .expect("time")
-        .with_timezone(&Utc)
-}
-
-pub fn at(minutes: i64) -> DateTime<Utc> {
-    t0() + Duration::minutes(minutes)
-}
-
-pub async fn world() -> World {
-    let db = TestDb::new().await;
-    let keys = KeyStore::new(db.pool.clone(), MasterKey::generate());
-    let commands = Commands::new(db.pool.clone(), keys);
-    let m = meta("admin", t0());
-    commands
-        .create_connection(
-            NewConnection {
-                name: ConnectionName::parse("contoso").expect("name"),
-                tenant_id: "11111111-1111-1111-1111-111111111111".into(),
-                client_id: "22222222-2222-2222-2222-222222222222".into(),
-                client_secret: SecretString::from(CLIENT_SECRET.to_string()),
-                cloud: Cloud::Global,
-            },
-            &m,
-        )
-        .await
-        .expect("create connection");
-    let secret = SecretName::parse("ops-alice").expect("name");
-    commands
-        .create_secret(
-            NewSecret {
-                name: secret.clone(),
-                connection: ConnectionName::parse("contoso").expect("name"),
-                user_object_id: EntraObjectId::parse("6f1d2c3b-1111-4a5b-9c8d-0123456789ab")
-                    .expect("id"),
-                user_principal_name: UserPrincipalName::parse(UPN).expect("upn"),
-                display_name: "Alice".into(),
-                default_ttl: Ttl::from_secs(3600).expect("ttl"),
-                max_ttl: Ttl::from_secs(86400).expect("ttl"),
-            },
-            &m,
-        )
-        .await
-        .expect("create secret");
-    World {
-        db,
-        commands,
-        secret,
-    }
-}
+pub use leasehold_testkit::{at, meta, t0, world, World, CLIENT_SECRET, PASSWORD, UPN};
 
 /// NATS with a prefix of its own: relay and projector over one test stream.
 pub struct Bus {
