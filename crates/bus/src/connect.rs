@@ -59,8 +59,14 @@ pub async fn connect_with_inbox(
     if let Some(prefix) = inbox_prefix {
         options = options.custom_inbox_prefix(prefix);
     }
+    // A cluster is given as a comma-separated list of server URLs.
+    let servers: Vec<&str> = url
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
     options
-        .connect(url)
+        .connect(servers)
         .await
         .map_err(|e| BusError::Unreachable {
             url: mask_password(url),
