@@ -5,11 +5,15 @@ use std::time::Duration;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
+use futures::StreamExt;
 use leasehold_command::{Commands, Meta};
 use leasehold_domain::{Actor, LeaseId};
 use sqlx::postgres::PgListener;
 
 use crate::Clock;
+
+/// Leases expired at once by one scheduler.
+const EXPIRE_CONCURRENCY: usize = 16;
 
 /// Tunables of the scheduler.
 #[derive(Clone, Debug)]
@@ -81,23 +85,35 @@ impl Scheduler {
             return Ok(Step::Idle(self.next_deadline().await?));
         }
         let meta = Meta::new(Actor::system("scheduler"), now);
-        let mut expired = 0;
-        for id in &due {
-            let Ok(lease_id) = LeaseId::parse(id) else {
-                tracing::error!(lease = %id, "deadline for an unparsable lease id");
-                continue;
-            };
-            match self.commands.expire_lease(&lease_id, &meta).await {
-                Ok(_) => expired += 1,
-                // Renewed meanwhile: the trigger moved the deadline and cleared the claim.
-                Err(e) if e.code == "lease_not_expired" => {}
-                Err(e) => {
-                    tracing::warn!(lease = %lease_id, code = e.code, message = %e.message,
-                        "expiry failed; retried when the claim lapses");
-                }
+        // Each claimed lease is a separate aggregate: expire them concurrently.
+        let expired = futures::stream::iter(due)
+            .map(|id| {
+                let meta = &meta;
+                async move { self.expire(&id, meta).await }
+            })
+            .buffer_unordered(EXPIRE_CONCURRENCY)
+            .filter(|done| futures::future::ready(*done))
+            .count()
+            .await;
+        Ok(Step::Expired(expired))
+    }
+
+    /// Expires one claimed lease; true when it was expired now.
+    async fn expire(&self, id: &str, meta: &Meta) -> bool {
+        let Ok(lease_id) = LeaseId::parse(id) else {
+            tracing::error!(lease = %id, "deadline for an unparsable lease id");
+            return false;
+        };
+        match self.commands.expire_lease(&lease_id, meta).await {
+            Ok(_) => true,
+            // Renewed meanwhile: the trigger moved the deadline and cleared the claim.
+            Err(e) if e.code == "lease_not_expired" => false,
+            Err(e) => {
+                tracing::warn!(lease = %lease_id, code = e.code, message = %e.message,
+                    "expiry failed; retried when the claim lapses");
+                false
             }
         }
-        Ok(Step::Expired(expired))
     }
 
     /// The earliest moment something may become due (a claimed deadline counts from

@@ -37,7 +37,7 @@ impl Default for WorkerConfig {
             batch_size: 16,
             // Twice the Graph client's default retry deadline (30 s).
             ack_wait: Duration::from_secs(60),
-            idle_poll: Duration::from_millis(250),
+            idle_poll: Duration::from_millis(50),
             retry_base: Duration::from_secs(1),
             activation_retry_cap: Duration::from_secs(60),
             revocation_retry_cap: Duration::from_secs(60),
