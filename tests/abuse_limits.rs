@@ -24,7 +24,7 @@ fn codes(replies: &[Result<Value, ApiError>]) -> (usize, Vec<&ApiError>) {
 /// Waits until both services answer (they subscribe as they start).
 async fn wait_until_serving(app: &TestApp) {
     let probe = app.client("probe");
-    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut poll = leasehold_testkit::Poll::new(WAIT, Duration::from_millis(20));
     loop {
         let query = probe.query("connection.list", &json!({})).await;
         let command = probe.command("lease.renew", &json!({})).await;
@@ -32,11 +32,7 @@ async fn wait_until_serving(app: &TestApp) {
         if answered(&query) && answered(&command) {
             return;
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "services never answered"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(poll.again().await, "services never answered");
     }
 }
 

@@ -91,7 +91,7 @@ async fn a_relay_killed_mid_batch_loses_and_duplicates_nothing() {
 
     // The worker activates the leases; this relay publishes those events too, and the
     // projector catches up with every event.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let mut poll = leasehold_testkit::Poll::new(Duration::from_secs(60), Duration::from_millis(50));
     let before = loop {
         while relay.step().await.expect("step") != RelayStep::Idle {}
         let activated: i64 =
@@ -116,10 +116,9 @@ async fn a_relay_killed_mid_batch_loses_and_duplicates_nothing() {
             break read_models(&app).await;
         }
         assert!(
-            tokio::time::Instant::now() < deadline,
+            poll.again().await,
             "never settled: {activated} activated, {projected} of {total} projected"
         );
-        tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(before.iter().filter(|r| r.contains("active")).count() >= 3);
     leasehold_projection::rebuild(&app.db.pool)

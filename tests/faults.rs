@@ -22,17 +22,13 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
 }
 
 async fn wait_count(app: &TestApp, sql: &str, want: i64, within: Duration) {
-    let deadline = tokio::time::Instant::now() + within;
+    let mut poll = leasehold_testkit::Poll::new(within, Duration::from_millis(200));
     loop {
         let n = count(app, sql).await;
         if n >= want {
             return;
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{sql}: {n} of {want}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(poll.again().await, "{sql}: {n} of {want}");
     }
 }
 

@@ -67,7 +67,7 @@ impl Cli {
         within: Duration,
         check: impl Fn(&str) -> bool,
     ) -> String {
-        let deadline = tokio::time::Instant::now() + within;
+        let mut poll = leasehold_testkit::Poll::new(within, Duration::from_millis(100));
         loop {
             let out = self.run(args).await;
             let stdout = stdout(&out);
@@ -75,12 +75,11 @@ impl Cli {
                 return stdout;
             }
             assert!(
-                tokio::time::Instant::now() < deadline,
+                poll.again().await,
                 "`leasehold {}` never showed what was expected; last:\n{stdout}\n{}",
                 args.join(" "),
                 stderr(&out)
             );
-            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 }

@@ -164,7 +164,7 @@ impl TestApp {
         within: Duration,
         check: impl Fn(&Value) -> bool,
     ) -> Value {
-        let deadline = tokio::time::Instant::now() + within;
+        let mut poll = leasehold_testkit::Poll::new(within, Duration::from_millis(50));
         let mut last = Value::Null;
         loop {
             if let Ok(reply) = self
@@ -178,10 +178,9 @@ impl TestApp {
                 }
             }
             assert!(
-                tokio::time::Instant::now() < deadline,
+                poll.again().await,
                 "lease {lease_id} never reached the expected state; last seen {last}"
             );
-            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 

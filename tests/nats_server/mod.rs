@@ -80,7 +80,8 @@ impl NatsServer {
     }
 
     async fn wait_ready(&self) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        let mut poll =
+            leasehold_testkit::Poll::new(Duration::from_secs(15), Duration::from_millis(20));
         loop {
             if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
                 .await
@@ -89,12 +90,11 @@ impl NatsServer {
                 return;
             }
             assert!(
-                tokio::time::Instant::now() < deadline,
+                poll.again().await,
                 "nats-server did not listen on {}; see {}",
                 self.port,
                 self.dir.join("server.log").display()
             );
-            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 

@@ -1,6 +1,10 @@
 //! Shared fixtures for leasehold's integration tests: a fresh database with connection
 //! `contoso` and dynamic secret `ops-alice`, driven by the real command side.
 
+mod poll;
+
+pub use poll::Poll;
+
 use chrono::{DateTime, Duration, Utc};
 use leasehold_command::{Commands, Meta, NewConnection, NewSecret};
 use leasehold_crypto::MasterKey;

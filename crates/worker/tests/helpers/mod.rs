@@ -25,6 +25,7 @@ use leasehold_graph::{GraphClient, GraphConfig};
 use leasehold_relay::{Relay, RelayStep};
 use leasehold_store::testing::TestDb;
 use leasehold_store::KeyStore;
+use leasehold_testkit::Poll;
 use leasehold_worker::{Outcome, Worker, WorkerConfig, WorkerDeps};
 use secrecy::SecretString;
 
@@ -187,18 +188,14 @@ impl World {
         what: &str,
         done: impl Fn(&Lease) -> bool,
     ) -> Lease {
-        let deadline = tokio::time::Instant::now() + DEADLINE;
+        let mut poll = Poll::new(DEADLINE, POLL);
         loop {
             self.publish().await;
             let state = self.lease(lease).await;
             if done(&state) {
                 return state;
             }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "timed out waiting for {what}"
-            );
-            tokio::time::sleep(POLL).await;
+            assert!(poll.again().await, "timed out waiting for {what}");
         }
     }
 
@@ -248,7 +245,7 @@ impl World {
         what: &str,
         done: impl Fn(&Lease) -> bool,
     ) -> Lease {
-        let deadline = tokio::time::Instant::now() + DEADLINE;
+        let mut poll = Poll::new(DEADLINE, POLL);
         loop {
             self.publish().await;
             let outcome = self.worker.try_process_next().await.expect("worker step");
@@ -256,15 +253,18 @@ impl World {
             if done(&state) {
                 return state;
             }
+            // After progress, step again at once; when idle, wait for the next poll.
+            let in_time = if outcome == Outcome::Idle {
+                poll.again().await
+            } else {
+                !poll.expired()
+            };
             assert!(
-                tokio::time::Instant::now() < deadline,
+                in_time,
                 "timed out waiting for {what}; lease is {:?}, events {:?}",
                 state.status(),
                 self.history(lease).await
             );
-            if outcome == Outcome::Idle {
-                tokio::time::sleep(POLL).await;
-            }
         }
     }
 
