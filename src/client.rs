@@ -137,19 +137,22 @@ impl ApiClient {
             headers.insert(HEADER_REQUEST_ID, id);
         }
         let body = serde_json::to_vec(payload).unwrap_or_default();
-        let request = async_nats::Request::new()
-            .payload(body.into())
-            .headers(headers)
-            .timeout(Some(self.timeout));
-        let reply = self
-            .nats
-            .send_request(subject.clone(), request)
-            .await
-            .map_err(|e| ApiError::NoAnswer {
-                subject: subject.clone(),
-                prefix: self.subjects.prefix().to_string(),
-                reason: e.to_string(),
-            })?;
+        // The reply subject is always this actor's own inbox: the services answer
+        // nowhere else, whatever inbox prefix the connection has.
+        let reply = leasehold_bus::request_as(
+            &self.nats,
+            &self.actor,
+            subject.clone(),
+            Some(headers),
+            body.into(),
+            self.timeout,
+        )
+        .await
+        .map_err(|e| ApiError::NoAnswer {
+            subject: subject.clone(),
+            prefix: self.subjects.prefix().to_string(),
+            reason: e.to_string(),
+        })?;
         match serde_json::from_slice::<ReplyBody>(&reply.payload) {
             Ok(ReplyBody::Ok(v)) => Ok(v),
             Ok(ReplyBody::Error {

@@ -10,6 +10,7 @@ use leasehold_projection::{Projector, QueryService};
 use leasehold_worker::{Worker, WorkerConfig, WorkerDeps};
 
 use crate::app::{Components, Engine};
+use crate::config::NatsRole;
 use crate::directory::GraphDirectory;
 
 type Tasks = JoinSet<(&'static str, anyhow::Result<()>)>;
@@ -33,7 +34,7 @@ pub async fn start_worker(
     let deps = WorkerDeps {
         commands: engine.commands.clone(),
         graph,
-        js: engine.js.clone(),
+        js: async_nats::jetstream::new(engine.nats_for(NatsRole::Worker).await?),
         subjects: engine.subjects.clone(),
         pool: engine.pool.clone(),
     };
@@ -67,7 +68,8 @@ pub async fn start_projection(
     if !components.projection {
         return Ok(());
     }
-    let projector = Projector::new(engine.pool.clone(), &engine.js, &engine.subjects).await?;
+    let js = async_nats::jetstream::new(engine.nats_for(NatsRole::Projection).await?);
+    let projector = Projector::new(engine.pool.clone(), &js, &engine.subjects).await?;
     let stop = stopped(rx);
     tasks.spawn(async move { ("projector", projector.run(stop).await) });
     let directory = Arc::new(GraphDirectory::new(
@@ -82,7 +84,7 @@ pub async fn start_projection(
         engine.subjects.clone(),
     )
     .with_rate_limit(crate::app::rate_limit(&engine.config.limits));
-    let client = engine.nats.clone();
+    let client = engine.nats_for(NatsRole::Query).await?;
     let stop = stopped(rx);
     tasks.spawn(async move { ("queries", queries.run(client, stop).await) });
     Ok(())

@@ -7,6 +7,10 @@ use anyhow::{bail, Context};
 use leasehold_command::Policy;
 use serde::{Deserialize, Serialize};
 
+mod nats;
+
+pub use nats::{Hidden, Login, NatsAuth, NatsRole, TlsSettings};
+
 /// Environment variable naming the configuration file.
 pub const CONFIG_ENV: &str = "LEASEHOLD_CONFIG";
 
@@ -16,8 +20,16 @@ pub const CONFIG_ENV: &str = "LEASEHOLD_CONFIG";
 pub struct Config {
     /// PostgreSQL URL (the database is created if missing).
     pub database_url: String,
-    /// NATS URL.
+    /// NATS server URLs (comma-separated for a cluster; `tls://` for TLS). A login in
+    /// the URL is used when `[nats_auth]` gives none.
     pub nats_url: String,
+    /// Serve even when an anonymous client may speak the API on this NATS (development
+    /// servers without authentication). Off: `serve` refuses such a server.
+    pub insecure_nats: bool,
+    /// NATS logins, for every component or per component.
+    pub nats_auth: NatsAuth,
+    /// TLS towards NATS.
+    pub nats_tls: TlsSettings,
     /// Subject prefix; lets installations share one NATS.
     pub subject_prefix: String,
     /// File holding the base64 master key (0600); `LEASEHOLD_MASTER_KEY` wins.
@@ -72,6 +84,9 @@ impl Default for Config {
         Self {
             database_url: "postgres://postgres@127.0.0.1:5432/leasehold".into(),
             nats_url: "nats://127.0.0.1:4222".into(),
+            insecure_nats: false,
+            nats_auth: NatsAuth::default(),
+            nats_tls: TlsSettings::default(),
             subject_prefix: leasehold_bus::DEFAULT_PREFIX.into(),
             master_key_file: None,
             previous_master_key_files: Vec::new(),
@@ -119,6 +134,11 @@ impl Config {
         if let Some(v) = var("LEASEHOLD_NATS_URL") {
             self.nats_url = v;
         }
+        if let Some(v) = var("LEASEHOLD_INSECURE_NATS") {
+            self.insecure_nats = nats::parse_bool("LEASEHOLD_INSECURE_NATS", &v)?;
+        }
+        self.nats_auth.apply_env(&var)?;
+        self.nats_tls.apply_env(&var)?;
         if let Some(v) = var("LEASEHOLD_SUBJECT_PREFIX") {
             self.subject_prefix = v;
         }
@@ -218,7 +238,12 @@ impl Config {
         }
     }
 
-    /// The configuration as TOML with the password of the database URL masked.
+    /// How `role` connects to NATS.
+    pub fn nats_endpoint(&self, role: NatsRole) -> leasehold_bus::NatsEndpoint {
+        nats::endpoint(&self.nats_url, &self.nats_auth, &self.nats_tls, role)
+    }
+
+    /// The configuration as TOML with every password and token masked.
     pub fn masked(&self) -> String {
         let mut shown = self.clone();
         shown.database_url = mask_url(&self.database_url);
@@ -232,7 +257,10 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("database_url", &mask_url(&self.database_url))
-            .field("nats_url", &leasehold_bus::mask_password(&self.nats_url))
+            .field("nats_url", &mask_url(&self.nats_url))
+            .field("insecure_nats", &self.insecure_nats)
+            .field("nats_auth", &self.nats_auth)
+            .field("nats_tls", &self.nats_tls)
             .field("subject_prefix", &self.subject_prefix)
             .field("master_key_file", &self.master_key_file)
             .field("previous_master_key_files", &self.previous_master_key_files)
@@ -251,19 +279,8 @@ impl std::fmt::Debug for Config {
     }
 }
 
-/// `scheme://user:secret@host` → `scheme://user:***@host`.
-pub fn mask_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let Some((userinfo, host)) = rest.rsplit_once('@') else {
-        return url.to_string();
-    };
-    match userinfo.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_string(),
-    }
-}
+/// Any URL with its secrets masked (see [`leasehold_bus::mask_url`]).
+pub use leasehold_bus::mask_url;
 
 #[cfg(test)]
 mod tests;

@@ -18,7 +18,6 @@ use predicates::str::contains;
 #[tokio::test]
 async fn the_cli_speaks_as_its_nats_user() {
     let server = NatsServer::start().await;
-    let engine_url = server.url("leasehold");
     let policy = Policy {
         admins: vec!["admin".into()],
         rules: vec![Rule {
@@ -28,8 +27,9 @@ async fn the_cli_speaks_as_its_nats_user() {
         }],
     };
     let app = TestApp::spawn_custom(EmulatorConfig::default(), Components::ALL, policy, |c| {
-        c.nats_url = engine_url;
+        server.engine_logins(c);
         c.subject_prefix = "leasehold".into();
+        c.insecure_nats = false;
     })
     .await;
     let admin = Cli {

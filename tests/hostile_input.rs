@@ -87,14 +87,26 @@ async fn a_thousand_bad_requests_get_documented_errors_and_the_engine_keeps_serv
     assert!(requests.len() >= 1_000, "only {} requests", requests.len());
 
     let nats = app.engine.nats.clone();
+    let prefix = format!("{}.", app.engine.subjects.prefix());
     let replies: Vec<(String, Result<Option<String>, String>)> =
         futures::stream::iter(requests.into_iter().map(|(subject, body)| {
             let nats = nats.clone();
+            // Replies go only to the inbox of the subject's actor token, however odd.
+            let actor = subject
+                .strip_prefix(&prefix)
+                .and_then(|rest| rest.split('.').nth(1))
+                .unwrap_or_default()
+                .to_string();
             async move {
-                let request = async_nats::Request::new()
-                    .payload(body.into())
-                    .timeout(Some(Duration::from_secs(60)));
-                let checked = match nats.send_request(subject.clone(), request).await {
+                let answer = leasehold_bus::request_as(
+                    &nats,
+                    &actor,
+                    subject.clone(),
+                    None,
+                    body.into(),
+                    Duration::from_secs(60),
+                );
+                let checked = match answer.await {
                     Ok(reply) => hostile::check_reply(&reply.payload),
                     Err(e) => Err(format!("no reply: {e}")),
                 };

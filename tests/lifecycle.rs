@@ -275,12 +275,16 @@ async fn malformed_commands_get_invalid_request_and_the_service_keeps_serving() 
     for op in ops {
         for payload in bad {
             let subject = app.engine.subjects.command("dev", op);
-            let reply = app
-                .engine
-                .nats
-                .request(subject, payload.to_vec().into())
-                .await
-                .expect("reply");
+            let reply = leasehold_bus::request_as(
+                &app.engine.nats,
+                "dev",
+                subject,
+                None,
+                payload.to_vec().into(),
+                Duration::from_secs(30),
+            )
+            .await
+            .expect("reply");
             let body: Value = serde_json::from_slice(&reply.payload).expect("json reply");
             assert_eq!(
                 body["error"]["code"], "invalid_request",

@@ -97,16 +97,12 @@ async fn no_secret_appears_in_logs_or_nats_traffic() {
     let logs = Buffer::default();
     let sink = logs.clone();
     // Everything at TRACE, with the cap every leasehold process applies (see
-    // `leasehold_bus::LOG_DIRECTIVES`: async-nats would log raw payloads at TRACE).
-    let mut filter = tracing_subscriber::EnvFilter::new("trace");
-    for directive in leasehold_bus::LOG_DIRECTIVES {
-        filter = filter.add_directive(directive.parse().expect("directive"));
-    }
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(false)
-        .with_writer(move || sink.clone())
-        .init();
+    // `leasehold::logging`: async-nats would log raw payloads at TRACE).
+    leasehold::logging::init_with(
+        tracing_subscriber::EnvFilter::new("trace"),
+        move || sink.clone(),
+        false,
+    );
 
     let tag = uuid::Uuid::new_v4().simple().to_string();
     let first_secret = format!("LHCAPTURE-first-{tag}");

@@ -78,7 +78,7 @@ impl Api {
         let config = load_config(globals)?;
         let subjects =
             Subjects::new(&config.subject_prefix).map_err(|e| CliError::usage(e.to_string()))?;
-        let nats = connect_nats(&config.nats_url, &actor).await?;
+        let nats = connect_nats(&config, &actor).await?;
         let client = ApiClient::new(nats, subjects, &actor)
             .with_timeout(Duration::from_secs(globals.timeout.as_secs()));
         Ok(Api {
@@ -140,75 +140,31 @@ impl Api {
 }
 
 /// A plain NATS connection as `actor`: no retry on the first connect, so an unreachable
-/// server is reported at once rather than waited for. Like `leasehold_bus::connect_with_inbox`
-/// it logs in with the credentials of the URL and receives replies on the actor's own
-/// inbox prefix (`_INBOX_<actor>`), which NATS permissions may reserve to that user.
-pub async fn connect_nats(url: &str, actor: &str) -> Result<async_nats::Client, CliError> {
-    let mut options = async_nats::ConnectOptions::new()
-        .name(format!("leasehold-cli-{actor}"))
-        .connection_timeout(CONNECT_TIMEOUT)
-        .custom_inbox_prefix(leasehold_bus::actor_inbox_prefix(actor));
-    match url_credentials(url) {
-        Some((user, Some(password))) => options = options.user_and_password(user, password),
-        Some((token, None)) => options = options.token(token),
-        None => {}
-    }
-    options.connect(url).await.map_err(|e| {
+/// server is reported at once rather than waited for. It logs in with `[nats_auth]` (or
+/// the credentials of the URL, which never reach the client library's logs) over the
+/// configured TLS, and receives replies on the actor's own inbox prefix
+/// (`_INBOX_<actor>`), which NATS permissions may reserve to that user.
+pub async fn connect_nats(config: &Config, actor: &str) -> Result<async_nats::Client, CliError> {
+    let endpoint = leasehold_bus::NatsEndpoint {
+        url: config.nats_url.clone(),
+        login: config.nats_auth.shared_login(),
+        tls: config.nats_tls.to_bus(),
+    };
+    let unreachable = |e: String| {
         CliError::failure(format!(
             "cannot reach NATS at {}: {e}; start it (`docker compose up -d nats`, or \
              `nats-server -js` on this host) or set LEASEHOLD_NATS_URL",
-            leasehold_bus::mask_password(url)
+            endpoint.shown()
         ))
-    })
-}
-
-/// The user and password (or, alone, the token) of the first server URL carrying them.
-fn url_credentials(urls: &str) -> Option<(String, Option<String>)> {
-    urls.split(',').find_map(|url| {
-        let addr: async_nats::ServerAddr = url.trim().parse().ok()?;
-        let user = decode(addr.username()?);
-        Some((user, addr.password().map(decode)))
-    })
-}
-
-/// Percent-decodes a URL's user or password.
-fn decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn credentials_come_from_the_url() {
-        assert_eq!(
-            url_credentials("nats://alice:p%40ss@127.0.0.1:4222"),
-            Some(("alice".into(), Some("p@ss".into())))
-        );
-        assert_eq!(
-            url_credentials("nats://tok@h:1"),
-            Some(("tok".into(), None))
-        );
-        assert_eq!(url_credentials("nats://127.0.0.1:4222"), None);
-    }
+    };
+    let (options, servers) = endpoint
+        .options(&format!("leasehold-cli-{actor}"), false)
+        .await
+        .map_err(|e| unreachable(e.to_string()))?;
+    options
+        .connection_timeout(CONNECT_TIMEOUT)
+        .custom_inbox_prefix(leasehold_bus::actor_inbox_prefix(actor))
+        .connect(servers)
+        .await
+        .map_err(|e| unreachable(e.to_string()))
 }

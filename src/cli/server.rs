@@ -32,9 +32,9 @@ pub async fn serve(globals: &Globals, components: Components) -> Result<(), CliE
     let config = load_config(globals)?;
     let master = MasterKey::from_env_or_file(config.master_key_file.as_deref())
         .map_err(|e| CliError::usage(format!("master key: {e}")))?;
-    let engine = Engine::connect(config, master).await?;
-    tracing::info!(prefix = engine.subjects.prefix(), "leasehold serving");
+    let engine = Engine::connect_for(config, master, components).await?;
     let running = app::start(&engine, components).await?;
+    tracing::info!(prefix = engine.subjects.prefix(), "leasehold serving");
     running.wait(shutdown_signal()).await?;
     Ok(())
 }
@@ -98,19 +98,7 @@ pub fn check_config(globals: &Globals) -> Result<(), CliError> {
 }
 
 fn init_tracing() {
-    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // Whatever RUST_LOG says, never let the NATS client log raw payloads (credential
-    // replies) or its CONNECT line (the password).
-    for directive in leasehold_bus::LOG_DIRECTIVES {
-        if let Ok(d) = directive.parse() {
-            filter = filter.add_directive(d);
-        }
-    }
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+    leasehold::logging::init(std::io::stderr);
 }
 
 async fn shutdown_signal() {

@@ -32,7 +32,11 @@ pub async fn run(config_path: Option<&Path>) -> anyhow::Result<()> {
     crate::database::recreate_database(&config.database_url)
         .await
         .map_err(|e| unreachable_postgres(&base.database_url, e))?;
-    print::step(&format!("NATS: {} (prefix {DEMO_PREFIX})", config.nats_url));
+    print::step(&format!(
+        "NATS: {} (prefix {DEMO_PREFIX}; insecure_nats = true: the demo does not check \
+         that clients without credentials are kept out, `serve` does)",
+        crate::config::mask_url(&config.nats_url)
+    ));
     reset_stream(&config).await?;
 
     let emulator = Emulator::start(
@@ -74,6 +78,9 @@ fn demo_config(base: &Config) -> anyhow::Result<Config> {
     config.database_url = url;
     config.subject_prefix = DEMO_PREFIX.to_string();
     config.activation_wait_secs = 15;
+    // The demo runs against a local development server, which usually has no
+    // authentication; it says so when it starts.
+    config.insecure_nats = true;
     config.policy = Policy {
         admins: vec!["operator".into()],
         rules: vec![Rule {
@@ -95,7 +102,10 @@ fn unreachable_postgres(url: &str, e: anyhow::Error) -> anyhow::Error {
 
 /// Deletes the demo's stream so a run starts from an empty one.
 async fn reset_stream(config: &Config) -> anyhow::Result<()> {
-    let nats = leasehold_bus::connect(&config.nats_url, "leasehold-demo").await?;
+    let nats = config
+        .nats_endpoint(crate::config::NatsRole::Relay)
+        .connect("leasehold-demo", None)
+        .await?;
     let subjects = leasehold_bus::Subjects::new(&config.subject_prefix)?;
     let js = async_nats::jetstream::new(nats.clone());
     // A missing stream is fine; a server without JetStream is not.
@@ -107,11 +117,11 @@ async fn reset_stream(config: &Config) -> anyhow::Result<()> {
     match outcome {
         Err(_) => anyhow::bail!(
             "NATS at {} does not answer JetStream requests: start nats-server with -js",
-            config.nats_url
+            crate::config::mask_url(&config.nats_url)
         ),
         Ok(Err(e)) if e.to_string().to_lowercase().contains("not enabled") => anyhow::bail!(
             "NATS at {} has JetStream disabled: start nats-server with -js",
-            config.nats_url
+            crate::config::mask_url(&config.nats_url)
         ),
         Ok(_) => {}
     }

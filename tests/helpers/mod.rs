@@ -69,6 +69,9 @@ impl TestApp {
             activation_wait_secs: 10,
             graph_retry_deadline_secs: 20,
             policy,
+            // The shared test NATS (127.0.0.1:4222) has no authentication; tests against
+            // the shipped configuration (tests/nats_server) turn the check back on.
+            insecure_nats: true,
             // Abuse limits are off unless a test turns them on (tests/abuse_limits.rs):
             // load and fault tests lease hundreds of secrets as one actor.
             limits: Limits {

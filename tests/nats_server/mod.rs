@@ -15,7 +15,29 @@ fn binary() -> String {
 }
 
 /// Users of the sample configuration.
-const USERS: &[&str] = &["leasehold", "admin", "alice", "bob"];
+pub const USERS: &[&str] = &[
+    "leasehold-command",
+    "leasehold-query",
+    "leasehold-relay",
+    "leasehold-worker",
+    "leasehold-projection",
+    "admin",
+    "alice",
+    "bob",
+];
+
+/// The engine's identities, by component.
+pub const ENGINE_USERS: &[&str] = &[
+    "leasehold-command",
+    "leasehold-query",
+    "leasehold-relay",
+    "leasehold-worker",
+    "leasehold-projection",
+];
+
+/// A user the tests add to their copy of the configuration, with every right: it
+/// watches all subjects and plays the operator (never part of the shipped file).
+pub const OBSERVER: &str = "test-observer";
 
 /// A running server; killed on [`NatsServer::stop`] or drop.
 pub struct NatsServer {
@@ -48,10 +70,21 @@ impl NatsServer {
             .replace("store_dir: \"/var/lib/nats/leasehold\"", "");
         for user in USERS {
             conf = conf.replace(
-                &format!("CHANGE-ME-{}-password", placeholder(user)),
+                &format!("CHANGE-ME-{user}-password"),
                 &format!("{user}-{secret}"),
             );
         }
+        assert!(
+            conf.contains("    users = ["),
+            "the accounts block lists users"
+        );
+        conf = conf.replacen(
+            "    users = [",
+            &format!(
+                "    users = [\n      {{ user: {OBSERVER}, password: \"{OBSERVER}-{secret}\" }}"
+            ),
+            1,
+        );
         assert!(
             !conf.contains("password: \"CHANGE-ME"),
             "every placeholder password is replaced"
@@ -112,6 +145,41 @@ impl NatsServer {
         format!("{user}-{}", self.secret)
     }
 
+    /// `nats://127.0.0.1:<port>`, no credentials.
+    pub fn plain_url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// Logs the engine in with one identity per component, as the shipped file means.
+    pub fn engine_logins(&self, config: &mut leasehold::Config) {
+        use leasehold::config::{Hidden, Login};
+        config.nats_url = self.plain_url();
+        let login = |user: &str| Login {
+            user: Some(user.to_string()),
+            password: Some(Hidden::new(self.password(user))),
+            ..Login::default()
+        };
+        config.nats_auth.command = login("leasehold-command");
+        config.nats_auth.query = login("leasehold-query");
+        config.nats_auth.relay = login("leasehold-relay");
+        config.nats_auth.worker = login("leasehold-worker");
+        config.nats_auth.projection = login("leasehold-projection");
+    }
+
+    /// A client with every right (see [`OBSERVER`]).
+    pub async fn observer(&self) -> Client {
+        async_nats::ConnectOptions::new()
+            .user_and_password(OBSERVER.to_string(), self.password(OBSERVER))
+            .connect(self.address())
+            .await
+            .expect("observer login")
+    }
+
+    /// The server's log file.
+    pub fn log_path(&self) -> PathBuf {
+        self.dir.join("server.log")
+    }
+
     /// `127.0.0.1:<port>`.
     pub fn address(&self) -> String {
         format!("127.0.0.1:{}", self.port)
@@ -132,14 +200,6 @@ impl NatsServer {
 impl Drop for NatsServer {
     fn drop(&mut self) {
         self.kill();
-    }
-}
-
-fn placeholder(user: &str) -> &str {
-    if user == "leasehold" {
-        "engine"
-    } else {
-        user
     }
 }
 

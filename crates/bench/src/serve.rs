@@ -69,6 +69,8 @@ impl Serve {
             .arg(&config)
             .arg("serve")
             .env("LEASEHOLD_MASTER_KEY", master_key)
+            // A local development NATS without authentication.
+            .env("LEASEHOLD_INSECURE_NATS", "true")
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)

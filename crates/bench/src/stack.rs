@@ -101,6 +101,8 @@ impl Stack {
             activation_wait_secs: options.activation_wait_secs,
             limits: unlimited(),
             policy: Policy::allow_all(),
+            // The benchmark runs against a local development NATS without authentication.
+            insecure_nats: true,
             ..Config::default()
         };
         let engine = Engine::connect(config, MasterKey::generate()).await?;

@@ -1,18 +1,30 @@
 //! leasehold's NATS contract, shared by every component: subject names, the event
-//! envelope published on JetStream, the reply envelope, and the stream itself.
+//! envelope published on JetStream, the reply envelope, the stream itself, how to
+//! connect as one identity, and the request loop that answers only the requester.
 
+mod address;
 mod connect;
 mod envelope;
+mod guard;
 mod reply;
+mod request;
 mod reserved;
+pub mod serve;
 mod stream;
 mod subjects;
 
-pub use connect::{connect, connect_with_inbox, mask_password, BusError, LOG_DIRECTIVES};
+pub use address::{mask_url, split_servers, Servers, UrlLogin};
+pub use connect::{
+    connect, connect_with_inbox, BusError, NatsEndpoint, NatsLogin, NatsTls, NATS_LOG_CAP,
+    NATS_LOG_TARGET,
+};
 pub use envelope::{EventMessage, HEADER_MSG_ID, HEADER_REQUEST_ID};
+pub use guard::{check_anonymous_refused, AnonymousAccess};
 pub use reply::{error_body, ok_body, ReplyBody};
+pub use request::{request_as, RequestError};
 pub use reserved::{
     actor_inbox_prefix, check_prefix_reserved, is_reserved_actor, RESERVED_ACTORS, STRUCTURE_TOKENS,
 };
+pub use serve::{dropped_requests, reply_allowed, RequestKind, ServeLoop};
 pub use stream::{ensure_stream, StreamSettings};
 pub use subjects::{SubjectError, Subjects, DEFAULT_PREFIX};

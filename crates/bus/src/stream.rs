@@ -29,6 +29,11 @@ impl Default for StreamSettings {
 }
 
 /// Creates the stream if it does not exist and returns it.
+///
+/// The stream denies purge and message deletion: the event store is the record, but
+/// the worker's revocations travel through this stream, and a purge would silently
+/// drop them. An existing stream created without those flags is updated; if the
+/// update is refused it is reported (logged) and used as it is.
 pub async fn ensure_stream(
     js: &jetstream::Context,
     subjects: &Subjects,
@@ -42,9 +47,38 @@ pub async fn ensure_stream(
         num_replicas: settings.replicas,
         max_age: settings.max_age,
         duplicate_window: settings.duplicate_window,
+        deny_delete: true,
+        deny_purge: true,
         ..Default::default()
     };
-    js.get_or_create_stream(config)
+    let mut stream = js
+        .get_or_create_stream(config)
         .await
-        .map_err(|e| BusError::JetStream(e.to_string()))
+        .map_err(|e| BusError::JetStream(e.to_string()))?;
+    let current = stream
+        .info()
+        .await
+        .map_err(|e| BusError::JetStream(e.to_string()))?
+        .config
+        .clone();
+    if !(current.deny_purge && current.deny_delete) {
+        let hardened = stream::Config {
+            deny_delete: true,
+            deny_purge: true,
+            ..current
+        };
+        match js.update_stream(hardened).await {
+            Ok(_) => tracing::info!(
+                stream = %subjects.stream_name(),
+                "event stream now denies purge and message deletion"
+            ),
+            Err(e) => tracing::warn!(
+                stream = %subjects.stream_name(),
+                error = %e,
+                "event stream allows purge or message deletion and could not be updated; \
+                 set deny_purge and deny_delete on it (nats stream edit)"
+            ),
+        }
+    }
+    Ok(stream)
 }

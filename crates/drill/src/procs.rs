@@ -116,6 +116,8 @@ impl Fleet {
         let child = Command::new(&self.binary)
             .args(["serve", "--components", &p.components])
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            // Drills run against local NATS servers without authentication.
+            .env("LEASEHOLD_INSECURE_NATS", "true")
             .env(
                 "LEASEHOLD_NATS_URL",
                 &self.nats_urls[i % self.nats_urls.len().max(1)],

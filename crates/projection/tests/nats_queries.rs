@@ -55,7 +55,14 @@ async fn queries_are_answered_over_nats() {
             // The subscription may not be registered yet: retry until a deadline.
             let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
             loop {
-                let request = client.request(subject.clone(), body.to_string().into());
+                let request = leasehold_bus::request_as(
+                    &client,
+                    "alice",
+                    subject.clone(),
+                    None,
+                    body.to_string().into(),
+                    Duration::from_secs(2),
+                );
                 match tokio::time::timeout(Duration::from_secs(2), request).await {
                     Ok(Ok(reply)) => {
                         return serde_json::from_slice::<ReplyBody>(&reply.payload).expect("reply")

@@ -173,7 +173,13 @@ impl Worker {
             if *stopped.borrow() {
                 return;
             }
-            let step = match self.fetch(lane, config.batch_size.max(1)).await {
+            // A fetch from a consumer whose stream was deleted never ends: only the
+            // fetch is raced with shutdown (messages fetched are always handled).
+            let fetched = tokio::select! {
+                _ = stopped.changed() => return,
+                fetched = self.fetch(lane, config.batch_size.max(1)) => fetched,
+            };
+            let step = match fetched {
                 Ok(messages) => self.handle_all(messages).await,
                 Err(e) => Err(e),
             };

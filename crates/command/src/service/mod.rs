@@ -13,8 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::{Client, HeaderMap};
-use futures::StreamExt;
-use leasehold_bus::{error_body, ok_body, Subjects, HEADER_REQUEST_ID};
+use leasehold_bus::{error_body, ok_body, RequestKind, ServeLoop, Subjects, HEADER_REQUEST_ID};
 use leasehold_domain::Actor;
 use leasehold_graph::{GraphClient, GraphError};
 use serde_json::{json, Value};
@@ -109,48 +108,37 @@ impl CommandService {
         }
     }
 
-    /// Serves until `shutdown` resolves; requests in flight are finished first.
+    /// Serves until `shutdown` resolves; requests in flight are finished first. Replies
+    /// go only to the requester's own inbox (see [`leasehold_bus::serve`]).
     pub async fn run(
         self,
         client: Client,
         shutdown: impl std::future::Future<Output = ()>,
     ) -> anyhow::Result<()> {
-        let mut sub = client
-            .queue_subscribe(self.subjects.all_commands(), QUEUE_GROUP.to_string())
-            .await?;
-        let permits = Arc::new(Semaphore::new(self.config.max_in_flight));
-        tokio::pin!(shutdown);
-        loop {
-            let msg = tokio::select! {
-                _ = &mut shutdown => break,
-                msg = sub.next() => match msg { Some(m) => m, None => break },
-            };
-            let Ok(permit) = permits.clone().acquire_owned().await else {
-                break;
-            };
-            let service = self.clone();
-            let client = client.clone();
-            tokio::spawn(async move {
-                let body = service
-                    .handle(
-                        Some(&client),
-                        &msg.subject,
-                        msg.headers.as_ref(),
-                        &msg.payload,
-                    )
-                    .await;
-                if let Some(reply) = msg.reply {
-                    if let Err(e) = client.publish(reply, body.into()).await {
-                        tracing::warn!(error = %e, "could not send a command reply");
-                    }
+        let serve = ServeLoop {
+            subjects: self.subjects.clone(),
+            kind: RequestKind::Command,
+            queue_group: QUEUE_GROUP,
+            max_in_flight: self.config.max_in_flight,
+            handle_without_reply: true,
+        };
+        let handler_client = client.clone();
+        serve
+            .run(client, shutdown, move |msg| {
+                let service = self.clone();
+                let client = handler_client.clone();
+                async move {
+                    service
+                        .handle(
+                            Some(&client),
+                            &msg.subject,
+                            msg.headers.as_ref(),
+                            &msg.payload,
+                        )
+                        .await
                 }
-                drop(permit);
-            });
-        }
-        sub.unsubscribe().await.ok();
-        // Wait for the requests in flight.
-        let _ = permits.acquire_many(self.config.max_in_flight as u32).await;
-        client.flush().await.ok();
+            })
+            .await?;
         Ok(())
     }
 

@@ -1,13 +1,11 @@
-//! Serving queries over NATS: one queue-group subscription, one task per request.
+//! Serving queries over NATS through the shared request loop of `leasehold_bus::serve`.
 
 use std::future::Future;
 use std::sync::Arc;
 
 use anyhow::Context;
-use futures::StreamExt;
-use leasehold_bus::error_body;
+use leasehold_bus::{error_body, RequestKind, ServeLoop};
 use serde_json::json;
-use tokio::sync::Semaphore;
 
 use super::QueryService;
 
@@ -19,62 +17,32 @@ const MAX_IN_FLIGHT: usize = 64;
 
 impl QueryService {
     /// Answers queries on `<prefix>.query.*.>` until `shutdown` resolves, then finishes
-    /// the requests in flight.
+    /// the requests in flight. Replies go only to the requester's own inbox (see
+    /// [`leasehold_bus::serve`]).
     pub async fn run(
         self,
         client: async_nats::Client,
         shutdown: impl Future<Output = ()>,
     ) -> anyhow::Result<()> {
-        let mut requests = client
-            .queue_subscribe(self.subjects.all_queries(), QUEUE_GROUP.to_string())
+        let serve = ServeLoop {
+            subjects: self.subjects.clone(),
+            kind: RequestKind::Query,
+            queue_group: QUEUE_GROUP,
+            max_in_flight: MAX_IN_FLIGHT,
+            handle_without_reply: false,
+        };
+        let service = Arc::new(self);
+        serve
+            .run(client, shutdown, move |message| {
+                let service = Arc::clone(&service);
+                async move {
+                    service
+                        .answer_message(&message.subject, &message.payload)
+                        .await
+                }
+            })
             .await
             .context("subscribe to queries")?;
-        let service = Arc::new(self);
-        let slots = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
-        tokio::pin!(shutdown);
-        loop {
-            let message = tokio::select! {
-                _ = &mut shutdown => break,
-                message = requests.next() => match message {
-                    Some(message) => message,
-                    None => break,
-                },
-            };
-            let Some(reply) = message.reply.clone() else {
-                tracing::debug!(subject = %message.subject, "query without a reply subject; ignored");
-                continue;
-            };
-            let slot = Arc::clone(&slots)
-                .acquire_owned()
-                .await
-                .context("query slots closed")?;
-            let service = Arc::clone(&service);
-            let client = client.clone();
-            tokio::spawn(async move {
-                let body = service
-                    .answer_message(&message.subject, &message.payload)
-                    .await;
-                let max = client.server_info().max_payload;
-                let body = if max > 0 && body.len() > max {
-                    error_body(
-                        "invalid_request",
-                        "the result is larger than a NATS message may be; ask for a smaller limit",
-                        &json!({ "bytes": body.len(), "max_payload": max }),
-                    )
-                } else {
-                    body
-                };
-                if let Err(e) = client.publish(reply, body.into()).await {
-                    tracing::warn!(error = %e, "could not send a query reply");
-                }
-                drop(slot);
-            });
-        }
-        requests.unsubscribe().await.ok();
-        // Wait for the requests in flight: every slot back means every task finished.
-        let all = u32::try_from(MAX_IN_FLIGHT).unwrap_or(u32::MAX);
-        let _drained = slots.acquire_many(all).await;
-        client.flush().await.ok();
         Ok(())
     }
 
