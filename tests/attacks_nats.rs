@@ -191,18 +191,37 @@ async fn replies_aimed_anywhere_but_the_requesters_inbox_are_dropped() {
     }
     alice.client.flush().await.expect("flush");
 
+    // Until every request is accounted for, or the attack shows.
+    let dropped = || {
+        dropped_requests(RequestKind::Command) + dropped_requests(RequestKind::Query)
+            - dropped_before
+    };
     let mut poll = leasehold_testkit::Poll::new(Duration::from_secs(30), Duration::from_millis(20));
-    loop {
-        let dropped = dropped_requests(RequestKind::Command) + dropped_requests(RequestKind::Query)
-            - dropped_before;
-        if dropped >= 1_000 {
+    let mut stray = None;
+    while dropped() < 1_000 && stray.is_none() && stream_messages(&js).await == before {
+        if let Ok(Some(message)) =
+            tokio::time::timeout(Duration::from_millis(20), seen.next()).await
+        {
+            stray = Some(message.subject.to_string());
+        }
+        if !poll.again().await {
             break;
         }
-        assert!(
-            poll.again().await,
-            "only {dropped} of 1000 hostile requests were dropped"
-        );
     }
+    assert_eq!(
+        stream_messages(&js).await,
+        before,
+        "the event stream changed"
+    );
+    assert_eq!(
+        stray, None,
+        "the engine published on another actor's subject"
+    );
+    assert!(
+        dropped() >= 1_000,
+        "only {} of 1000 hostile requests were dropped",
+        dropped()
+    );
 
     // A proper request on alice's own inbox still works.
     let list = alice_api
