@@ -114,18 +114,34 @@ fn global(kind: ProblemKind, message: String) -> Problem {
     Problem::new(kind, "EventLog", "event_log", None, message)
 }
 
-/// Walks the whole log in position order, recomputing every running hash from the hashes
-/// of the events that are actually stored, and compares with the stored log, its head,
-/// and (if given) the running hash a checkpoint recorded at `checkpoint_position`.
+/// Most per-event log problems listed (a wholesale deletion is recognised by a few).
+const MAX_LOG_PROBLEMS: u64 = 20;
+
+/// Walks the whole log in position order and keeps two running hashes: one over the
+/// event hashes the log recorded (it must reproduce every stored running hash, else the
+/// log was rewritten), and one over the hashes of the events actually stored, skipping
+/// the gone ones (it is the head, and what a checkpoint is compared with). Also compares
+/// the stored head, and lists events missing from the log.
 pub(crate) async fn walk(
     pool: &PgPool,
     checkpoint_position: Option<i64>,
 ) -> Result<LogWalk, AuditError> {
     let mut problems = Vec::new();
-    let mut prev: Option<[u8; 32]> = None;
+    let mut logged: Option<[u8; 32]> = None;
+    let mut actual: Option<[u8; 32]> = None;
     let mut last = 0i64;
     let mut at_checkpoint = None;
-    let mut erased = 0u64;
+    let mut listed = 0u64;
+    let mut hidden = 0u64;
+    let mut rewritten = false;
+    let mut note = |problems: &mut Vec<Problem>, p: Problem| {
+        if listed < MAX_LOG_PROBLEMS {
+            listed += 1;
+            problems.push(p);
+        } else {
+            hidden += 1;
+        }
+    };
     loop {
         let rows: Vec<LogRow> = sqlx::query_as(
             "SELECT l.position, l.aggregate_type, l.aggregate_id, l.sequence, l.event_hash,
@@ -140,99 +156,93 @@ pub(crate) async fn walk(
         .bind(LOG_CHUNK)
         .fetch_all(pool)
         .await?;
-        let Some(end) = rows.last().map(|r| r.position) else {
-            break;
-        };
+        let full = i64::try_from(rows.len()).unwrap_or(i64::MAX) == LOG_CHUNK;
         for row in &rows {
             if row.position != last + 1 {
-                problems.push(problem(
-                    ProblemKind::Erased,
-                    row,
-                    format!(
-                        "global log positions {}..{} are missing: history was erased",
-                        last + 1,
-                        row.position - 1
-                    ),
-                ));
+                let message = format!(
+                    "global log positions {}..{} are missing: history was erased",
+                    last + 1,
+                    row.position - 1
+                );
+                note(&mut problems, problem(ProblemKind::Erased, row, message));
             }
-            let event_hash = match (&row.stored_hash, row.found) {
-                (Some(hash), true) => {
-                    if *hash != row.event_hash {
-                        problems.push(problem(
-                            ProblemKind::Edited,
-                            row,
-                            format!(
-                                "the event at global log position {} differs from the hash \
-                                 logged when it was appended",
-                                row.position
-                            ),
-                        ));
-                    }
-                    hash.as_slice()
-                }
-                _ => {
-                    erased += 1;
-                    if erased <= 20 {
-                        problems.push(problem(
-                            ProblemKind::Erased,
-                            row,
-                            format!(
-                                "the event logged at global position {} is gone: it was \
-                                 deleted",
-                                row.position
-                            ),
-                        ));
-                    }
-                    row.event_hash.as_slice()
-                }
+            let stored = match (&row.stored_hash, row.found) {
+                (Some(hash), true) => Some(hash.as_slice()),
+                _ => None,
             };
+            match stored {
+                None => {
+                    let message = format!(
+                        "the event logged at global position {} is gone: it was deleted",
+                        row.position
+                    );
+                    note(&mut problems, problem(ProblemKind::Erased, row, message));
+                }
+                Some(hash) if hash != row.event_hash.as_slice() => {
+                    let message = format!(
+                        "the event differs from the hash the global log recorded when it was \
+                         appended (position {})",
+                        row.position
+                    );
+                    note(&mut problems, problem(ProblemKind::Edited, row, message));
+                }
+                Some(_) => {}
+            }
             let next = running_hash(
-                prev.as_ref().map(|p| p.as_slice()),
+                logged.as_ref().map(|p| p.as_slice()),
                 row.position,
                 &row.aggregate_type,
                 &row.aggregate_id,
                 row.sequence,
-                event_hash,
+                &row.event_hash,
             );
-            if next.as_slice() != row.running_hash.as_slice() && row.stored_hash.is_some() {
-                problems.push(problem(
-                    ProblemKind::Erased,
-                    row,
-                    format!(
-                        "the running hash stored at global log position {} does not follow \
-                         from the events before it: the log was rewritten",
-                        row.position
-                    ),
+            if !rewritten && next.as_slice() != row.running_hash.as_slice() {
+                rewritten = true;
+                let message = format!(
+                    "the running hash stored at global log position {} does not follow from \
+                     the entries before it: the log was rewritten",
+                    row.position
+                );
+                note(&mut problems, problem(ProblemKind::Erased, row, message));
+            }
+            logged = Some(next);
+            if let Some(hash) = stored {
+                actual = Some(running_hash(
+                    actual.as_ref().map(|p| p.as_slice()),
+                    row.position,
+                    &row.aggregate_type,
+                    &row.aggregate_id,
+                    row.sequence,
+                    hash,
                 ));
             }
-            prev = Some(next);
             last = row.position;
             if Some(row.position) == checkpoint_position {
-                at_checkpoint = Some(hex(&next));
+                at_checkpoint = Some(actual.as_ref().map(|h| hex(h)).unwrap_or_default());
             }
         }
-        if end == last && i64::try_from(rows.len()).unwrap_or(i64::MAX) < LOG_CHUNK {
+        if !full {
             break;
         }
     }
-    if erased > 20 {
+    if hidden > 0 {
         problems.push(global(
             ProblemKind::Erased,
-            format!("{erased} logged events are gone in all"),
+            format!("{hidden} more global log problems are not listed"),
         ));
     }
     let recomputed = LogHead {
         position: last,
-        running_hash: prev.as_ref().map(|p| hex(p)).unwrap_or_default(),
+        running_hash: actual.as_ref().map(|p| hex(p)).unwrap_or_default(),
     };
     let stored = log_head(pool).await?;
-    if stored.position != recomputed.position {
+    if stored.position != last && !appended_since(pool, last).await? {
         problems.push(global(
             ProblemKind::Erased,
             format!(
-                "the log head says {} events were appended, the log holds {}: its tail was \
+                "the log head says {} events were appended, the log holds {last}: its tail was \
                  truncated",
-                stored.position, recomputed.position
+                stored.position
             ),
         ));
     }
@@ -242,6 +252,16 @@ pub(crate) async fn walk(
         head: recomputed,
         at_checkpoint,
     })
+}
+
+/// Whether events were logged after position `last` while the log was walked.
+async fn appended_since(pool: &PgPool, last: i64) -> Result<bool, AuditError> {
+    Ok(
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM event_log WHERE position > $1)")
+            .bind(last)
+            .fetch_one(pool)
+            .await?,
+    )
 }
 
 /// Events that have no place in the global log: written with the log trigger disabled.
