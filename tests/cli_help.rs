@@ -30,6 +30,7 @@ const PATHS: &[&str] = &[
     "audit at",
     "audit export",
     "audit verify",
+    "audit anchor",
     "keys",
     "keys rotate-master",
     "serve",

@@ -1,9 +1,11 @@
 //! `leasehold audit …`: replay who did what, and who held a working password when.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use clap::Subcommand;
+use leasehold_audit::{AuditKey, Checkpoint, CheckpointError, LogHead};
 use leasehold_domain::LeaseId;
 use serde_json::{json, Value};
 
@@ -41,9 +43,29 @@ pub enum AuditCmd {
         #[arg(long, default_value_t = 500)]
         page_size: u32,
     },
-    /// Check the event log: sequences without gaps, events that decode, histories that
-    /// fold. Exit code 5 when a problem is found.
-    Verify,
+    /// Check the event log: hash chains, the global log (erased or truncated history),
+    /// snapshots, references between secrets and leases, read models. Exit code 5 when a
+    /// problem is found.
+    Verify {
+        /// A checkpoint written by `audit anchor`: the history up to it must be intact.
+        #[arg(long, value_name = "FILE")]
+        against: Option<PathBuf>,
+        /// The audit key that signed the checkpoint (base64, at least 32 bytes); default
+        /// LEASEHOLD_AUDIT_KEY.
+        #[arg(long, value_name = "FILE", requires = "against")]
+        key_file: Option<PathBuf>,
+    },
+    /// Print a signed checkpoint of the event log (position, running hash, time) to keep
+    /// outside the database; `audit verify --against FILE` compares with it later.
+    Anchor {
+        /// The audit key to sign with (base64, at least 32 bytes); default
+        /// LEASEHOLD_AUDIT_KEY. Keep it away from the database and the engine.
+        #[arg(long, value_name = "FILE")]
+        key_file: Option<PathBuf>,
+        /// Also write the checkpoint to FILE.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 /// Parses the times `audit` accepts.
@@ -137,11 +159,19 @@ pub async fn run(api: &Api, cmd: AuditCmd) -> Result<(), CliError> {
             to,
             page_size,
         } => export(api, from, to, page_size).await?,
-        AuditCmd::Verify => {
+        AuditCmd::Anchor { key_file, output } => anchor(api, key_file.as_deref(), output).await?,
+        AuditCmd::Verify { against, key_file } => {
+            let payload = match &against {
+                Some(path) => {
+                    let head = checkpoint_head(path, key_file.as_deref())?;
+                    json!({ "against": head })
+                }
+                None => json!({}),
+            };
             // Verify reads every event: allow it far longer than an ordinary request.
             let patience = std::time::Duration::from_secs(30 * 60);
             let reply = api
-                .query_patiently("audit.verify", json!({}), patience)
+                .query_patiently("audit.verify", payload, patience)
                 .await?;
             let problems = reply["problems"].as_array().cloned().unwrap_or_default();
             if api.json {
@@ -152,6 +182,20 @@ pub async fn run(api: &Api, cmd: AuditCmd) -> Result<(), CliError> {
                     text(&reply, "events"),
                     text(&reply, "aggregates")
                 );
+                if let Some(log) = reply["log"].as_object() {
+                    let hash = log["running_hash"].as_str().unwrap_or_default();
+                    println!(
+                        "global log ends at position {} (running hash {})",
+                        log["position"],
+                        hash.get(..16).unwrap_or(hash)
+                    );
+                }
+                if !reply["against"].is_null() {
+                    println!(
+                        "compared with the checkpoint at position {}",
+                        reply["against"]["position"]
+                    );
+                }
                 let mut table = Table::new(&["AGGREGATE", "ID", "SEQ", "KIND", "PROBLEM"]);
                 for p in &problems {
                     table.row(vec![
@@ -174,6 +218,59 @@ pub async fn run(api: &Api, cmd: AuditCmd) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+/// Signs where the log ends now and prints (and optionally writes) the checkpoint.
+async fn anchor(
+    api: &Api,
+    key_file: Option<&Path>,
+    output: Option<PathBuf>,
+) -> Result<(), CliError> {
+    let key = AuditKey::from_env_or_file(key_file).map_err(key_error)?;
+    let reply = api.query("audit.anchor", json!({})).await?;
+    let head: LogHead = serde_json::from_value(reply.clone()).map_err(|e| {
+        CliError::failure(format!("audit.anchor answered something unexpected: {e}"))
+    })?;
+    let taken_at = reply["at"]
+        .as_str()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map_or_else(Utc::now, |t| t.with_timezone(&Utc));
+    let checkpoint = Checkpoint::sign(&head, taken_at, &key);
+    let text = serde_json::to_string_pretty(&checkpoint)
+        .map_err(|e| CliError::failure(format!("the checkpoint does not serialize: {e}")))?;
+    if let Some(path) = output {
+        std::fs::write(&path, format!("{text}\n")).map_err(|e| {
+            CliError::failure(format!(
+                "cannot write the checkpoint to {}: {e}",
+                path.display()
+            ))
+        })?;
+    }
+    println!("{text}");
+    Ok(())
+}
+
+/// The head a checkpoint file records, after checking its signature.
+fn checkpoint_head(path: &Path, key_file: Option<&Path>) -> Result<LogHead, CliError> {
+    let key = AuditKey::from_env_or_file(key_file).map_err(key_error)?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        CliError::usage(format!(
+            "cannot read the checkpoint {}: {e}",
+            path.display()
+        ))
+    })?;
+    match Checkpoint::open(&text, &key) {
+        Ok(checkpoint) => Ok(checkpoint.head()),
+        // An altered checkpoint is evidence, not a typo.
+        Err(e @ CheckpointError::BadSignature { .. }) => {
+            Err(CliError::problems(format!("{}: {e}", path.display())))
+        }
+        Err(e) => Err(CliError::usage(format!("{}: {e}", path.display()))),
+    }
+}
+
+fn key_error(e: CheckpointError) -> CliError {
+    CliError::usage(e.to_string())
 }
 
 async fn export(

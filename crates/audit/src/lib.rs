@@ -6,7 +6,9 @@
 //! - [`export`]: the event log for a time window, page by page, with chain hashes;
 //! - [`verify`]: recompute every event's hash chain (filled in by the `events_chain`
 //!   trigger) and compare it with the stored hashes and the anchored chain heads, naming
-//!   the first edited, deleted or re-ordered event of each aggregate.
+//!   the first edited, deleted or re-ordered event of each aggregate; walk the global log
+//!   for erased or truncated history (against a signed [`Checkpoint`] when given); check
+//!   snapshots and the references between secrets and leases.
 //!
 //! Everything here is plain SQL over `events`, `chain_heads` and `lease_activity`; the
 //! read-model part of verify is an [`Inspector`] that the projection crate supplies.
@@ -14,22 +16,26 @@
 #![warn(missing_docs)]
 
 mod canonical;
+mod checkpoint;
 mod error;
 mod export;
 mod history;
 mod holder;
+mod log;
 mod redact;
 mod stored;
 mod verify;
 
 pub use canonical::{canonical_bytes, canonical_time, chain_hash, hex, CANONICAL_TAG};
+pub use checkpoint::{AuditKey, Checkpoint, CheckpointError, AUDIT_KEY_ENV, CHECKPOINT_FORMAT};
 pub use error::AuditError;
 pub use export::{export, ExportedEvent, Page, DEFAULT_EXPORT_LIMIT, MAX_EXPORT_LIMIT};
 pub use history::{history, history_page, lease_secret, HistoryEntry, HistoryPage, HistoryTarget};
 pub use holder::{at, Holder};
+pub use log::{log_head, running_hash, LogHead, LOG_TAG};
 pub use redact::{redact, SEALED};
 pub use stored::StoredEvent;
 pub use verify::{
-    verify, verify_with, ChainsOnly, Inspector, Problem, ProblemKind, VerifyReport, MAX_PROBLEMS,
-    VERIFY_CHUNK,
+    verify, verify_full, verify_with, ChainsOnly, Inspector, Problem, ProblemKind, VerifyOptions,
+    VerifyReport, MAX_PROBLEMS, VERIFY_CHUNK,
 };

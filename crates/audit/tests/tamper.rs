@@ -1,5 +1,6 @@
 //! Tamper evidence: the `events_chain` trigger hashes every event, `verify` recomputes the
-//! same hashes in Rust and names the first edited, deleted or re-ordered event.
+//! same hashes in Rust and names the first edited, deleted or re-ordered event; the global
+//! log (`events_log`) names every event that is gone or differs from what it recorded.
 //!
 //! The lease of every test has seven events: 1 LeaseRequested, 2 ActivationAttemptFailed,
 //! 3 LeaseActivated, 4 LeaseRenewed, 5 LeaseRevocationRequested, 6 RevocationAttemptFailed,
@@ -166,9 +167,13 @@ async fn an_edit_with_a_recomputed_hash_is_still_named() {
         &id,
     )
     .await;
+    // Once by the chain, once by the global log (which recorded the original hash).
     assert_eq!(
         problems(&w.db.pool).await,
-        vec![lease(ProblemKind::Edited, &id, 4)]
+        vec![
+            lease(ProblemKind::Edited, &id, 4),
+            lease(ProblemKind::Edited, &id, 4)
+        ]
     );
 }
 
@@ -183,7 +188,10 @@ async fn a_deleted_event_is_named() {
     .await;
     assert_eq!(
         problems(&w.db.pool).await,
-        vec![lease(ProblemKind::Deleted, &id, 3)]
+        vec![
+            lease(ProblemKind::Deleted, &id, 3),
+            lease(ProblemKind::Erased, &id, 3)
+        ]
     );
 }
 
@@ -236,7 +244,10 @@ async fn a_deleted_tail_shows_against_the_chain_head() {
     .await;
     assert_eq!(
         problems(&w.db.pool).await,
-        vec![lease(ProblemKind::HeadMismatch, &id, 7)]
+        vec![
+            lease(ProblemKind::HeadMismatch, &id, 7),
+            lease(ProblemKind::Erased, &id, 7)
+        ]
     );
 }
 
@@ -254,16 +265,23 @@ async fn deleted_anchors_and_whole_aggregates_show() {
         &id,
     )
     .await;
-    assert_eq!(
-        problems(pool).await,
-        vec![
-            (
-                ProblemKind::HeadMismatch,
-                "Connection".into(),
-                "contoso".into(),
-                Some(1)
-            ),
-            lease(ProblemKind::HeadMismatch, &id, 1),
-        ]
-    );
+    let mut expected = vec![
+        (
+            ProblemKind::HeadMismatch,
+            "Connection".into(),
+            "contoso".into(),
+            Some(1),
+        ),
+        lease(ProblemKind::HeadMismatch, &id, 1),
+    ];
+    // The global log still names every erased event, and the secret still names the
+    // lease whose end it recorded.
+    expected.extend((1..=7).map(|seq| lease(ProblemKind::Erased, &id, seq)));
+    expected.push((
+        ProblemKind::BrokenReference,
+        "DynamicSecret".into(),
+        "ops-alice".into(),
+        Some(2),
+    ));
+    assert_eq!(problems(pool).await, expected);
 }

@@ -5,13 +5,19 @@
 //! the caller (replies carry facts such as `expires_at` without a second read), and an
 //! optimistic-concurrency conflict is retried a bounded number of times on fresh state.
 //! See docs/adr/0001-command-executor.md.
+//!
+//! Snapshots are read and written here, not by the postgres-es store: a snapshot is used
+//! only when its MAC (keyed by a key derived from the master key) and the chain hash it
+//! was taken at check out (`leasehold_store::snapshots`), so write access to the
+//! `snapshots` table cannot decide an aggregate's state.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use cqrs_es::event_sink::EventSink;
-use cqrs_es::persist::PersistedEventStore;
-use cqrs_es::{Aggregate, AggregateContext, AggregateError, EventEnvelope, EventStore};
+use cqrs_es::persist::{EventStoreAggregateContext, PersistedEventStore};
+use cqrs_es::{Aggregate, AggregateError, EventEnvelope, EventStore};
+use leasehold_store::{snapshots, SnapshotKey};
 use postgres_es::PostgresEventRepository;
 use sqlx::PgPool;
 
@@ -32,7 +38,15 @@ pub struct Executed<A: Aggregate> {
 /// Executes commands of aggregate `A` against Postgres.
 pub struct Executor<A: Aggregate> {
     store: PersistedEventStore<PostgresEventRepository, A>,
+    pool: PgPool,
+    snapshots: Option<Snapshots>,
     retries: u32,
+}
+
+/// When and with which key an aggregate's snapshots are taken.
+struct Snapshots {
+    every: usize,
+    key: SnapshotKey,
 }
 
 impl<A> Executor<A>
@@ -43,28 +57,89 @@ where
 {
     /// An executor over `pool` that retries conflicts `retries` times.
     pub fn new(pool: PgPool, retries: u32) -> Self {
-        let repo = PostgresEventRepository::new(pool);
+        let repo = PostgresEventRepository::new(pool.clone());
         Self {
             store: PersistedEventStore::new_event_store(repo),
+            pool,
+            snapshots: None,
             retries,
         }
     }
 
     /// Like [`Executor::new`], but state is loaded from a snapshot taken every
     /// `snapshot_every` events plus the events after it: for long-lived aggregates
-    /// (a dynamic secret gains two events per lease, forever).
-    pub fn with_snapshots(pool: PgPool, retries: u32, snapshot_every: usize) -> Self {
-        let repo = PostgresEventRepository::new(pool);
-        Self {
-            store: PersistedEventStore::new_snapshot_store(repo, snapshot_every),
-            retries,
-        }
+    /// (a dynamic secret gains two events per lease, forever). Snapshots are
+    /// authenticated with `key`; one that fails its check is ignored (and recorded).
+    pub fn with_snapshots(
+        pool: PgPool,
+        retries: u32,
+        snapshot_every: usize,
+        key: SnapshotKey,
+    ) -> Self {
+        let mut executor = Self::new(pool, retries);
+        executor.snapshots = Some(Snapshots {
+            every: snapshot_every.max(1),
+            key,
+        });
+        executor
     }
 
     /// Loads the current state of aggregate `id` (the default state if it has no events).
     pub async fn load(&self, id: &str) -> Result<A, CommandError> {
-        let mut context = self.store.load_aggregate(id).await.map_err(infra)?;
-        Ok(context.aggregate().clone())
+        let context = self.load_context(id).await.map_err(infra)?;
+        Ok(context.aggregate)
+    }
+
+    /// The aggregate's state and sequence: from a trusted snapshot plus the events after
+    /// it, or from all its events.
+    async fn load_context(
+        &self,
+        id: &str,
+    ) -> Result<EventStoreAggregateContext<A>, AggregateError<A::Error>> {
+        let Some(snapshot) = &self.snapshots else {
+            return self.store.load_aggregate(id).await;
+        };
+        let trusted = snapshots::load(&self.pool, &snapshot.key, A::TYPE, id)
+            .await
+            .map_err(database)?;
+        let (mut aggregate, mut sequence) = trusted
+            .and_then(|t| Some((serde_json::from_value::<A>(t.payload).ok()?, t.sequence)))
+            .unwrap_or_default();
+        for (at, payload) in snapshots::events_after(&self.pool, A::TYPE, id, sequence)
+            .await
+            .map_err(database)?
+        {
+            let event: A::Event = serde_json::from_value(payload)
+                .map_err(|e| AggregateError::DeserializationError(Box::new(e)))?;
+            aggregate.apply(event);
+            sequence = at;
+        }
+        Ok(EventStoreAggregateContext {
+            aggregate_id: id.to_string(),
+            aggregate,
+            current_sequence: usize::try_from(sequence).unwrap_or_default(),
+            current_snapshot: None,
+        })
+    }
+
+    /// Takes a snapshot of `state` (after event `sequence`) when the events just committed
+    /// crossed a multiple of the snapshot interval. A failure costs only speed: logged.
+    async fn snapshot_if_due(&self, id: &str, before: usize, sequence: usize, state: &A) {
+        let Some(snapshot) = &self.snapshots else {
+            return;
+        };
+        if before / snapshot.every == sequence / snapshot.every {
+            return;
+        }
+        let Ok(payload) = serde_json::to_string(state) else {
+            tracing::warn!(aggregate = A::TYPE, id, "snapshot state does not serialize");
+            return;
+        };
+        let at = i64::try_from(sequence).unwrap_or(i64::MAX);
+        if let Err(e) = snapshots::save(&self.pool, &snapshot.key, A::TYPE, id, at, &payload).await
+        {
+            tracing::warn!(aggregate = A::TYPE, id, error = %e, "snapshot not stored");
+        }
     }
 
     /// Loads every event of aggregate `id`, oldest first.
@@ -112,11 +187,11 @@ where
         command: A::Command,
         metadata: HashMap<String, String>,
     ) -> Result<Executed<A>, AggregateError<A::Error>> {
-        let mut context = self.store.load_aggregate(id).await?;
-        // Decide on a copy: the context must reach `commit` unchanged, because a
-        // snapshotting store applies the new events to the context's aggregate itself
-        // (handling on the context would apply them twice to the snapshot).
-        let mut state = context.aggregate().clone();
+        let context = self.load_context(id).await?;
+        let before = context.current_sequence;
+        // Decide on a copy: the context must reach `commit` unchanged (it names the
+        // sequence the new events follow).
+        let mut state = context.aggregate.clone();
         let sink: EventSink<A> = EventSink::default();
         state
             .handle(command, &(), &sink)
@@ -130,6 +205,10 @@ where
             });
         }
         let events = self.store.commit(events, context, metadata).await?;
+        if let Some(last) = events.last() {
+            self.snapshot_if_due(id, before, last.sequence, &state)
+                .await;
+        }
         Ok(Executed { events, state })
     }
 }
@@ -139,6 +218,10 @@ fn backoff(attempt: u32) -> Duration {
     let base = 2u64.saturating_pow(attempt.min(6));
     let jitter = rand::random::<u64>() % (base + 1);
     Duration::from_millis(base + jitter)
+}
+
+fn database<E: std::error::Error>(e: sqlx::Error) -> AggregateError<E> {
+    AggregateError::DatabaseConnectionError(Box::new(e))
 }
 
 fn infra<E: std::error::Error>(err: AggregateError<E>) -> CommandError {

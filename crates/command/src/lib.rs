@@ -22,7 +22,7 @@ pub use reserve::ORPHAN_GRACE_SECS;
 pub use secrets::NewSecret;
 
 use leasehold_domain::{Connection, DynamicSecret, Lease};
-use leasehold_store::KeyStore;
+use leasehold_store::{KeyStore, SnapshotKey};
 use sqlx::PgPool;
 
 /// Events between snapshots of a dynamic secret.
@@ -49,6 +49,7 @@ impl Commands {
                 pool.clone(),
                 DEFAULT_CONFLICT_RETRIES,
                 SNAPSHOT_EVERY,
+                SnapshotKey::derive(keys.master()),
             ),
             leases: Executor::new(pool.clone(), DEFAULT_CONFLICT_RETRIES),
             keys,

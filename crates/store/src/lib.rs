@@ -1,9 +1,11 @@
-//! Postgres storage for leasehold: connection pool, migrations, the data-key store and
-//! test databases. The event tables themselves are driven by postgres-es.
+//! Postgres storage for leasehold: connection pool, migrations, the data-key store,
+//! authenticated snapshots and test databases. The event tables themselves are driven by postgres-es.
 
 mod keys;
 mod pool;
+pub mod snapshots;
 pub mod testing;
 
 pub use keys::{KeyStore, KeyStoreError};
 pub use pool::{connect, migrate, StoreError, MIGRATOR};
+pub use snapshots::SnapshotKey;

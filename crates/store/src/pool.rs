@@ -49,9 +49,31 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, StoreErr
 }
 
 /// Applies every pending migration (idempotent; safe with several processes).
+///
+/// When every migration is already applied (same versions and checksums) nothing is
+/// written, so an engine connected as the least-privilege role (which may not create or
+/// alter tables, docs/security.md) starts against a schema its owner migrated.
 pub async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
+    if all_applied(pool).await {
+        return Ok(());
+    }
     MIGRATOR.run(pool).await?;
     Ok(())
+}
+
+/// Whether `_sqlx_migrations` lists every embedded migration, successfully applied with
+/// the same checksum (false if it cannot be read: then the migrator decides).
+async fn all_applied(pool: &PgPool) -> bool {
+    let applied: Result<Vec<(i64, Vec<u8>)>, _> =
+        sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations WHERE success")
+            .fetch_all(pool)
+            .await;
+    let Ok(applied) = applied else { return false };
+    let applied: std::collections::HashMap<i64, Vec<u8>> = applied.into_iter().collect();
+    MIGRATOR
+        .iter()
+        .filter(|m| m.migration_type.is_up_migration())
+        .all(|m| applied.get(&m.version) == Some(&m.checksum.to_vec()))
 }
 
 fn redact_url(url: &str, reason: &str) -> String {

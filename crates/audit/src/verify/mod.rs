@@ -1,6 +1,8 @@
 //! `verify`: recompute every aggregate's hash chain and compare it with the stored hashes
 //! and the anchored chain heads; optionally let an [`Inspector`] (the projection's
-//! read-model check) see the same events in the same pass.
+//! read-model check) see the same events in the same pass. Then walk the global log
+//! (erasure, truncation, and a checkpoint if given), check every snapshot and the
+//! references between secrets and leases.
 //!
 //! Streaming: events are read in chunks of [`VERIFY_CHUNK`] ordered by
 //! `(aggregate_type, aggregate_id, sequence)` (the primary key), so a store of millions of
@@ -9,11 +11,15 @@
 
 mod chain;
 mod heads;
+mod references;
 mod report;
+mod snapshots;
 
 use async_trait::async_trait;
+use leasehold_store::SnapshotKey;
 use sqlx::PgPool;
 
+use crate::log::LogHead;
 use crate::stored::{StoredEvent, COLUMNS};
 use crate::AuditError;
 use chain::Chain;
@@ -62,10 +68,30 @@ pub async fn verify(pool: &PgPool) -> Result<VerifyReport, AuditError> {
     verify_with(pool, &mut ChainsOnly).await
 }
 
+/// What a verify pass checks beyond the chains.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VerifyOptions<'a> {
+    /// The engine's snapshot key: with it, every snapshot's MAC is checked too.
+    pub snapshot_key: Option<&'a SnapshotKey>,
+    /// A checkpoint's head (its signature already checked): the history up to its
+    /// position must still hash to it.
+    pub against: Option<&'a LogHead>,
+}
+
 /// Verifies every hash chain and chain head, and lets `inspector` check the same events.
 pub async fn verify_with(
     pool: &PgPool,
     inspector: &mut impl Inspector,
+) -> Result<VerifyReport, AuditError> {
+    verify_full(pool, inspector, VerifyOptions::default()).await
+}
+
+/// Verifies everything: chains and heads (with `inspector`), the global log (against a
+/// checkpoint if given), snapshots and cross-aggregate references.
+pub async fn verify_full(
+    pool: &PgPool,
+    inspector: &mut impl Inspector,
+    options: VerifyOptions<'_>,
 ) -> Result<VerifyReport, AuditError> {
     let mut report = VerifyReport::default();
     let mut current: Option<Chain> = None;
@@ -101,8 +127,51 @@ pub async fn verify_with(
     report.add(heads::check(pool, &last).await?);
     report.add(heads::orphans(pool, MAX_PROBLEMS).await?);
     report.add(inspector.finish(pool).await?);
+    let walk = crate::log::walk(pool, options.against.map(|c| c.position)).await?;
+    report.add(walk.problems);
+    if let Some(checkpoint) = options.against {
+        report.add(compare(
+            checkpoint,
+            &walk.head,
+            walk.at_checkpoint.as_deref(),
+        ));
+        report.against = Some(checkpoint.clone());
+    }
+    report.log = Some(walk.head);
+    report.add(snapshots::check(pool, options.snapshot_key, MAX_PROBLEMS).await?);
+    report.add(references::check(pool, MAX_PROBLEMS).await?);
     report.ok = report.problems.is_empty() && !report.truncated;
     Ok(report)
+}
+
+/// The history up to a checkpoint must reach its position and hash to its running hash.
+fn compare(checkpoint: &LogHead, head: &LogHead, at: Option<&str>) -> Option<Problem> {
+    let problem = |message: String| {
+        Problem::new(
+            ProblemKind::CheckpointMismatch,
+            "EventLog",
+            "event_log",
+            None,
+            message,
+        )
+    };
+    if checkpoint.position == 0 {
+        return None;
+    }
+    if head.position < checkpoint.position {
+        return Some(problem(format!(
+            "the history ends at global position {} but the checkpoint recorded {}: events \
+             were truncated or erased since the checkpoint",
+            head.position, checkpoint.position
+        )));
+    }
+    (at != Some(checkpoint.running_hash.as_str())).then(|| {
+        problem(format!(
+            "the running hash at global position {} differs from the checkpoint's: events up \
+             to it were erased, rewritten or re-ordered since the checkpoint",
+            checkpoint.position
+        ))
+    })
 }
 
 /// The end of a completed chain, to compare with its head; none for a broken chain (its

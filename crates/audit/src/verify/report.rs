@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::log::LogHead;
+
 /// Most problems one report lists; beyond that it says `truncated` (a store rewritten
 /// wholesale does not need a million-line report to be recognised).
 pub const MAX_PROBLEMS: usize = 1000;
@@ -22,6 +24,15 @@ pub enum ProblemKind {
     HeadMismatch,
     /// A read-model row differs from the fold of its events (or has no events at all).
     ReadModelDrift,
+    /// Events are missing from the history as the global log recorded it: erased,
+    /// truncated, or the log itself rewritten.
+    Erased,
+    /// The history differs from a signed checkpoint taken earlier.
+    CheckpointMismatch,
+    /// A snapshot the engine did not write (bad MAC or chain hash), or one it refused.
+    ForgedSnapshot,
+    /// Two aggregates disagree: a secret's reservation and the lease it names.
+    BrokenReference,
 }
 
 /// One problem, naming the aggregate and, where it can, the first bad event.
@@ -71,6 +82,10 @@ pub struct VerifyReport {
     pub problems: Vec<Problem>,
     /// True when more than [`MAX_PROBLEMS`] problems were found and the rest left out.
     pub truncated: bool,
+    /// Where the global log ends, recomputed from the stored events.
+    pub log: Option<LogHead>,
+    /// The checkpoint compared with (`verify --against`), if any.
+    pub against: Option<LogHead>,
 }
 
 impl VerifyReport {

@@ -8,7 +8,10 @@ mod check;
 mod compare;
 
 use async_trait::async_trait;
-use leasehold_audit::{verify_with, AuditError, Inspector, Problem, StoredEvent, VerifyReport};
+use leasehold_audit::{
+    verify_full, verify_with, AuditError, Inspector, Problem, StoredEvent, VerifyOptions,
+    VerifyReport,
+};
 use sqlx::PgPool;
 
 use crate::decode::typed;
@@ -19,6 +22,14 @@ use crate::rows::{ConnectionRow, LeaseRow, SecretRow};
 /// every read-model row against the fold of its events.
 pub async fn verify_store(pool: &PgPool) -> Result<VerifyReport, AuditError> {
     verify_with(pool, &mut DriftCheck::default()).await
+}
+
+/// [`verify_store`] with snapshot MACs and a checkpoint to compare with.
+pub async fn verify_store_with(
+    pool: &PgPool,
+    options: VerifyOptions<'_>,
+) -> Result<VerifyReport, AuditError> {
+    verify_full(pool, &mut DriftCheck::default(), options).await
 }
 
 /// Folds each aggregate's events as they stream past and checks the finished ones

@@ -1,10 +1,13 @@
-//! `audit.history|at|export|verify`: audit replay over the event store
+//! `audit.history|at|export|verify|anchor`: audit replay over the event store
 //! (`leasehold-audit`), see docs/audit.md.
 
 use chrono::{DateTime, Utc};
-use leasehold_audit::{AuditError, HistoryTarget, DEFAULT_EXPORT_LIMIT, MAX_EXPORT_LIMIT};
+use leasehold_audit::{
+    AuditError, HistoryTarget, LogHead, VerifyOptions, DEFAULT_EXPORT_LIMIT, MAX_EXPORT_LIMIT,
+};
 use leasehold_command::CommandError;
 use leasehold_domain::{Actor, LeaseId, SecretName, UserPrincipalName};
+use leasehold_store::SnapshotKey;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -37,6 +40,14 @@ struct ExportRequest {
     to: String,
     after: Option<i64>,
     limit: Option<u32>,
+}
+
+/// `audit.verify`: optionally the head a checkpoint recorded (its signature is checked by
+/// whoever holds the audit key; the engine never holds it).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VerifyRequest {
+    against: Option<LogHead>,
 }
 
 impl QueryService {
@@ -119,14 +130,48 @@ impl QueryService {
         actor: &Actor,
         payload: &[u8],
     ) -> Result<Value, CommandError> {
-        let _: Empty = parse(payload)?;
+        let req: VerifyRequest = parse(payload)?;
         let op = "audit.verify";
         self.require(self.policy.allows(actor.as_str(), op, None), actor, op)?;
-        let report = crate::drift::verify_store(&self.pool)
+        if let Some(against) = &req.against {
+            if against.position < 0
+                || (against.position > 0 && against.running_hash.len() != 64)
+                || !against.running_hash.bytes().all(|b| b.is_ascii_hexdigit())
+            {
+                return Err(CommandError::invalid_request(
+                    "against needs a position >= 0 and a 64-digit hex running_hash",
+                ));
+            }
+        }
+        let key = SnapshotKey::derive(self.commands.keys().master());
+        let options = VerifyOptions {
+            snapshot_key: Some(&key),
+            against: req.against.as_ref(),
+        };
+        let report = crate::drift::verify_store_with(&self.pool, options)
             .await
             .map_err(audit_error)?;
         serde_json::to_value(&report)
             .map_err(|_| CommandError::internal("the verify report could not be serialized"))
+    }
+}
+
+impl QueryService {
+    /// `audit.anchor`: where the global log ends now, for a checkpoint the caller signs.
+    pub(super) async fn audit_anchor(
+        &self,
+        actor: &Actor,
+        payload: &[u8],
+    ) -> Result<Value, CommandError> {
+        let _: Empty = parse(payload)?;
+        let op = "audit.anchor";
+        self.require(self.policy.allows(actor.as_str(), op, None), actor, op)?;
+        let head = leasehold_audit::log_head(&self.pool)
+            .await
+            .map_err(audit_error)?;
+        Ok(
+            json!({ "position": head.position, "running_hash": head.running_hash, "at": Utc::now() }),
+        )
     }
 }
 

@@ -41,6 +41,7 @@ pub const QUERY_OPS: &[&str] = &[
     "audit.at",
     "audit.export",
     "audit.verify",
+    "audit.anchor",
 ];
 
 /// Answers queries; cheap to share behind an `Arc`.
@@ -98,6 +99,7 @@ impl QueryService {
             "audit.at" => self.audit_at(&actor, payload).await,
             "audit.export" => self.audit_export(&actor, payload).await,
             "audit.verify" => self.audit_verify(&actor, payload).await,
+            "audit.anchor" => self.audit_anchor(&actor, payload).await,
             other => Err(CommandError::new(
                 "invalid_request",
                 format!(

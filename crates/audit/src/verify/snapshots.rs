@@ -1,0 +1,103 @@
+//! Snapshots: each must be anchored in its aggregate's chain and (when verify holds the
+//! snapshot key) carry a valid MAC; every snapshot the engine refused is listed too.
+
+use leasehold_store::SnapshotKey;
+use sqlx::PgPool;
+
+use crate::verify::report::{Problem, ProblemKind};
+use crate::AuditError;
+
+type Row = (
+    String,
+    String,
+    i64,
+    String,
+    Option<Vec<u8>>,
+    Option<Vec<u8>>,
+    Option<Vec<u8>>,
+);
+
+/// Snapshots read per query.
+const CHUNK: i64 = 1000;
+
+/// Checks every stored snapshot and lists the engine's refusals.
+pub(crate) async fn check(
+    pool: &PgPool,
+    key: Option<&SnapshotKey>,
+    limit: usize,
+) -> Result<Vec<Problem>, AuditError> {
+    let mut problems = Vec::new();
+    let mut after: (String, String, i64) = (String::new(), String::new(), -1);
+    loop {
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT s.aggregate_type, s.aggregate_id, s.last_sequence, s.payload::text,
+                    s.chain_hash, s.mac, e.hash
+               FROM snapshots s
+               LEFT JOIN events e
+                 ON e.aggregate_type = s.aggregate_type AND e.aggregate_id = s.aggregate_id
+                AND e.sequence = s.last_sequence
+              WHERE (s.aggregate_type, s.aggregate_id, s.last_sequence) > ($1, $2, $3)
+              ORDER BY 1, 2, 3 LIMIT $4",
+        )
+        .bind(&after.0)
+        .bind(&after.1)
+        .bind(after.2)
+        .bind(CHUNK)
+        .fetch_all(pool)
+        .await?;
+        let full = i64::try_from(rows.len()).unwrap_or(i64::MAX) == CHUNK;
+        for (kind, id, sequence, payload, chain, mac, event) in rows {
+            let reason = match (chain, mac, event) {
+                (None, _, _) | (_, None, _) => Some("carries no chain hash or MAC"),
+                (_, _, None) => Some("names an event that does not exist"),
+                (Some(chain), Some(mac), Some(event)) => {
+                    if chain != event {
+                        Some("was not taken at the event chain's state at its sequence")
+                    } else if key
+                        .is_some_and(|k| !k.verify(&kind, &id, sequence, &chain, &payload, &mac))
+                    {
+                        Some("has a MAC that does not match its content")
+                    } else {
+                        None
+                    }
+                }
+            };
+            if let Some(reason) = reason {
+                problems.push(Problem::new(
+                    ProblemKind::ForgedSnapshot,
+                    &kind,
+                    &id,
+                    Some(sequence),
+                    format!(
+                        "the snapshot at {sequence} {reason}: it was not written by the engine"
+                    ),
+                ));
+            }
+            after = (kind, id, sequence);
+        }
+        if !full || problems.len() >= limit {
+            break;
+        }
+    }
+    let refused: Vec<(String, String, i64, String, chrono::DateTime<chrono::Utc>)> =
+        sqlx::query_as(
+            "SELECT aggregate_type, aggregate_id, last_sequence, reason, seen_at
+               FROM snapshot_rejections ORDER BY id LIMIT $1",
+        )
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(pool)
+        .await?;
+    problems.extend(refused.into_iter().map(|(kind, id, sequence, reason, at)| {
+        Problem::new(
+            ProblemKind::ForgedSnapshot,
+            &kind,
+            &id,
+            Some(sequence),
+            format!(
+                "the engine refused the snapshot at {sequence} on {}: {reason}",
+                at.to_rfc3339()
+            ),
+        )
+    }));
+    Ok(problems)
+}
