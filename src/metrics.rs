@@ -98,5 +98,32 @@ pub async fn render(pool: &PgPool) -> anyhow::Result<String> {
             "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {n}\n"
         ));
     }
+    revocation_gauges(pool, &mut out).await?;
     Ok(out)
+}
+
+/// The revocation backlog, from `revocation_attempts` by the database's clock: how many
+/// revocations Graph has not confirmed yet, and how long the oldest has waited (0 when none).
+/// A growing age means revocation is stuck somewhere, whatever the stream or worker did.
+async fn revocation_gauges(pool: &PgPool, out: &mut String) -> anyhow::Result<()> {
+    let (pending, oldest): (i64, f64) = sqlx::query_as(
+        "SELECT count(*),
+                COALESCE(EXTRACT(EPOCH FROM now() - min(requested_at)), 0)::float8
+           FROM revocation_attempts",
+    )
+    .fetch_one(pool)
+    .await?;
+    out.push_str(
+        "# HELP leasehold_revocations_pending Revocations (forced ones included) Graph has not confirmed yet.\n\
+         # TYPE leasehold_revocations_pending gauge\n",
+    );
+    out.push_str(&format!("leasehold_revocations_pending {pending}\n"));
+    out.push_str(
+        "# HELP leasehold_revocation_oldest_pending_seconds Age of the oldest revocation Graph has not confirmed yet.\n\
+         # TYPE leasehold_revocation_oldest_pending_seconds gauge\n",
+    );
+    out.push_str(&format!(
+        "leasehold_revocation_oldest_pending_seconds {oldest:.3}\n"
+    ));
+    Ok(())
 }

@@ -3,8 +3,8 @@
 
 use leasehold_crypto::{open, seal};
 use leasehold_domain::{
-    FailureInfo, Lease, LeaseCommand, LeaseId, LeaseStatus, ReleaseReason, RevocationReason,
-    SecretCommand, Ttl,
+    FailureInfo, FoldedFailures, Lease, LeaseCommand, LeaseId, LeaseStatus, ReleaseReason,
+    RevocationReason, SecretCommand, Ttl,
 };
 use secrecy::SecretString;
 
@@ -85,7 +85,8 @@ impl Commands {
             .await
     }
 
-    /// Revokes a lease; `force` marks it revoked at once, whatever Graph says.
+    /// Revokes a lease; `force` marks it revoked at once, whatever Graph says (the worker
+    /// still retries the scramble until Graph confirms it).
     pub async fn revoke_lease(
         &self,
         lease_id: &LeaseId,
@@ -139,14 +140,34 @@ impl Commands {
         Ok(done)
     }
 
-    /// Records a failed revocation attempt (the worker keeps retrying).
+    /// Records a failed revocation attempt (the next one is due in a minute).
     pub async fn record_revocation_failure(
         &self,
         lease_id: &LeaseId,
         error: FailureInfo,
         meta: &Meta,
     ) -> Result<Executed<Lease>, CommandError> {
-        let command = LeaseCommand::RecordRevocationFailure { error, at: meta.at };
+        self.record_revocation_failure_after(lease_id, error, None, None, meta)
+            .await
+    }
+
+    /// Records a failed revocation attempt, after the identical ones `folded` stands for;
+    /// the next attempt is due `retry_in_ms` from the database's now (the worker keeps
+    /// retrying until Graph confirms).
+    pub async fn record_revocation_failure_after(
+        &self,
+        lease_id: &LeaseId,
+        error: FailureInfo,
+        folded: Option<FoldedFailures>,
+        retry_in_ms: Option<u64>,
+        meta: &Meta,
+    ) -> Result<Executed<Lease>, CommandError> {
+        let command = LeaseCommand::RecordRevocationFailure {
+            error,
+            at: meta.at,
+            folded,
+            retry_in_ms,
+        };
         self.leases
             .execute(&lease_id.to_string(), command, meta)
             .await
@@ -159,9 +180,24 @@ impl Commands {
         user_missing: bool,
         meta: &Meta,
     ) -> Result<Executed<Lease>, CommandError> {
+        self.confirm_revocation_after(lease_id, user_missing, None, meta)
+            .await
+    }
+
+    /// Records that the Graph revocation succeeded (or the user no longer exists), after
+    /// the failures `folded` stands for; after a forced revocation this records that the
+    /// scramble was confirmed.
+    pub async fn confirm_revocation_after(
+        &self,
+        lease_id: &LeaseId,
+        user_missing: bool,
+        folded: Option<FoldedFailures>,
+        meta: &Meta,
+    ) -> Result<Executed<Lease>, CommandError> {
         let command = LeaseCommand::ConfirmRevocation {
             at: meta.at,
             user_missing,
+            folded,
         };
         let done = self
             .leases

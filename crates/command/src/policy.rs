@@ -32,6 +32,18 @@ fn all() -> Vec<String> {
     vec!["*".to_string()]
 }
 
+/// Operations that reach beyond an actor's own leases: only a rule naming them exactly (or
+/// `*`, every operation) grants them; `lease.*` does not.
+pub const EXPLICIT_OPS: &[&str] = &["lease.force_revoke", "lease.renew_any", "lease.revoke_any"];
+
+fn op_matches(pattern: &str, op: &str) -> bool {
+    if EXPLICIT_OPS.contains(&op) {
+        pattern == op || pattern == "*"
+    } else {
+        matches(pattern, op)
+    }
+}
+
 fn matches(pattern: &str, value: &str) -> bool {
     match pattern.strip_suffix('*') {
         Some(prefix) => value.starts_with(prefix),
@@ -66,7 +78,7 @@ impl Policy {
         }
         self.rules.iter().any(|rule| {
             rule.actors.iter().any(|a| a == "*" || a == actor)
-                && rule.ops.iter().any(|o| matches(o, op))
+                && rule.ops.iter().any(|o| op_matches(o, op))
                 && rule.secrets.iter().any(|s| match secret {
                     Some(name) => matches(s, name),
                     None => s == "*",
@@ -81,7 +93,7 @@ impl Policy {
         self.is_admin(actor)
             || self.rules.iter().any(|rule| {
                 rule.actors.iter().any(|a| a == "*" || a == actor)
-                    && rule.ops.iter().any(|o| matches(o, op))
+                    && rule.ops.iter().any(|o| op_matches(o, op))
                     && rule.secrets.iter().any(|s| match s.strip_suffix('*') {
                         Some(p) => p.starts_with(prefix) || prefix.starts_with(p),
                         None => s.starts_with(prefix),
@@ -138,6 +150,23 @@ mod tests {
         assert!(!p.may_on_prefix("alice", "secret.create", "ops-"));
         assert!(p.may_on_prefix("root", "secret.create", "anything-"));
         assert!(!p.can_see("alice", "prod-db"));
+    }
+
+    #[test]
+    fn wildcards_do_not_grant_powers_over_other_actors_leases() {
+        let mut p = policy();
+        for op in EXPLICIT_OPS {
+            assert!(!p.allows("alice", op, Some("ops-db")), "{op}");
+            assert!(p.allows("root", op, Some("ops-db")), "{op}");
+        }
+        p.rules.push(Rule {
+            actors: vec!["alice".into()],
+            ops: vec!["lease.force_revoke".into()],
+            secrets: vec!["ops-*".into()],
+        });
+        assert!(p.allows("alice", "lease.force_revoke", Some("ops-db")));
+        assert!(!p.allows("alice", "lease.revoke_any", Some("ops-db")));
+        assert!(Policy::allow_all().allows("anyone", "lease.force_revoke", Some("x")));
     }
 
     #[test]

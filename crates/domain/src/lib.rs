@@ -22,8 +22,9 @@ pub use connection::{
 pub use error_code::{ErrorCode, ALL_CODES};
 pub use ids::{Actor, ConnectionName, EntraObjectId, LeaseId, SecretName, UserPrincipalName};
 pub use lease::{
-    FailureInfo, Lease, LeaseCommand, LeaseError, LeaseEvent, LeaseStatus, LeaseTerms,
-    RevocationReason, MAX_ACTIVATION_ATTEMPTS, REVOCATION_FAILING_AFTER, THROTTLED_KIND,
+    FailureInfo, FoldedFailures, Lease, LeaseCommand, LeaseError, LeaseEvent, LeaseStatus,
+    LeaseTerms, RevocationReason, MAX_ACTIVATION_ATTEMPTS, REVOCATION_FAILING_AFTER,
+    THROTTLED_KIND,
 };
 pub use parse_error::ParseError;
 pub use sealed::Sealed;

@@ -1,4 +1,4 @@
-//! Claiming due deadlines and expiring their leases.
+//! Claiming due deadlines and expiring their leases, by the database's clock.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -62,9 +62,21 @@ impl Scheduler {
         }
     }
 
+    /// What the scheduler treats as now: the database's `now()`, or the injected clock's
+    /// limit when that is earlier (tests drive time through the past this way). Never the
+    /// process clock alone: a skewed host must neither expire leases early nor late.
+    pub async fn now(&self) -> anyhow::Result<DateTime<Utc>> {
+        let now: DateTime<Utc> = sqlx::query_scalar("SELECT LEAST(COALESCE($1, now()), now())")
+            .bind(self.clock.limit())
+            .fetch_one(self.commands.pool())
+            .await
+            .context("read the database clock")?;
+        Ok(now)
+    }
+
     /// Claims the due deadlines and expires their leases (actor `system:scheduler`).
     pub async fn step(&self) -> anyhow::Result<Step> {
-        let now = self.clock.now();
+        let now = self.now().await?;
         let claim_until = now + chrono::Duration::from_std(self.config.claim_for)?;
         let due: Vec<String> = sqlx::query_scalar(
             "UPDATE lease_deadlines SET claimed_until = $2
@@ -141,12 +153,13 @@ impl Scheduler {
         loop {
             let sleep = match self.step().await {
                 Ok(Step::Expired(_)) => continue,
-                Ok(Step::Idle(next)) => match next {
-                    Some(at) => (at - self.clock.now())
+                Ok(Step::Idle(next)) => match (next, self.now().await) {
+                    (Some(at), Ok(now)) => (at - now)
                         .to_std()
                         .unwrap_or(Duration::ZERO)
                         .min(self.config.max_sleep),
-                    None => self.config.max_sleep,
+                    (Some(_), Err(_)) => Duration::from_secs(1),
+                    (None, _) => self.config.max_sleep,
                 },
                 Err(e) => {
                     tracing::warn!(error = %format!("{e:#}"), "scheduler step failed");

@@ -154,3 +154,42 @@ async fn two_schedulers_expire_a_lease_once() {
     .expect("count");
     assert_eq!(n, 1);
 }
+
+#[tokio::test]
+async fn a_clock_running_ahead_of_the_database_expires_nothing_early() {
+    // A lease issued now (by the real clock) that expires in a minute.
+    let w = world_with(60, 600).await;
+    // Whole seconds: the database keeps microseconds.
+    let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 0);
+    let m = meta("alice", now);
+    let lease = w
+        .commands
+        .request_lease(&w.secret, None, &m)
+        .await
+        .expect("lease");
+    let terms = lease.state.terms().expect("terms").clone();
+    w.commands
+        .activate_lease(
+            &terms.lease_id,
+            &SecretString::from("P4ss-word!xyz".to_string()),
+            &m,
+        )
+        .await
+        .expect("activate");
+    let commands = Arc::new(w.commands);
+    // The scheduler's host clock runs a day ahead of the database.
+    let clock = Arc::new(TestClock(Mutex::new(now + chrono::Duration::days(1))));
+    let s = scheduler(&commands, &clock);
+
+    assert_eq!(
+        s.step().await.expect("step"),
+        Step::Idle(Some(terms.expires_at))
+    );
+    let state = commands
+        .leases
+        .load(&terms.lease_id.to_string())
+        .await
+        .expect("load");
+    assert_eq!(state.status(), Some(LeaseStatus::Active));
+    drop(w.db);
+}

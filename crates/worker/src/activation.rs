@@ -146,7 +146,13 @@ impl Effects {
         let attempt = done.state.counted_activation_failures().max(1);
         let (base, cap) = (self.config.retry_base, self.config.activation_retry_cap);
         let delay = match err {
-            Some(err) => retry_delay(err, attempt, base, cap),
+            Some(err) => retry_delay(
+                err,
+                attempt,
+                base,
+                cap,
+                self.config.failing_revocation_retry_cap,
+            ),
             None => crate::failure::backoff(attempt, base, cap),
         };
         Ok(Decision::Retry(delay))

@@ -7,11 +7,11 @@ use std::time::Duration;
 pub struct WorkerConfig {
     /// Concurrent Graph calls per connection (tenant + app); Graph throttles per app.
     pub graph_concurrency: usize,
-    /// Most messages one step fetches (revocations first, activations fill the rest).
+    /// Most units of work one step takes (due revocations first, activations fill the rest).
     pub batch_size: usize,
-    /// JetStream ack wait of both consumers. Progress acks keep a message in flight while a
-    /// slow Graph call retries, so this only bounds how long a crashed worker's messages stay
-    /// invisible; keep it at least twice the Graph client's retry deadline anyway.
+    /// JetStream ack wait of the activation consumer. Progress acks keep a message in flight
+    /// while a slow Graph call retries, so this only bounds how long a crashed worker's
+    /// messages stay invisible; keep it at least twice the Graph client's retry deadline.
     pub ack_wait: Duration,
     /// How long `run` waits before fetching again after a step found nothing.
     pub idle_poll: Duration,
@@ -21,8 +21,17 @@ pub struct WorkerConfig {
     pub activation_retry_cap: Duration,
     /// Longest delay between revocation attempts while the lease is not yet failing.
     pub revocation_retry_cap: Duration,
-    /// Longest delay between revocation attempts once the lease shows `revocation_failing`.
+    /// Longest delay between revocation attempts once the lease shows `revocation_failing`;
+    /// also the most of a `Retry-After` that is honoured.
     pub failing_revocation_retry_cap: Duration,
+    /// How long a claimed revocation stays invisible to other workers without a heartbeat
+    /// (heartbeats come every third of it): a killed worker's revocations are attempted
+    /// again this long after it died.
+    pub revocation_claim: Duration,
+    /// How often the revocation loop looks for due revocations when it has nothing to do.
+    pub revocation_poll: Duration,
+    /// Revocations attempted at once by one worker (across connections).
+    pub revocations_in_flight: usize,
     /// Test hook: when set and `true`, the next activation "crashes" after Graph accepted
     /// the password and before the append (the flag is cleared; the message is neither
     /// acked nor nakked, exactly like a killed process).
@@ -42,6 +51,9 @@ impl Default for WorkerConfig {
             activation_retry_cap: Duration::from_secs(60),
             revocation_retry_cap: Duration::from_secs(60),
             failing_revocation_retry_cap: Duration::from_secs(5 * 60),
+            revocation_claim: Duration::from_secs(3),
+            revocation_poll: Duration::from_millis(200),
+            revocations_in_flight: 64,
             #[cfg(feature = "fault-hooks")]
             crash_after_graph: None,
         }

@@ -9,11 +9,10 @@ use leasehold_domain::LeaseId;
 use crate::effects::{Decision, Effects};
 use crate::failure::backoff;
 
-/// Which consumer a message came from.
+/// Which consumer a message came from. Revocations have no consumer: they are due in
+/// PostgreSQL (see `due.rs`), so nothing in the stream can hold them up or lose them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Lane {
-    /// `worker-revocations`: every lease event; revocation work, the rest acked at once.
-    Revocations,
     /// `worker-activations`: `LeaseRequested` only.
     Activations,
 }
@@ -22,8 +21,6 @@ pub(crate) enum Lane {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Work {
     Activate(LeaseId),
-    Revoke(LeaseId),
-    CleanUpForced(LeaseId),
     Nothing,
 }
 
@@ -36,15 +33,6 @@ pub(crate) fn work_of(lane: Lane, event: &EventMessage) -> Result<Work, String> 
     let lease = || LeaseId::parse(&event.aggregate_id).map_err(|e| e.to_string());
     Ok(match (lane, event.event_type.as_str()) {
         (Lane::Activations, "LeaseRequested") => Work::Activate(lease()?),
-        (Lane::Revocations, "LeaseRevocationRequested") => Work::Revoke(lease()?),
-        (Lane::Revocations, "LeaseRevoked") => {
-            let forced = event.body().get("forced").and_then(|f| f.as_bool());
-            match forced {
-                Some(true) => Work::CleanUpForced(lease()?),
-                Some(false) => Work::Nothing,
-                None => return Err("LeaseRevoked without a boolean `forced`".to_string()),
-            }
-        }
         _ => Work::Nothing,
     })
 }
@@ -82,7 +70,7 @@ impl Effects {
                         let delay = backoff(
                             attempt,
                             self.config.retry_base,
-                            self.config.revocation_retry_cap,
+                            self.config.activation_retry_cap,
                         );
                         tracing::warn!(?work, error = %format!("{e:#}"), retry_in_ms = delay.as_millis() as u64,
                             "handling failed; will retry");
@@ -103,8 +91,6 @@ impl Effects {
     async fn run_work(&self, work: Work) -> anyhow::Result<Decision> {
         match work {
             Work::Activate(id) => self.activate(id).await,
-            Work::Revoke(id) => self.revoke(id).await,
-            Work::CleanUpForced(id) => self.clean_up_forced(id).await,
             Work::Nothing => Ok(Decision::Ack),
         }
     }
@@ -152,27 +138,14 @@ mod tests {
     }
 
     #[test]
-    fn lanes_pick_their_events() {
+    fn the_activation_lane_picks_lease_requests() {
         let requested = event("LeaseRequested", json!({}));
         assert!(matches!(
             work_of(Lane::Activations, &requested),
             Ok(Work::Activate(_))
         ));
-        assert_eq!(work_of(Lane::Revocations, &requested), Ok(Work::Nothing));
         let revoking = event("LeaseRevocationRequested", json!({}));
-        assert!(matches!(
-            work_of(Lane::Revocations, &revoking),
-            Ok(Work::Revoke(_))
-        ));
-        let forced = event("LeaseRevoked", json!({ "forced": true }));
-        assert!(matches!(
-            work_of(Lane::Revocations, &forced),
-            Ok(Work::CleanUpForced(_))
-        ));
-        let confirmed = event("LeaseRevoked", json!({ "forced": false }));
-        assert_eq!(work_of(Lane::Revocations, &confirmed), Ok(Work::Nothing));
-        let renewed = event("LeaseRenewed", json!({}));
-        assert_eq!(work_of(Lane::Revocations, &renewed), Ok(Work::Nothing));
+        assert_eq!(work_of(Lane::Activations, &revoking), Ok(Work::Nothing));
     }
 
     #[test]
@@ -180,7 +153,5 @@ mod tests {
         let mut bad = event("LeaseRequested", json!({}));
         bad.aggregate_id = "not-a-uuid".into();
         assert!(work_of(Lane::Activations, &bad).is_err());
-        let no_flag = event("LeaseRevoked", json!({}));
-        assert!(work_of(Lane::Revocations, &no_flag).is_err());
     }
 }

@@ -12,6 +12,7 @@ use leasehold_graph::{
 };
 use sqlx::PgPool;
 
+use crate::due::DueRevocations;
 use crate::gate::{ConnectionGate, Gates, Priority};
 use crate::user_lock::UserLocks;
 use crate::WorkerConfig;
@@ -36,6 +37,7 @@ pub(crate) struct Effects {
     pub(crate) graph: GraphClient,
     pub(crate) gates: Gates,
     pub(crate) locks: UserLocks,
+    pub(crate) due: DueRevocations,
     pub(crate) config: WorkerConfig,
 }
 
@@ -55,10 +57,13 @@ impl Effects {
         pool: PgPool,
         config: WorkerConfig,
     ) -> Self {
+        // Revocation rows live beside the events, in the pool the commands write through.
+        let due = DueRevocations::new(commands.pool().clone(), config.revocation_claim);
         Self {
             commands,
             graph,
             gates: Gates::new(config.graph_concurrency),
+            due,
             locks: UserLocks::new(pool),
             config,
         }

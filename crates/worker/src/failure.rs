@@ -48,16 +48,30 @@ pub(crate) fn backoff(attempt: u32, base: Duration, cap: Duration) -> Duration {
     half + half.mul_f64(jitter)
 }
 
-/// The delay before the next attempt: what a throttling service asked for, if it did,
-/// otherwise the backoff.
+/// The delay before the next attempt: the backoff step, or longer when the service asked
+/// for more with `Retry-After` (never less: a `Retry-After: 1` on every answer must not turn
+/// an outage into one attempt a second). The service's wish is honoured up to `ceiling`.
 pub(crate) fn retry_delay(
     err: &GraphError,
     attempt: u32,
     base: Duration,
     cap: Duration,
+    ceiling: Duration,
 ) -> Duration {
-    err.retry_after()
-        .unwrap_or_else(|| backoff(attempt, base, cap))
+    let step = backoff(attempt, base, cap);
+    match err.retry_after() {
+        Some(asked) => step.max(asked.min(ceiling)),
+        None => step,
+    }
+}
+
+/// Failure kinds of a service outage: one kind of trouble for folding repeated failures.
+const OUTAGE_KINDS: &[&str] = &["throttled", "transient", "timeout"];
+
+/// Whether two failure kinds are the same trouble (equal, or both part of an outage, whose
+/// answers alternate between 503, 504 and 429).
+pub(crate) fn same_trouble(a: &str, b: &str) -> bool {
+    a == b || (OUTAGE_KINDS.contains(&a) && OUTAGE_KINDS.contains(&b))
 }
 
 #[cfg(test)]
@@ -89,8 +103,49 @@ mod tests {
             },
             "slow down",
         );
-        let delay = retry_delay(&err, 1, Duration::from_secs(1), Duration::from_secs(60));
+        let ceiling = Duration::from_secs(300);
+        let delay = retry_delay(
+            &err,
+            1,
+            Duration::from_secs(1),
+            Duration::from_secs(60),
+            ceiling,
+        );
         assert_eq!(delay, Duration::from_secs(7));
+    }
+
+    #[test]
+    fn a_short_retry_after_does_not_replace_the_backoff() {
+        let err = GraphError::new(
+            ErrorKind::Throttled {
+                retry_after: Some(Duration::from_secs(1)),
+            },
+            "busy",
+        );
+        let (base, cap, ceiling) = (
+            Duration::from_secs(1),
+            Duration::from_secs(60),
+            Duration::from_secs(300),
+        );
+        for _ in 0..100 {
+            let late = retry_delay(&err, 10, base, cap, ceiling);
+            assert!(late >= Duration::from_secs(30) && late <= cap, "{late:?}");
+        }
+        let huge = GraphError::new(
+            ErrorKind::Throttled {
+                retry_after: Some(Duration::from_secs(86_400)),
+            },
+            "go away",
+        );
+        assert_eq!(retry_delay(&huge, 1, base, cap, ceiling), ceiling);
+    }
+
+    #[test]
+    fn outage_answers_are_one_trouble() {
+        assert!(same_trouble("throttled", "transient"));
+        assert!(same_trouble("timeout", "throttled"));
+        assert!(same_trouble("auth", "auth"));
+        assert!(!same_trouble("auth", "transient"));
     }
 
     #[test]

@@ -1,10 +1,13 @@
-//! The worker: two durable pull consumers, one step, and the loop around it.
+//! The worker: due revocations from PostgreSQL, activations from a durable pull consumer,
+//! one step, and the loops around them.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
 use anyhow::Context;
 use async_nats::jetstream::{self, consumer, Message};
+use futures::stream::FuturesUnordered;
 use futures::StreamExt;
 use leasehold_bus::{ensure_stream, StreamSettings, Subjects};
 use leasehold_command::Commands;
@@ -18,8 +21,6 @@ use crate::WorkerConfig;
 
 /// Durable name of the consumer of `LeaseRequested`.
 pub const ACTIVATIONS_CONSUMER: &str = "worker-activations";
-/// Durable name of the consumer of every lease event (revocation work).
-pub const REVOCATIONS_CONSUMER: &str = "worker-revocations";
 
 /// What the worker is built from.
 pub struct WorkerDeps {
@@ -38,15 +39,14 @@ pub struct WorkerDeps {
 /// What one step did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
-    /// Handled this many messages (acked or nakked).
+    /// Handled this many messages (acked or nakked) and due revocations.
     Processed(usize),
-    /// No message was waiting.
+    /// Nothing was waiting.
     Idle,
 }
 
 struct Consumers {
     activations: consumer::PullConsumer,
-    revocations: consumer::PullConsumer,
 }
 
 /// Consumes lease events and carries out their Graph effects.
@@ -76,7 +76,7 @@ impl Worker {
         }
     }
 
-    /// Ensures the event stream and both durable consumers exist.
+    /// Ensures the event stream and the activation consumer exist.
     pub async fn setup(&self) -> anyhow::Result<()> {
         self.consumers().await.map(drop)
     }
@@ -87,7 +87,6 @@ impl Worker {
                 let stream = ensure_stream(&self.js, &self.subjects, &StreamSettings::default())
                     .await
                     .context("event stream")?;
-                let prefix = self.subjects.prefix();
                 let activations = self
                     .consumer(
                         &stream,
@@ -95,17 +94,7 @@ impl Worker {
                         self.subjects.events_of_type("Lease", "LeaseRequested"),
                     )
                     .await?;
-                let revocations = self
-                    .consumer(
-                        &stream,
-                        REVOCATIONS_CONSUMER,
-                        format!("{prefix}.evt.Lease.*.>"),
-                    )
-                    .await?;
-                Ok(Consumers {
-                    activations,
-                    revocations,
-                })
+                Ok(Consumers { activations })
             })
             .await
     }
@@ -133,23 +122,54 @@ impl Worker {
             .map_err(|e| anyhow::anyhow!("consumer {name}: {e}"))
     }
 
-    /// One step: fetches up to `batch_size` waiting messages, revocations first, then
-    /// activations for the rest, and handles them concurrently (Graph slots go to
-    /// revocations first). Returns an error after handling the batch if any message was
-    /// abandoned by a fault hook or could not be acknowledged.
+    /// One step: claims up to `batch_size` due revocations, then fetches activations for
+    /// the rest, and handles them concurrently (Graph slots go to revocations first).
+    /// Returns an error after handling the batch if any unit failed, was abandoned by a
+    /// fault hook or could not be acknowledged.
     pub async fn try_process_next(&mut self) -> anyhow::Result<Outcome> {
         let batch = self.effects.config.batch_size.max(1);
-        let mut messages = self.fetch(Lane::Revocations, batch).await?;
-        let room = batch.saturating_sub(messages.len());
-        if room > 0 {
-            messages.extend(self.fetch(Lane::Activations, room).await?);
+        let per_connection = self.effects.config.graph_concurrency.max(1);
+        let claims = self.effects.due.claim(batch, per_connection, &[]).await?;
+        let room = batch.saturating_sub(claims.len());
+        let messages = if room > 0 {
+            self.fetch(Lane::Activations, room).await?
+        } else {
+            Vec::new()
+        };
+        let (revoked, activated) = tokio::join!(
+            futures::future::join_all(claims.into_iter().map(|c| self.effects.revoke_claimed(c))),
+            self.handle_all(messages)
+        );
+        let mut problems: Vec<String> = revoked
+            .iter()
+            .filter_map(|r| r.as_ref().err().map(|e| format!("{e:#}")))
+            .collect();
+        let done = revoked.len() - problems.len();
+        let activated = match activated {
+            Ok(Outcome::Processed(n)) => n,
+            Ok(Outcome::Idle) => 0,
+            Err(e) => {
+                problems.push(format!("{e:#}"));
+                0
+            }
+        };
+        if !problems.is_empty() {
+            anyhow::bail!(
+                "{} units of the step failed: {}",
+                problems.len(),
+                problems.join("; ")
+            );
         }
-        self.handle_all(messages).await
+        Ok(match done + activated {
+            0 => Outcome::Idle,
+            n => Outcome::Processed(n),
+        })
     }
 
-    /// Runs until `shutdown` resolves. Revocations and activations are consumed by two
-    /// independent loops, so a slow activation batch never delays a revocation. In-flight
-    /// work finishes on shutdown; anything unacknowledged is redelivered later.
+    /// Runs until `shutdown` resolves. Revocations and activations run in two independent
+    /// loops, so a slow activation batch never delays a revocation. In-flight work finishes
+    /// on shutdown; an unacknowledged activation is redelivered, an unfinished revocation's
+    /// claim lapses and another worker takes it.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         self.setup().await?;
         let (stop, stopped) = watch::channel(false);
@@ -159,12 +179,60 @@ impl Worker {
         };
         let lanes = async {
             tokio::join!(
-                self.lane_loop(Lane::Revocations, stopped.clone()),
+                self.revocation_loop(stopped.clone()),
                 self.lane_loop(Lane::Activations, stopped.clone())
             )
         };
         tokio::join!(signal, lanes);
         Ok(())
+    }
+
+    /// Keeps up to `revocations_in_flight` due revocations running, claiming more as slots
+    /// free up, at most `graph_concurrency` per connection: a connection whose every call
+    /// fails slowly holds its own slots only, never another tenant's.
+    async fn revocation_loop(&self, mut stopped: watch::Receiver<bool>) {
+        let config = &self.effects.config;
+        let limit = config.revocations_in_flight.max(1);
+        let per_connection = config.graph_concurrency.max(1);
+        let mut running = FuturesUnordered::new();
+        let mut per_conn: HashMap<String, usize> = HashMap::new();
+        loop {
+            if *stopped.borrow() {
+                break;
+            }
+            let busy: Vec<String> = per_conn
+                .iter()
+                .filter(|(_, n)| **n >= per_connection)
+                .map(|(c, _)| c.clone())
+                .collect();
+            let room = limit.saturating_sub(running.len());
+            let claimed = match self.effects.due.claim(room, per_connection, &busy).await {
+                Ok(claimed) => claimed,
+                Err(e) => {
+                    tracing::warn!(error = %format!("{e:#}"), "claiming due revocations failed");
+                    Vec::new()
+                }
+            };
+            let got = claimed.len();
+            for claim in claimed {
+                let connection = claim.connection.clone();
+                *per_conn.entry(connection.clone()).or_default() += 1;
+                running.push(async move { (connection, self.effects.revoke_claimed(claim).await) });
+            }
+            if got > 0 && running.len() < limit {
+                continue;
+            }
+            tokio::select! {
+                Some((connection, result)) = running.next(), if !running.is_empty() => {
+                    settle_slot(&mut per_conn, &connection, result);
+                }
+                _ = stopped.changed() => break,
+                _ = tokio::time::sleep(config.revocation_poll) => {}
+            }
+        }
+        while let Some((connection, result)) = running.next().await {
+            settle_slot(&mut per_conn, &connection, result);
+        }
     }
 
     async fn lane_loop(&self, lane: Lane, mut stopped: watch::Receiver<bool>) {
@@ -201,7 +269,6 @@ impl Worker {
     async fn fetch(&self, lane: Lane, max: usize) -> anyhow::Result<Vec<(Lane, Message)>> {
         let consumers = self.consumers().await?;
         let consumer = match lane {
-            Lane::Revocations => &consumers.revocations,
             Lane::Activations => &consumers.activations,
         };
         let mut batch = consumer
@@ -248,5 +315,22 @@ impl Worker {
                 problems.join("; ")
             )
         }
+    }
+}
+
+/// Frees a finished revocation's slot and logs its error, if any.
+fn settle_slot(
+    per_conn: &mut HashMap<String, usize>,
+    connection: &str,
+    result: anyhow::Result<()>,
+) {
+    if let Some(n) = per_conn.get_mut(connection) {
+        *n = n.saturating_sub(1);
+        if *n == 0 {
+            per_conn.remove(connection);
+        }
+    }
+    if let Err(e) = result {
+        tracing::warn!(error = %format!("{e:#}"), "revocation attempt failed; retried later");
     }
 }

@@ -80,10 +80,10 @@ async fn the_same_lease_requested_twice_at_once_activates_once() {
         .await
         .expect("duplicate stored");
 
-    // Both copies on each consumer (the revocation consumer acks them at once).
+    // Both copies in one batch of the activation consumer.
     assert_eq!(
         w.worker.try_process_next().await.expect("step"),
-        Outcome::Processed(4)
+        Outcome::Processed(2)
     );
     assert!(is_active(&w.lease(lease).await));
     // Serialised on the user: the second copy found the lease active and left Graph alone.

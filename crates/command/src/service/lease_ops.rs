@@ -60,7 +60,8 @@ impl CommandService {
         let input: RenewLease = decode(req.payload)?;
         let lease_id = LeaseId::parse(&input.lease_id).map_err(|e| e.with_field("lease_id"))?;
         let increment = opt_ttl(&input.ttl, "ttl")?;
-        self.authorize_lease(req, "lease.renew", &lease_id).await?;
+        let lease = self.authorize_lease(req, "lease.renew", &lease_id).await?;
+        self.authorize_other_actors(req, "lease.renew_any", &lease)?;
         let done = self
             .commands
             .renew_lease(&lease_id, increment, &req.meta())
@@ -98,7 +99,16 @@ impl CommandService {
                 ))
             }
         };
-        self.authorize_lease(req, "lease.revoke", &lease_id).await?;
+        let lease = self.authorize_lease(req, "lease.revoke", &lease_id).await?;
+        self.authorize_other_actors(req, "lease.revoke_any", &lease)?;
+        if input.force {
+            // Forcing closes the lease without Graph's confirmation: an operator's power.
+            self.authorize(
+                req,
+                "lease.force_revoke",
+                lease.secret().map(|s| s.as_str()),
+            )?;
+        }
         let done = self
             .commands
             .revoke_lease(
@@ -123,6 +133,21 @@ impl CommandService {
         };
         self.authorize(req, op, Some(secret.as_str()))?;
         Ok(lease)
+    }
+
+    /// Acting on a lease another actor requested needs the explicit grant `op`
+    /// (`lease.renew_any`, `lease.revoke_any`) or admin rights: `lease.*` on a secret lets
+    /// an actor lease it, not take over everybody's leases of it.
+    fn authorize_other_actors(
+        &self,
+        req: &Request<'_>,
+        op: &str,
+        lease: &Lease,
+    ) -> Result<(), CommandError> {
+        if lease.requested_by() == Some(&req.actor) {
+            return Ok(());
+        }
+        self.authorize(req, op, lease.secret().map(|s| s.as_str()))
     }
 
     /// The lease id bound to `(actor, request id)`, binding a new one if it is unused.

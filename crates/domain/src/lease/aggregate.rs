@@ -56,6 +56,9 @@ pub struct Lease {
     renewals: u32,
     pub(super) revocation_reason: Option<RevocationReason>,
     revoked_forced: bool,
+    /// Graph confirmed the scramble that follows a forced revocation.
+    #[serde(default)]
+    scramble_confirmed: bool,
     user_missing: bool,
 }
 
@@ -119,7 +122,7 @@ impl Lease {
     /// True while revoking after `REVOCATION_FAILING_AFTER` failures (throttled attempts
     /// not counted): needs attention.
     pub fn revocation_failing(&self) -> bool {
-        self.status == Some(LeaseStatus::Revoking)
+        (self.status == Some(LeaseStatus::Revoking) || self.scramble_pending())
             && self.counted_revocation_failures >= REVOCATION_FAILING_AFTER
     }
     /// Failed activation attempts that were not throttling; drives the retry backoff.
@@ -141,6 +144,11 @@ impl Lease {
     /// True if the lease was force-revoked by an operator.
     pub fn revoked_forced(&self) -> bool {
         self.revoked_forced
+    }
+    /// True after a forced revocation until Graph confirms the password is useless: the
+    /// worker keeps retrying the scramble meanwhile.
+    pub fn scramble_pending(&self) -> bool {
+        self.status == Some(LeaseStatus::Revoked) && self.revoked_forced && !self.scramble_confirmed
     }
     /// True if revocation found the Entra user already gone.
     pub fn user_missing(&self) -> bool {
@@ -227,11 +235,18 @@ impl Aggregate for Lease {
                 self.revocation_reason = Some(reason);
                 self.status = Some(LeaseStatus::Revoking);
             }
-            LeaseEvent::RevocationAttemptFailed { attempt, error, .. } => {
+            LeaseEvent::RevocationAttemptFailed {
+                attempt,
+                error,
+                folded,
+                folded_throttled,
+                ..
+            } => {
                 self.revocation_attempts = attempt;
-                if error.kind != super::THROTTLED_KIND {
-                    self.counted_revocation_failures += 1;
-                }
+                let this = u32::from(error.kind != super::THROTTLED_KIND);
+                let counted = this.saturating_add(folded.saturating_sub(folded_throttled));
+                self.counted_revocation_failures =
+                    self.counted_revocation_failures.saturating_add(counted);
             }
             LeaseEvent::LeaseRevoked {
                 reason,
@@ -242,8 +257,17 @@ impl Aggregate for Lease {
                 self.credential = None;
                 self.revocation_reason = Some(reason);
                 self.revoked_forced = forced;
+                if forced {
+                    // The scramble that follows is retried afresh: it turns `failing` only
+                    // after its own failures (as the read model shows it).
+                    self.counted_revocation_failures = 0;
+                }
                 self.user_missing = user_missing;
                 self.status = Some(LeaseStatus::Revoked);
+            }
+            LeaseEvent::ForcedRevocationConfirmed { user_missing, .. } => {
+                self.scramble_confirmed = true;
+                self.user_missing = user_missing;
             }
         }
     }

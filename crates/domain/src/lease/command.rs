@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{FailureInfo, RevocationReason};
+use super::{FailureInfo, FoldedFailures, RevocationReason};
 use crate::{
     Actor, ConnectionName, EntraObjectId, LeaseId, Sealed, SecretName, Ttl, UserPrincipalName,
 };
@@ -75,12 +75,17 @@ pub enum LeaseCommand {
         /// When it fired.
         at: DateTime<Utc>,
     },
-    /// The worker failed to invalidate the credential.
+    /// The worker failed to invalidate the credential (also after a forced revocation,
+    /// whose scramble is retried until Graph confirms).
     RecordRevocationFailure {
         /// What went wrong.
         error: FailureInfo,
         /// When it failed.
         at: DateTime<Utc>,
+        /// Identical earlier failures not yet recorded, written first as one event.
+        folded: Option<FoldedFailures>,
+        /// The delay before the next attempt, in milliseconds.
+        retry_in_ms: Option<u64>,
     },
     /// The worker invalidated the credential.
     ConfirmRevocation {
@@ -88,5 +93,7 @@ pub enum LeaseCommand {
         at: DateTime<Utc>,
         /// True when the Entra user no longer exists (nothing left to invalidate).
         user_missing: bool,
+        /// Identical failures before the success not yet recorded, written first.
+        folded: Option<FoldedFailures>,
     },
 }

@@ -3,8 +3,8 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::{
-    FailureInfo, Lease, LeaseCommand, LeaseError, LeaseEvent, LeaseStatus, LeaseTerms,
-    RevocationReason, MAX_ACTIVATION_ATTEMPTS, REVOCATION_FAILING_AFTER,
+    FailureInfo, FoldedFailures, Lease, LeaseCommand, LeaseError, LeaseEvent, LeaseStatus,
+    LeaseTerms, RevocationReason, MAX_ACTIVATION_ATTEMPTS, REVOCATION_FAILING_AFTER,
 };
 use crate::Ttl;
 
@@ -79,33 +79,90 @@ impl Lease {
                 // Already on its way out (or never activated): the deadline has nothing to do.
                 _ => Ok(vec![]),
             },
-            LeaseCommand::RecordRevocationFailure { error, at } => {
-                require(status, LeaseStatus::Revoking)?;
-                let attempt = self.revocation_attempts.saturating_add(1);
-                let counted = if error.kind == super::THROTTLED_KIND {
-                    self.counted_revocation_failures
-                } else {
-                    self.counted_revocation_failures.saturating_add(1)
-                };
-                Ok(vec![LeaseEvent::RevocationAttemptFailed {
-                    attempt,
-                    error,
-                    failed_at: at,
-                    failing: counted >= REVOCATION_FAILING_AFTER,
-                }])
+            LeaseCommand::RecordRevocationFailure {
+                error,
+                at,
+                folded,
+                retry_in_ms,
+            } => {
+                if !(status == LeaseStatus::Revoking || self.scramble_pending()) {
+                    return Err(LeaseError::InvalidState { status });
+                }
+                Ok(self.revocation_failures(folded, Some((error, at, retry_in_ms))))
             }
-            LeaseCommand::ConfirmRevocation { at, user_missing } => match status {
-                LeaseStatus::Revoking => Ok(vec![LeaseEvent::LeaseRevoked {
-                    // Revoking is only entered through LeaseRevocationRequested, which sets it.
-                    reason: self.revocation_reason.unwrap_or(RevocationReason::Manual),
-                    forced: false,
-                    revoked_at: at,
-                    user_missing,
-                }]),
+            LeaseCommand::ConfirmRevocation {
+                at,
+                user_missing,
+                folded,
+            } => match status {
+                LeaseStatus::Revoking => {
+                    let mut events = self.revocation_failures(folded, None);
+                    events.push(LeaseEvent::LeaseRevoked {
+                        // Revoking is only entered through LeaseRevocationRequested, which sets it.
+                        reason: self.revocation_reason.unwrap_or(RevocationReason::Manual),
+                        forced: false,
+                        revoked_at: at,
+                        user_missing,
+                    });
+                    Ok(events)
+                }
+                LeaseStatus::Revoked if self.scramble_pending() => {
+                    let mut events = self.revocation_failures(folded, None);
+                    events.push(LeaseEvent::ForcedRevocationConfirmed {
+                        confirmed_at: at,
+                        user_missing,
+                    });
+                    Ok(events)
+                }
                 LeaseStatus::Revoked => Ok(vec![]),
                 status => Err(LeaseError::InvalidState { status }),
             },
         }
+    }
+
+    /// The failure events of a revocation: first the folded identical failures (one event
+    /// standing for all of them), then the current failure, if any.
+    fn revocation_failures(
+        &self,
+        folded: Option<FoldedFailures>,
+        current: Option<(FailureInfo, DateTime<Utc>, Option<u64>)>,
+    ) -> Vec<LeaseEvent> {
+        let mut attempt = self.revocation_attempts;
+        let mut counted = self.counted_revocation_failures;
+        let mut events = Vec::new();
+        let mut add = |times: u32, throttled: u32| {
+            attempt = attempt.saturating_add(times);
+            counted = counted.saturating_add(times.saturating_sub(throttled));
+            (attempt, counted >= REVOCATION_FAILING_AFTER)
+        };
+        if let Some(f) = folded.filter(|f| f.count > 0) {
+            let throttled = f.throttled.min(f.count);
+            let last_throttled = u32::from(f.error.kind == super::THROTTLED_KIND);
+            let (attempt, failing) = add(f.count, throttled);
+            events.push(LeaseEvent::RevocationAttemptFailed {
+                attempt,
+                error: f.error,
+                failed_at: f.last_at,
+                failing,
+                folded: f.count - 1,
+                folded_throttled: throttled.saturating_sub(last_throttled),
+                retry_in_ms: None,
+            });
+        }
+        if let Some((error, at, retry_in_ms)) = current {
+            let throttled = u32::from(error.kind == super::THROTTLED_KIND);
+            let (attempt, failing) = add(1, throttled);
+            events.push(LeaseEvent::RevocationAttemptFailed {
+                attempt,
+                error,
+                failed_at: at,
+                failing,
+                folded: 0,
+                folded_throttled: 0,
+                retry_in_ms,
+            });
+        }
+        events
     }
 
     fn activation_failure(

@@ -88,6 +88,18 @@ pub enum LeaseEvent {
         failed_at: DateTime<Utc>,
         /// True from attempt `REVOCATION_FAILING_AFTER` on: alert-worthy.
         failing: bool,
+        /// Earlier attempts that failed exactly like this one and are folded into this
+        /// event: it stands for attempts `attempt - folded ..= attempt`. Bounds the events
+        /// of a long outage; 0 in events written before folding existed.
+        #[serde(default)]
+        folded: u32,
+        /// How many of the `folded` attempts were throttled (not counted as failures).
+        #[serde(default)]
+        folded_throttled: u32,
+        /// The delay the worker chose before the next attempt, in milliseconds; the due
+        /// time is computed from the database's clock when the event is stored.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_in_ms: Option<u64>,
     },
     /// The credential is invalidated, or an operator forced the lease closed (terminal).
     LeaseRevoked {
@@ -99,6 +111,14 @@ pub enum LeaseEvent {
         revoked_at: DateTime<Utc>,
         /// True when the Entra user no longer existed.
         #[serde(default)]
+        user_missing: bool,
+    },
+    /// After a forced revocation, Graph confirmed the password is useless: the scramble
+    /// that is retried after `LeaseRevoked { forced: true }` succeeded.
+    ForcedRevocationConfirmed {
+        /// When Graph confirmed.
+        confirmed_at: DateTime<Utc>,
+        /// True when the Entra user no longer existed.
         user_missing: bool,
     },
 }
@@ -114,6 +134,7 @@ impl DomainEvent for LeaseEvent {
             LeaseEvent::LeaseRevocationRequested { .. } => "LeaseRevocationRequested",
             LeaseEvent::RevocationAttemptFailed { .. } => "RevocationAttemptFailed",
             LeaseEvent::LeaseRevoked { .. } => "LeaseRevoked",
+            LeaseEvent::ForcedRevocationConfirmed { .. } => "ForcedRevocationConfirmed",
         }
         .to_owned()
     }

@@ -12,8 +12,8 @@ pub use command::LeaseCommand;
 pub use error::LeaseError;
 pub use event::LeaseEvent;
 pub use status::{
-    FailureInfo, LeaseStatus, RevocationReason, MAX_ACTIVATION_ATTEMPTS, REVOCATION_FAILING_AFTER,
-    THROTTLED_KIND,
+    FailureInfo, FoldedFailures, LeaseStatus, RevocationReason, MAX_ACTIVATION_ATTEMPTS,
+    REVOCATION_FAILING_AFTER, THROTTLED_KIND,
 };
 
 #[cfg(test)]

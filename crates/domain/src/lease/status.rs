@@ -15,6 +15,21 @@ pub const THROTTLED_KIND: &str = "throttled";
 /// Failed revocation attempts after which a lease shows as `revocation_failing`.
 pub const REVOCATION_FAILING_AFTER: u32 = 3;
 
+/// Failed revocation attempts of one kind of trouble (an outage: throttled, transient,
+/// timeout; or one other kind) that the worker did not record one by one: they are recorded
+/// as one `RevocationAttemptFailed` whose `folded` says how many more it stands for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FoldedFailures {
+    /// The last of the identical failures.
+    pub error: FailureInfo,
+    /// How many attempts failed this way (at least 1 to record anything).
+    pub count: u32,
+    /// How many of them were throttled (they do not count towards `revocation_failing`).
+    pub throttled: u32,
+    /// When the last of them failed.
+    pub last_at: chrono::DateTime<chrono::Utc>,
+}
+
 /// Where a lease is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -122,6 +122,7 @@ impl ReadModel for LeaseRow {
                 error,
                 failed_at,
                 failing,
+                ..
             } => {
                 row.revocation_attempts = count(attempt);
                 row.revocation_failing = failing;
@@ -141,6 +142,14 @@ impl ReadModel for LeaseRow {
                 row.revoked_at = Some(revoked_at);
                 row.revocation_failing = false;
                 row.updated_at = revoked_at;
+            }
+            LeaseEvent::ForcedRevocationConfirmed {
+                confirmed_at,
+                user_missing,
+            } => {
+                row.user_missing = user_missing;
+                row.revocation_failing = false;
+                row.updated_at = confirmed_at;
             }
         }
         Some(row)

@@ -8,6 +8,7 @@ use crate::test_support::{
 };
 
 mod activation;
+mod folding;
 mod renewal;
 mod revocation;
 mod state;
@@ -159,10 +160,13 @@ fn commands_on_unknown_lease_are_not_found() {
         LeaseCommand::RecordRevocationFailure {
             error: failure("transient"),
             at: at(1),
+            folded: None,
+            retry_in_ms: None,
         },
         LeaseCommand::ConfirmRevocation {
             at: at(1),
             user_missing: false,
+            folded: None,
         },
     ];
     for command in commands {

@@ -23,6 +23,9 @@ fn revocation_failed(attempt: u32) -> LeaseEvent {
         error: failure("transient"),
         failed_at: at(100 + i64::from(attempt)),
         failing: attempt >= REVOCATION_FAILING_AFTER,
+        folded: 0,
+        folded_throttled: 0,
+        retry_in_ms: None,
     }
 }
 
@@ -124,6 +127,8 @@ fn revocation_failure_counts_attempts() {
         .when(LeaseCommand::RecordRevocationFailure {
             error: failure("transient"),
             at: at(101),
+            folded: None,
+            retry_in_ms: None,
         })
         .then_expect_events(vec![revocation_failed(1)]);
 }
@@ -138,6 +143,8 @@ fn revocation_failures_reaching_threshold_are_failing() {
         .when(LeaseCommand::RecordRevocationFailure {
             error: failure("transient"),
             at: at(100 + i64::from(n)),
+            folded: None,
+            retry_in_ms: None,
         })
         .inspect_result()
         .unwrap();
@@ -161,6 +168,8 @@ fn revocation_failure_outside_revoking_is_invalid() {
             .when(LeaseCommand::RecordRevocationFailure {
                 error: failure("transient"),
                 at: at(101),
+                folded: None,
+                retry_in_ms: None,
             })
             .then_expect_error(LeaseError::InvalidState { status });
     }
@@ -178,6 +187,7 @@ fn confirm_revocation_keeps_requested_reason() {
         .when(LeaseCommand::ConfirmRevocation {
             at: at(HOUR + 5),
             user_missing: true,
+            folded: None,
         })
         .then_expect_events(vec![LeaseEvent::LeaseRevoked {
             reason: RevocationReason::Expired,
@@ -194,6 +204,7 @@ fn confirm_revocation_when_revoked_is_a_no_op() {
         .when(LeaseCommand::ConfirmRevocation {
             at: at(40),
             user_missing: false,
+            folded: None,
         })
         .then_expect_events(vec![]);
 }
@@ -210,6 +221,7 @@ fn confirm_revocation_elsewhere_is_invalid() {
             .when(LeaseCommand::ConfirmRevocation {
                 at: at(40),
                 user_missing: false,
+                folded: None,
             })
             .then_expect_error(LeaseError::InvalidState { status });
     }
@@ -222,6 +234,9 @@ fn throttled_revocation_attempts_do_not_make_a_lease_failing() {
         error: failure(THROTTLED_KIND),
         failed_at: at(100 + i64::from(attempt)),
         failing: false,
+        folded: 0,
+        folded_throttled: 0,
+        retry_in_ms: None,
     };
     let mut given = history(LeaseStatus::Revoking);
     given.extend((1..=10).map(throttled));
@@ -230,12 +245,17 @@ fn throttled_revocation_attempts_do_not_make_a_lease_failing() {
         .when(LeaseCommand::RecordRevocationFailure {
             error: failure(THROTTLED_KIND),
             at: at(111),
+            folded: None,
+            retry_in_ms: None,
         })
         .then_expect_events(vec![LeaseEvent::RevocationAttemptFailed {
             attempt: 11,
             error: failure(THROTTLED_KIND),
             failed_at: at(111),
             failing: false,
+            folded: 0,
+            folded_throttled: 0,
+            retry_in_ms: None,
         }]);
     // Real failures still count: the third one makes the lease failing.
     given.extend((11..13).map(|attempt| LeaseEvent::RevocationAttemptFailed {
@@ -243,12 +263,17 @@ fn throttled_revocation_attempts_do_not_make_a_lease_failing() {
         error: failure("transient"),
         failed_at: at(100 + i64::from(attempt)),
         failing: false,
+        folded: 0,
+        folded_throttled: 0,
+        retry_in_ms: None,
     }));
     let events = Fixture::with(())
         .given(given)
         .when(LeaseCommand::RecordRevocationFailure {
             error: failure("transient"),
             at: at(113),
+            folded: None,
+            retry_in_ms: None,
         })
         .inspect_result()
         .expect("events");

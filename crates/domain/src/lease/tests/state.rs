@@ -74,6 +74,9 @@ fn counters_and_flags() {
             error: failure("transient"),
             failed_at: at(200),
             failing: attempt >= REVOCATION_FAILING_AFTER,
+            folded: 0,
+            folded_throttled: 0,
+            retry_in_ms: None,
         });
     }
     let mut lease = replay(events);
@@ -139,6 +142,9 @@ fn events_round_trip_and_are_named_after_variants() {
                 error: failure("throttled"),
                 failed_at: at(4),
                 failing: false,
+                folded: 0,
+                folded_throttled: 0,
+                retry_in_ms: None,
             },
             "RevocationAttemptFailed",
         ),

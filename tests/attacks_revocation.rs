@@ -1,0 +1,397 @@
+//! Attacks on revocation, as an outsider holding only a documented actor identity (or as
+//! an operator's accident) would try them, against the real engine, Postgres, NATS and the
+//! emulator: forcing a revocation without the power, acting on another actor's lease, and
+//! making a revocation stall or stop through a Graph outage, a purged stream, a killed
+//! worker or a broken tenant.
+
+mod helpers;
+#[path = "attacks/revocation/mod.rs"]
+mod revocation;
+
+use std::time::Duration;
+
+use entra_emulator::{
+    AppSeed, ClientSecretSeed, EmulatorConfig, FaultConfig, Seed, DEMO_TENANT_ID,
+};
+use futures::stream::{self, StreamExt};
+use helpers::{status_is, TestApp};
+use leasehold::app::Components;
+use leasehold::signin::SignIn;
+use leasehold_command::Policy;
+use leasehold_crypto::MasterKey;
+use revocation::process::{spawn_with_key, WorkerProcess};
+use revocation::*;
+use serde_json::json;
+
+/// Everything but the worker: the tests run their own (fast retries, or a subprocess).
+const NO_WORKER: Components = Components {
+    worker: false,
+    ..Components::ALL
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_an_admin_may_force_a_revocation_and_the_scramble_is_retried_until_confirmed() {
+    let app = TestApp::spawn_with(EmulatorConfig::default(), Components::ALL, two_actors()).await;
+    app.connect().await;
+    app.secrets("ops", &["alice"], "1h", "2h").await;
+    let alice = app.client("alice");
+    let (id, password) = lease(&alice, "ops-alice").await;
+
+    // alice holds `lease.*` on ops-*: she may revoke, not force.
+    let forced = alice
+        .command("lease.revoke", &json!({ "lease_id": id, "force": true }))
+        .await;
+    assert_eq!(code(forced), "forbidden");
+    app.wait_lease(&id, Duration::from_secs(5), status_is("active"))
+        .await;
+    assert_eq!(app.sign_in(ALICE, &password).await, SignIn::Accepted);
+
+    // The admin forces it while Graph answers 503/504: the lease closes at once...
+    app.emulator.state().set_faults(FaultConfig {
+        error_rate: 1.0,
+        ..FaultConfig::default()
+    });
+    let reply = app
+        .admin
+        .command("lease.revoke", &json!({ "lease_id": id, "force": true }))
+        .await
+        .expect("admin force");
+    assert_eq!(reply["lease"]["status"], "revoked", "{reply}");
+    wait_failed_writes(&app, 1, Duration::from_secs(15)).await;
+    // ...and once Graph recovers, the scramble that failed is tried again.
+    app.emulator.state().set_faults(FaultConfig::default());
+    wait_password_dead(&app, &password, Duration::from_secs(15)).await;
+    let confirmed = {
+        let mut poll =
+            leasehold_testkit::Poll::new(Duration::from_secs(10), Duration::from_millis(50));
+        loop {
+            let found = events_of(&app, &id, "ForcedRevocationConfirmed").await;
+            if !found.is_empty() || !poll.again().await {
+                break found;
+            }
+        }
+    };
+    assert_eq!(confirmed.len(), 1, "the confirmation is recorded");
+    assert!(!events_of(&app, &id, "RevocationAttemptFailed")
+        .await
+        .is_empty());
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bob_cannot_renew_or_revoke_alices_lease_without_a_grant() {
+    let app = TestApp::spawn_with(EmulatorConfig::default(), Components::ALL, two_actors()).await;
+    app.connect().await;
+    app.secrets("ops", &["alice"], "1h", "2h").await;
+    let alice = app.client("alice");
+    let bob = app.client("bob");
+    let (id, password) = lease(&alice, "ops-alice").await;
+
+    let attempts = [
+        ("lease.renew", json!({ "lease_id": id, "ttl": "2h" })),
+        ("lease.revoke", json!({ "lease_id": id })),
+        ("lease.revoke", json!({ "secret": "ops-alice" })),
+        ("lease.revoke", json!({ "lease_id": id, "force": true })),
+    ];
+    for (op, payload) in attempts {
+        assert_eq!(
+            code(bob.command(op, &payload).await),
+            "forbidden",
+            "{op} {payload}"
+        );
+    }
+    let lease = app
+        .wait_lease(&id, Duration::from_secs(5), status_is("active"))
+        .await;
+    assert_eq!(lease["renewals"], 0, "{lease}");
+    assert_eq!(app.sign_in(ALICE, &password).await, SignIn::Accepted);
+
+    // alice still manages her own lease.
+    alice
+        .command("lease.renew", &json!({ "lease_id": id, "ttl": "30m" }))
+        .await
+        .expect("alice renews");
+    alice
+        .command("lease.revoke", &json!({ "lease_id": id }))
+        .await
+        .expect("alice revokes");
+    app.wait_lease(&id, Duration::from_secs(15), status_is("revoked"))
+        .await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_failing_revocation_completes_one_step_after_graph_recovers_though_the_stream_was_purged(
+) {
+    let app = TestApp::spawn_with(EmulatorConfig::default(), NO_WORKER, Policy::allow_all()).await;
+    let (stop, worker) = start_worker(&app, fast_worker_config()).await;
+    app.connect().await;
+    app.secrets("ops", &["alice"], "1h", "2h").await;
+    let (id, password) = lease(&app.admin, "ops-alice").await;
+
+    // Graph is down; revocation fails over and over (the lease turns `revocation_failing`
+    // and its retries reach the cap, as after ten minutes at production's pace).
+    app.emulator.state().set_faults(FaultConfig {
+        error_rate: 1.0,
+        ..FaultConfig::default()
+    });
+    app.admin
+        .command("lease.revoke", &json!({ "lease_id": id }))
+        .await
+        .expect("revoke");
+    wait_failed_writes(&app, 10, Duration::from_secs(60)).await;
+    app.wait_lease(&id, Duration::from_secs(10), |l| {
+        l["status"] == "revoking" && l["revocation_failing"] == true
+    })
+    .await;
+
+    // An operator purges the event stream (no message is left to redeliver).
+    let mut stream = app
+        .engine
+        .js
+        .get_stream(app.engine.subjects.stream_name())
+        .await
+        .expect("stream");
+    stream.purge().await.expect("purge");
+    assert_eq!(stream.info().await.expect("info").state.messages, 0);
+
+    // Graph recovers: the next attempt, at most one backoff step away, revokes the lease.
+    app.emulator.state().set_faults(FaultConfig::default());
+    let recovered = std::time::Instant::now();
+    wait_password_dead(&app, &password, ONE_STEP + Duration::from_secs(4)).await;
+    let took = recovered.elapsed();
+    app.wait_lease(&id, Duration::from_secs(10), status_is("revoked"))
+        .await;
+    assert!(took <= ONE_STEP + Duration::from_secs(4), "{took:?}");
+    drop(stop);
+    worker.await.expect("worker");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_with_retry_after_one_second_writes_a_bounded_number_of_failure_events() {
+    let app = TestApp::spawn_with(EmulatorConfig::default(), NO_WORKER, Policy::allow_all()).await;
+    let (stop, worker) = start_worker(&app, fast_worker_config()).await;
+    app.connect().await;
+    app.secrets("ops", &["alice"], "1h", "2h").await;
+    let (id, password) = lease(&app.admin, "ops-alice").await;
+
+    // Every Graph call answers 503 `Retry-After: 1` (or 504).
+    app.emulator.state().set_faults(FaultConfig {
+        error_rate: 1.0,
+        ..FaultConfig::default()
+    });
+    app.admin
+        .command("lease.revoke", &json!({ "lease_id": id }))
+        .await
+        .expect("revoke");
+    const ATTEMPTS: usize = 20;
+    wait_failed_writes(&app, ATTEMPTS, Duration::from_secs(90)).await;
+    let events = events_of(&app, &id, "RevocationAttemptFailed").await;
+    assert!(
+        events.len() <= 4,
+        "{} failure events for {ATTEMPTS}+ attempts: {events:?}",
+        events.len()
+    );
+
+    // Nothing is lost by folding: after recovery the history accounts for every attempt.
+    app.emulator.state().set_faults(FaultConfig::default());
+    wait_password_dead(&app, &password, Duration::from_secs(10)).await;
+    app.wait_lease(&id, Duration::from_secs(10), status_is("revoked"))
+        .await;
+    let failed = failed_password_writes(&app);
+    let events = events_of(&app, &id, "RevocationAttemptFailed").await;
+    let last = events.last().expect("a failure event");
+    assert_eq!(last["attempt"], json!(failed), "{events:?}");
+    let represented: u64 = events
+        .iter()
+        .map(|e| 1 + e["folded"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(represented, failed as u64, "{events:?}");
+    drop(stop);
+    worker.await.expect("worker");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_workers_revocation_is_confirmed_within_five_seconds_of_its_restart() {
+    let key = MasterKey::generate();
+    let app = spawn_with_key(NO_WORKER, Policy::allow_all(), &key).await;
+    let worker = WorkerProcess::start(&app, &key);
+    app.connect().await;
+    app.secrets("ops", &["alice"], "1h", "2h").await;
+    let (id, password) = lease(&app.admin, "ops-alice").await;
+
+    // Graph is slow; the worker takes the revocation and is SIGKILLed in the middle of it.
+    // (The call in flight fails whenever it ends, so only a retry can revoke.)
+    app.emulator.state().set_faults(FaultConfig {
+        latency: Duration::from_secs(5),
+        error_rate: 1.0,
+        ..FaultConfig::default()
+    });
+    app.admin
+        .command("lease.revoke", &json!({ "lease_id": id }))
+        .await
+        .expect("revoke");
+    wait_user_locked(&app, Duration::from_secs(15)).await;
+    worker.kill().await;
+    app.emulator.state().set_faults(FaultConfig::default());
+    assert_eq!(
+        app.sign_in(ALICE, &password).await,
+        SignIn::Accepted,
+        "the kill came before the password was changed"
+    );
+
+    let restarted = std::time::Instant::now();
+    let _worker = WorkerProcess::start(&app, &key);
+    wait_password_dead(&app, &password, Duration::from_secs(5)).await;
+    app.wait_lease(&id, Duration::from_secs(10), status_is("revoked"))
+        .await;
+    assert!(
+        restarted.elapsed() <= Duration::from_secs(6),
+        "{:?}",
+        restarted.elapsed()
+    );
+    app.stop().await;
+}
+
+/// Leases on the tenant whose client secret stops working.
+const BROKEN_LEASES: usize = 2000;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_thousand_failing_revocations_of_one_tenant_do_not_delay_another_tenants() {
+    let config = EmulatorConfig {
+        seed: Seed::demo().with_generated_users(DEMO_TENANT_ID, BROKEN_LEASES),
+        ..EmulatorConfig::default()
+    };
+    let app = TestApp::spawn_with(config, Components::ALL, Policy::allow_all()).await;
+    // A second app registration whose client secret expires in an hour (emulator time).
+    let emulator = app.emulator.state();
+    let broken_app = uuid::Uuid::new_v4();
+    emulator
+        .add_app(
+            DEMO_TENANT_ID,
+            AppSeed {
+                client_id: broken_app,
+                display_name: "expiring".into(),
+                secrets: vec![ClientSecretSeed {
+                    value: "expiring-client-secret-value".into(),
+                    expires_at: Some(emulator.now() + chrono::Duration::hours(1)),
+                }],
+                permissions: vec![
+                    "User.Read.All".into(),
+                    "User-PasswordProfile.ReadWrite.All".into(),
+                    "User.RevokeSessions.All".into(),
+                ],
+                directory_roles: vec!["User Administrator".into()],
+            },
+        )
+        .expect("add app");
+    app.connect().await;
+    let base = app.emulator.base_url();
+    app.admin
+        .command(
+            "connection.create",
+            &json!({
+                "name": "expiring",
+                "tenant_id": DEMO_TENANT_ID,
+                "client_id": broken_app.to_string(),
+                "client_secret": "expiring-client-secret-value",
+                "cloud": { "kind": "custom", "login_url": base, "graph_url": base },
+            }),
+        )
+        .await
+        .expect("connection.create");
+    app.secrets("ops", &["alice"], "1h", "2h").await;
+    for chunk in (1..=BROKEN_LEASES).collect::<Vec<_>>().chunks(100) {
+        let users: Vec<String> = chunk
+            .iter()
+            .map(|i| format!("user{i:04}@contoso.onmicrosoft.com"))
+            .collect();
+        let created = app
+            .admin
+            .command(
+                "secret.create",
+                &json!({ "connection": "expiring", "prefix": "x", "users": users }),
+            )
+            .await
+            .expect("secrets");
+        assert_eq!(created["failed"], json!([]), "{created}");
+    }
+    let broken: Vec<String> = stream::iter(1..=BROKEN_LEASES)
+        .map(|i| {
+            let client = app.client("dev");
+            async move {
+                let reply = client
+                    .command(
+                        "lease.create",
+                        &json!({ "secret": format!("x-user{i:04}") }),
+                    )
+                    .await
+                    .expect("lease.create");
+                reply["lease"]["lease_id"].as_str().expect("id").to_string()
+            }
+        })
+        .buffer_unordered(32)
+        .collect()
+        .await;
+    let (alice, password) = lease(&app.admin, "ops-alice").await;
+
+    // The expiring app's secret runs out; all its leases are revoked and keep failing.
+    emulator.advance_clock(Duration::from_secs(2 * 3600));
+    stream::iter(broken.iter())
+        .map(|id| {
+            let client = app.client("dev");
+            async move {
+                client
+                    .command("lease.revoke", &json!({ "lease_id": id }))
+                    .await
+                    .expect("revoke");
+            }
+        })
+        .buffer_unordered(32)
+        .collect::<Vec<_>>()
+        .await;
+    let mut poll =
+        leasehold_testkit::Poll::new(Duration::from_secs(180), Duration::from_millis(200));
+    loop {
+        let failed: i64 = sqlx::query_scalar(
+            "SELECT count(DISTINCT aggregate_id) FROM events WHERE event_type = 'RevocationAttemptFailed'",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("count");
+        if failed >= 1000 {
+            break;
+        }
+        assert!(
+            poll.again().await,
+            "only {failed} leases failed to revoke so far"
+        );
+    }
+
+    // Meanwhile, the healthy tenant's lease is revoked promptly.
+    let asked = std::time::Instant::now();
+    app.admin
+        .command("lease.revoke", &json!({ "lease_id": alice }))
+        .await
+        .expect("revoke alice");
+    wait_password_dead(&app, &password, Duration::from_secs(5)).await;
+    let took = asked.elapsed();
+    app.wait_lease(&alice, Duration::from_secs(10), status_is("revoked"))
+        .await;
+    assert!(took <= Duration::from_secs(5), "{took:?}");
+    let still_revoking: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM events r WHERE r.event_type = 'LeaseRevocationRequested'
+            AND NOT EXISTS (SELECT 1 FROM events d WHERE d.aggregate_id = r.aggregate_id
+                               AND d.event_type = 'LeaseRevoked')",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("count");
+    assert_eq!(
+        still_revoking, BROKEN_LEASES as i64,
+        "the broken tenant's leases keep waiting"
+    );
+    app.stop().await;
+}
