@@ -10,6 +10,7 @@ pub mod config;
 pub mod database;
 pub mod demo;
 mod directory;
+pub mod hardening;
 pub mod keys;
 pub mod logging;
 pub mod metrics;

@@ -5,5 +5,6 @@ mod cli;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    leasehold::hardening::harden_process();
     cli::main().await
 }

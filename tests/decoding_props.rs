@@ -1,7 +1,9 @@
 //! Property tests of request decoding and validation: arbitrary JSON, mutated valid
-//! requests and random bytes, for every command and query operation, fed straight to
-//! `CommandService::handle` / `QueryService::handle`. Every reply must be a well-formed
-//! `{"ok"}` / `{"error"}` with a documented code, and nothing may panic.
+//! requests, random bytes, and every field (and an unknown one) replaced by arbitrary
+//! UTF-8 text of up to a few hundred characters, for every command and query operation,
+//! fed straight to `CommandService::handle` / `QueryService::handle`. Every reply must
+//! be a well-formed `{"ok"}` / `{"error"}` with a documented code, and nothing may panic
+//! (a caught panic answers `internal`, which fails the check too).
 
 mod helpers;
 mod hostile;
@@ -20,7 +22,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, TestRunner};
 use serde_json::{Map, Value};
 
-/// Cases per strategy and side; three strategies × two sides, all under a minute.
+/// Cases per strategy and side; four strategies × two sides, all under a minute.
 const CASES: u32 = 256;
 
 struct NoUsers;
@@ -57,6 +59,7 @@ fn json_value() -> impl Strategy<Value = Value> {
 
 /// `(op, payload)` for the operations in `ops`.
 fn payloads(ops: Vec<&'static str>, base: String) -> impl Strategy<Value = (String, Vec<u8>)> {
+    let (op_list, base2) = (ops.clone(), base.clone());
     let op = prop::sample::select(ops);
     let arbitrary =
         (op.clone(), json_value()).prop_map(|(op, v)| (op.to_string(), v.to_string().into_bytes()));
@@ -93,7 +96,49 @@ fn payloads(ops: Vec<&'static str>, base: String) -> impl Strategy<Value = (Stri
                 Value::Object(request).to_string().into_bytes(),
             )
         });
-    prop_oneof![arbitrary, bytes, mutated]
+    prop_oneof![arbitrary, bytes, mutated, every_field_utf8(op_list, base2)]
+}
+
+/// Text of up to 400 characters drawn from every plane, weighted towards multibyte
+/// characters: long enough that an error message quoting it passes any byte limit.
+fn utf8_text() -> impl Strategy<Value = String> {
+    let ch = prop_oneof![
+        any::<char>(),
+        prop::sample::select(vec!['é', '€', '名', '😀', '\u{301}', '"', '\\', '\u{0}']),
+    ];
+    prop::collection::vec(ch, 0..400).prop_map(String::from_iter)
+}
+
+/// The op's plausible request with every value (nested ones too) replaced by arbitrary
+/// text, and sometimes an unknown field named by arbitrary text.
+fn every_field_utf8(
+    ops: Vec<&'static str>,
+    base: String,
+) -> impl Strategy<Value = (String, Vec<u8>)> {
+    (
+        prop::sample::select(ops),
+        prop::collection::vec(utf8_text(), 8),
+        prop::option::of(utf8_text()),
+    )
+        .prop_map(move |(op, texts, unknown)| {
+            let mut request = hostile::template(op, &base);
+            let mut next = texts.iter().cycle();
+            replace_leaves(&mut request, &mut || {
+                next.next().cloned().unwrap_or_default()
+            });
+            if let (Some(name), Some(object)) = (unknown, request.as_object_mut()) {
+                object.insert(name, Value::from(1));
+            }
+            (op.to_string(), request.to_string().into_bytes())
+        })
+}
+
+fn replace_leaves(value: &mut Value, text: &mut impl FnMut() -> String) {
+    match value {
+        Value::Object(map) => map.values_mut().for_each(|v| replace_leaves(v, text)),
+        Value::Array(items) => items.iter_mut().for_each(|v| replace_leaves(v, text)),
+        leaf => *leaf = Value::from(text()),
+    }
 }
 
 fn check(reply: &[u8]) -> Result<(), TestCaseError> {
@@ -132,7 +177,7 @@ fn every_request_gets_a_well_formed_reply_with_a_documented_code() {
         engine.subjects.clone(),
     );
     let mut runner = TestRunner::new(RunnerConfig {
-        cases: CASES * 3,
+        cases: CASES * 4,
         failure_persistence: None,
         ..RunnerConfig::default()
     });

@@ -5,6 +5,7 @@ use std::fmt;
 use aes_gcm::aead::{Aead, Payload};
 use aes_gcm::{AeadCore, Aes256Gcm, KeyInit};
 use secrecy::{ExposeSecret, SecretSlice};
+use zeroize::Zeroize;
 
 use crate::{CryptoError, MasterKey};
 
@@ -96,13 +97,14 @@ impl DataKey {
             msg: ciphertext,
             aad: wrapped.key_id.as_bytes(),
         };
-        let key = master
+        let mut key = master
             .cipher()
             .decrypt(aes_gcm::Nonce::from_slice(nonce), payload)
             .map_err(|_| CryptoError::Open {
                 key_id: wrapped.key_id.clone(),
             })?;
         if key.len() != 32 {
+            key.zeroize();
             return Err(CryptoError::Malformed("data key is not 32 bytes".into()));
         }
         Ok(Self {

@@ -7,6 +7,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretSlice};
 use sha2::{Digest, Sha256};
+use zeroize::Zeroize;
 
 use crate::CryptoError;
 
@@ -58,13 +59,23 @@ impl MasterKey {
             source_name: source_name.to_string(),
             reason: reason.to_string(),
         };
-        let raw = STANDARD
+        let mut raw = STANDARD
             .decode(text.trim())
             .map_err(|_| malformed("not valid base64"))?;
-        let bytes: [u8; 32] = raw.try_into().map_err(|v: Vec<u8>| {
-            malformed(&format!("decodes to {} bytes, expected 32", v.len()))
-        })?;
-        Ok(Self::from_bytes(bytes))
+        // Copy out of the decoded buffer and wipe it (and the stack copy) afterwards.
+        let result = match <[u8; 32]>::try_from(raw.as_slice()) {
+            Ok(mut bytes) => {
+                let key = Self::from_bytes(bytes);
+                bytes.zeroize();
+                Ok(key)
+            }
+            Err(_) => Err(malformed(&format!(
+                "decodes to {} bytes, expected 32",
+                raw.len()
+            ))),
+        };
+        raw.zeroize();
+        result
     }
 
     /// Reads the key from a file that must not be readable by group or others.
@@ -85,14 +96,20 @@ impl MasterKey {
                 )));
             }
         }
-        let text = std::fs::read_to_string(path).map_err(|e| key_file(e.to_string()))?;
-        Self::from_base64(&text, &path.display().to_string())
+        let mut text = std::fs::read_to_string(path).map_err(|e| key_file(e.to_string()))?;
+        let key = Self::from_base64(&text, &path.display().to_string());
+        text.zeroize();
+        key
     }
 
     /// Loads the key from `LEASEHOLD_MASTER_KEY`, else from `file`, else fails clearly.
     pub fn from_env_or_file(file: Option<&Path>) -> Result<Self, CryptoError> {
         match std::env::var(MASTER_KEY_ENV) {
-            Ok(v) if !v.trim().is_empty() => Self::from_base64(&v, MASTER_KEY_ENV),
+            Ok(mut v) if !v.trim().is_empty() => {
+                let key = Self::from_base64(&v, MASTER_KEY_ENV);
+                v.zeroize();
+                key
+            }
             _ => match file {
                 Some(path) => Self::from_file(path),
                 None => Err(CryptoError::MissingMasterKey),

@@ -6,6 +6,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use leasehold_domain::Sealed;
 use secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroize;
 
 use crate::{CryptoError, DataKey};
 
@@ -57,8 +58,11 @@ pub fn open(key: &DataKey, context: &str, sealed: &Sealed) -> Result<SecretStrin
         .map_err(|_| CryptoError::Open {
             key_id: sealed.key_id.clone(),
         })?;
-    let text = String::from_utf8(plain)
-        .map_err(|_| CryptoError::Malformed("sealed value is not UTF-8".into()))?;
+    // Moved into a `SecretString` (zeroed on drop); wiped here if it is refused.
+    let text = String::from_utf8(plain).map_err(|e| {
+        e.into_bytes().zeroize();
+        CryptoError::Malformed("sealed value is not UTF-8".into())
+    })?;
     Ok(SecretString::from(text))
 }
 

@@ -1,16 +1,20 @@
 //! The relay loop and its single step.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use async_nats::jetstream;
 use async_nats::HeaderMap;
 use leasehold_bus::{Subjects, HEADER_MSG_ID};
-use sqlx::pool::PoolConnection;
 use sqlx::postgres::PgListener;
-use sqlx::{PgPool, Postgres};
+use sqlx::PgPool;
 
+use crate::leader::Leadership;
 use crate::outbox::{fetch_unpublished, mark_published, OutboxRow};
+use crate::prune::{prune, Retention};
+
+/// How often the leading relay prunes.
+const PRUNE_EVERY: Duration = Duration::from_secs(600);
 
 /// What one step did.
 #[derive(Debug, PartialEq, Eq)]
@@ -29,7 +33,9 @@ pub struct Relay {
     js: jetstream::Context,
     subjects: Subjects,
     batch: i64,
-    leader: Option<PoolConnection<Postgres>>,
+    leader: Option<Leadership>,
+    retention: Retention,
+    last_prune: Option<Instant>,
 }
 
 impl Relay {
@@ -41,7 +47,15 @@ impl Relay {
             subjects,
             batch: 500,
             leader: None,
+            retention: Retention::default(),
+            last_prune: None,
         }
+    }
+
+    /// Keeps published outbox rows and ended leases' request ids this long.
+    pub fn with_retention(mut self, retention: Retention) -> Self {
+        self.retention = retention;
+        self
     }
 
     /// Publishes at most `batch` rows per step.
@@ -54,34 +68,44 @@ impl Relay {
         format!("leasehold.relay.{}", self.subjects.prefix())
     }
 
-    /// Takes the lead if it is free. Keeps it while the connection lives.
+    /// Takes the lead if it is free. Keeps it while the session lives (see `leader.rs`
+    /// for why the lock's connection never returns to the pool).
     async fn lead(&mut self) -> anyhow::Result<bool> {
-        if let Some(conn) = self.leader.as_mut() {
-            // Still ours as long as the session is alive.
-            if sqlx::query("SELECT 1").execute(&mut **conn).await.is_ok() {
+        if let Some(leader) = self.leader.as_mut() {
+            if leader.alive().await {
                 return Ok(true);
             }
             self.leader = None;
         }
-        let mut conn = self
+        let conn = self
             .pool
             .acquire()
             .await
             .context("acquire leader connection")?;
-        let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtext($1))")
-            .bind(self.lock_key())
-            .fetch_one(&mut *conn)
+        self.leader = Leadership::take(conn, &self.lock_key())
             .await
             .context("try relay lock")?;
-        if got {
-            // The lock lives with this session: keep the connection out of the pool.
-            self.leader = Some(conn);
-        }
-        Ok(got)
+        Ok(self.leader.is_some())
     }
 
-    /// Publishes one batch of outbox rows and marks them published.
+    /// Gives the lead up, so that another relay (or this one, later) can take it.
+    pub async fn resign(&mut self) {
+        if let Some(leader) = self.leader.take() {
+            leader.resign().await;
+        }
+    }
+
+    /// Publishes one batch of outbox rows and marks them published. A failed step
+    /// resigns the lead: a relay that cannot publish lets another one try.
     pub async fn step(&mut self) -> anyhow::Result<RelayStep> {
+        let result = self.try_step().await;
+        if result.is_err() {
+            self.resign().await;
+        }
+        result
+    }
+
+    async fn try_step(&mut self) -> anyhow::Result<RelayStep> {
         if !self.lead().await? {
             return Ok(RelayStep::Standby);
         }
@@ -97,6 +121,24 @@ impl Relay {
             .await
             .context("mark outbox rows published")?;
         Ok(RelayStep::Published(rows.len()))
+    }
+
+    /// Prunes (see `prune.rs`) when this relay leads and the last pruning is
+    /// [`PRUNE_EVERY`] old. A failure is logged and retried at the next interval.
+    async fn prune_if_due(&mut self) {
+        if self.leader.is_none() || self.last_prune.is_some_and(|t| t.elapsed() < PRUNE_EVERY) {
+            return;
+        }
+        self.last_prune = Some(Instant::now());
+        match prune(&self.pool, chrono::Utc::now(), self.retention).await {
+            Ok(p) if p.outbox + p.lease_requests > 0 => tracing::info!(
+                outbox = p.outbox,
+                lease_requests = p.lease_requests,
+                "pruned published outbox rows and ended leases' request ids"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "pruning failed; retrying later"),
+        }
     }
 
     /// Publishes rows in order and waits for every JetStream ack (does not mark them).
@@ -141,16 +183,21 @@ impl Relay {
         loop {
             let wait = match self.step().await {
                 Ok(RelayStep::Published(_)) => continue,
-                Ok(RelayStep::Idle) => Duration::from_secs(1),
+                Ok(RelayStep::Idle) => {
+                    self.prune_if_due().await;
+                    Duration::from_secs(1)
+                }
                 Ok(RelayStep::Standby) => Duration::from_secs(2),
                 Err(e) => {
                     tracing::warn!(error = %format!("{e:#}"), "relay step failed; retrying");
-                    self.leader = None;
                     Duration::from_secs(1)
                 }
             };
             tokio::select! {
-                _ = &mut shutdown => return Ok(()),
+                _ = &mut shutdown => {
+                    self.resign().await;
+                    return Ok(());
+                }
                 _ = listener.recv() => {}
                 _ = tokio::time::sleep(wait) => {}
             }

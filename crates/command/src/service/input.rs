@@ -56,10 +56,24 @@ pub fn decode<T: DeserializeOwned>(payload: &[u8]) -> Result<T, CommandError> {
         ));
     }
     serde_json::from_slice(body).map_err(|e| {
-        let mut reason = e.to_string();
-        reason.truncate(300);
-        CommandError::invalid_request(format!("malformed request: {reason}"))
+        let reason = e.to_string();
+        CommandError::invalid_request(format!("malformed request: {}", clip(&reason, 300)))
     })
+}
+
+/// The longest prefix of `text` of at most `max_bytes` bytes that ends on a character
+/// boundary. serde's messages quote the offending input, which is anybody's UTF-8:
+/// cutting at a fixed byte offset could land inside a character (and `String::truncate`
+/// panics there).
+pub fn clip(text: &str, max_bytes: usize) -> &str {
+    if text.len() <= max_bytes {
+        return text;
+    }
+    let mut end = max_bytes;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// `connection.create`.
@@ -154,6 +168,26 @@ mod tests {
             assert!(!shown.contains("s3cr3t-XYZ"), "{shown}");
             assert!(shown.contains("REDACTED"), "{shown}");
         }
+    }
+
+    #[test]
+    fn clipping_never_splits_a_character() {
+        let text = "é".repeat(400);
+        for max in 0..text.len() + 2 {
+            let clipped = clip(&text, max);
+            assert!(clipped.len() <= max && max - clipped.len() < 2, "{max}");
+        }
+        assert_eq!(clip("abc", 300), "abc");
+    }
+
+    #[test]
+    fn an_error_quoting_multibyte_input_is_clipped_not_a_panic() {
+        // "unknown field `" is 15 bytes: two-byte characters after it put byte 300
+        // inside a character.
+        let payload = format!(r#"{{"{}": 1}}"#, "é".repeat(200));
+        let e = decode::<ByName>(payload.as_bytes()).unwrap_err();
+        assert_eq!(e.code, "invalid_request");
+        assert!(e.message.len() <= "malformed request: ".len() + 300);
     }
 
     #[test]

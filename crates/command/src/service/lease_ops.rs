@@ -53,6 +53,17 @@ impl CommandService {
         } else {
             done.state
         };
+        #[cfg(feature = "fault-hooks")]
+        if req
+            .request_id
+            .as_deref()
+            .is_some_and(|id| id.starts_with(super::FAULT_END_BEFORE_REPLY))
+        {
+            let _ = self
+                .commands
+                .revoke_lease(&lease_id, RevocationReason::Manual, true, &req.meta())
+                .await;
+        }
         self.lease_reply(&lease_id, &state).await
     }
 
@@ -216,17 +227,26 @@ impl CommandService {
     /// The reply to `lease.create`: the credential when active, else the status.
     async fn lease_reply(&self, lease_id: &LeaseId, state: &Lease) -> Result<Value, CommandError> {
         match state.status() {
-            Some(LeaseStatus::Active) => {
-                let (lease, password) = self.commands.lease_credential(lease_id).await?;
-                Ok(json!({
+            Some(LeaseStatus::Active) => match self.commands.lease_credential(lease_id).await {
+                Ok((lease, password)) => Ok(json!({
                     "status": "active",
                     "lease": views::lease(&lease),
                     "credential": {
                         "username": lease.user_principal_name(),
                         "password": password.expose_secret(),
                     },
-                }))
-            }
+                })),
+                // The lease ended (revoked, expired, its key shredded) between the status
+                // seen above and the open: answer as for a lease found ended, naming it,
+                // so the requester learns which lease its request id made.
+                Err(e) => {
+                    let now = self.commands.leases.load(&lease_id.to_string()).await?;
+                    match now.status() {
+                        Some(LeaseStatus::Active) | None => Err(e),
+                        Some(status) => Err(not_active(lease_id, status, &now)),
+                    }
+                }
+            },
             Some(LeaseStatus::Requested) => Ok(json!({
                 "status": "pending",
                 "lease": views::lease(state),
@@ -238,14 +258,19 @@ impl CommandService {
                 format!("lease {lease_id} could not be activated in Entra; see its history"),
                 json!({ "lease": views::lease(state) }),
             )),
-            Some(status) => Err(CommandError::new(
-                "lease_not_active",
-                format!("lease {lease_id} is {status}"),
-                json!({ "lease": views::lease(state) }),
-            )),
+            Some(status) => Err(not_active(lease_id, status, state)),
             None => Err(CommandError::not_found("lease", &lease_id.to_string())),
         }
     }
+}
+
+/// `lease_not_active` for a lease `lease.create` made but cannot hand over.
+fn not_active(lease_id: &LeaseId, status: LeaseStatus, state: &Lease) -> CommandError {
+    CommandError::new(
+        "lease_not_active",
+        format!("lease {lease_id} is {status}"),
+        json!({ "lease": views::lease(state) }),
+    )
 }
 
 fn new_lease_id() -> Result<LeaseId, CommandError> {

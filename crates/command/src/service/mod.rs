@@ -2,6 +2,7 @@
 //! queue group, so any number of copies can serve.
 
 mod connection_ops;
+mod guard;
 mod input;
 mod lease_ops;
 mod limits;
@@ -13,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::{Client, HeaderMap};
-use leasehold_bus::{error_body, ok_body, RequestKind, ServeLoop, Subjects, HEADER_REQUEST_ID};
+use leasehold_bus::{RequestKind, ServeLoop, Subjects, HEADER_REQUEST_ID};
 use leasehold_domain::Actor;
 use leasehold_graph::{GraphClient, GraphError};
 use serde_json::{json, Value};
@@ -21,7 +22,8 @@ use tokio::sync::Semaphore;
 
 use crate::{CommandError, Commands, Meta, Policy};
 
-pub use input::MAX_PAYLOAD;
+pub use guard::{catch_panic, reply_body, reply_payload, wipe_strings};
+pub use input::{clip, MAX_PAYLOAD};
 pub use limits::{RateLimit, RateLimiter, ServiceLimits};
 
 /// Queue group shared by every copy of the command service.
@@ -39,6 +41,17 @@ pub const COMMAND_OPS: &[&str] = &[
     "lease.renew",
     "lease.revoke",
 ];
+
+/// With the `fault-hooks` feature (tests only), a request carrying this request id
+/// makes its handler panic, so tests can check that a panic is answered and survived.
+#[cfg(feature = "fault-hooks")]
+pub const FAULT_PANIC_REQUEST_ID: &str = "fault-hook:panic";
+
+/// With the `fault-hooks` feature (tests only), a `lease.create` whose request id starts
+/// with this has its lease force-revoked after the handler saw it active and before it
+/// opens the credential: the window in which a concurrent revocation can land.
+#[cfg(feature = "fault-hooks")]
+pub const FAULT_END_BEFORE_REPLY: &str = "fault-hook:end-before-reply:";
 
 /// Tunables of the command service.
 #[derive(Clone, Debug)]
@@ -142,7 +155,8 @@ impl CommandService {
         Ok(())
     }
 
-    /// Handles one request and returns the reply body. Never panics on bad input.
+    /// Handles one request and returns the reply body. Bad input gets an error reply;
+    /// a panic in a handler is caught and answered `internal` (see `guard.rs`).
     pub async fn handle(
         &self,
         client: Option<&Client>,
@@ -150,16 +164,13 @@ impl CommandService {
         headers: Option<&HeaderMap>,
         payload: &[u8],
     ) -> Vec<u8> {
-        let result = self.dispatch(client, subject, headers, payload).await;
-        match result {
-            Ok(value) => ok_body(&value),
-            Err(e) => {
-                if e.code == "internal" || e.code == "unavailable" {
-                    tracing::error!(code = e.code, message = %e.message, "command failed");
-                }
-                error_body(e.code, &e.message, &e.details)
+        let result = catch_panic("command", self.dispatch(client, subject, headers, payload)).await;
+        if let Err(e) = &result {
+            if e.code == "internal" || e.code == "unavailable" {
+                tracing::error!(code = e.code, message = %e.message, "command failed");
             }
         }
+        reply_body(result)
     }
 
     async fn dispatch(
@@ -185,6 +196,10 @@ impl CommandService {
                     "Leasehold-Request-Id must be 1–128 printable characters",
                 ));
             }
+        }
+        #[cfg(feature = "fault-hooks")]
+        if request_id.as_deref() == Some(FAULT_PANIC_REQUEST_ID) {
+            panic!("fault hook: a handler panics");
         }
         let req = Request {
             actor,

@@ -18,7 +18,8 @@ mod views;
 
 use std::sync::Arc;
 
-use leasehold_bus::{error_body, ok_body, Subjects};
+use leasehold_bus::Subjects;
+use leasehold_command::service::{catch_panic, reply_body};
 use leasehold_command::{CommandError, Commands, Policy};
 use leasehold_domain::Actor;
 use serde_json::{json, Value};
@@ -76,12 +77,11 @@ impl QueryService {
     }
 
     /// Answers one query from `actor` (the subject token, already authenticated by NATS)
-    /// with a reply body: `{"ok": …}` or `{"error": {code, message, details}}`.
+    /// with a reply body: `{"ok": …}` or `{"error": {code, message, details}}`. A panic
+    /// in a handler is answered `internal` and logged; the credential a `lease.get`
+    /// reply may carry is wiped from the result once encoded.
     pub async fn handle(&self, actor: &str, op: &str, payload: &[u8]) -> Vec<u8> {
-        match self.answer(actor, op, payload).await {
-            Ok(value) => ok_body(&value),
-            Err(e) => error_body(e.code, &e.message, &e.details),
-        }
+        reply_body(catch_panic("query", self.answer(actor, op, payload)).await)
     }
 
     async fn answer(&self, actor: &str, op: &str, payload: &[u8]) -> Result<Value, CommandError> {

@@ -1,6 +1,7 @@
 //! Query payloads, parsed strictly: unknown fields, wrong types and bad JSON are
 //! `invalid_request`, and names are parsed into domain types at once.
 
+use leasehold_command::service::clip;
 use leasehold_command::CommandError;
 use leasehold_domain::LeaseStatus;
 use serde::de::DeserializeOwned;
@@ -81,8 +82,10 @@ pub(crate) fn parse<T: DeserializeOwned>(payload: &[u8]) -> Result<T, CommandErr
             "malformed request: the payload must be a JSON object",
         ));
     }
-    serde_json::from_slice(payload)
-        .map_err(|e| CommandError::invalid_request(format!("malformed request: {e}")))
+    serde_json::from_slice(payload).map_err(|e| {
+        let reason = e.to_string();
+        CommandError::invalid_request(format!("malformed request: {}", clip(&reason, 300)))
+    })
 }
 
 /// A page size: the default when absent, otherwise `1..=MAX_LIMIT`.
