@@ -511,6 +511,15 @@ async fn sigterm_after_the_stream_is_lost_ends_serve_within_the_grace() {
     let emulator = emulator().await;
     let prefix = helpers::unique_prefix();
     let subjects = Subjects::new(&prefix).expect("prefix");
+    // A stream left by an older version, which allowed purges: serve hardens it.
+    let js = jetstream::new(async_nats::connect("127.0.0.1:4222").await.expect("nats"));
+    js.create_stream(jetstream::stream::Config {
+        name: subjects.stream_name(),
+        subjects: vec![subjects.all_events()],
+        ..Default::default()
+    })
+    .await
+    .expect("an old stream");
     let mut serve = serve_plain(&db, &prefix, true);
     assert!(
         serve
@@ -540,7 +549,6 @@ async fn sigterm_after_the_stream_is_lost_ends_serve_within_the_grace() {
         .expect("revoke");
 
     // An operator with every right: the purge is refused, the stream can still be lost.
-    let js = jetstream::new(async_nats::connect("127.0.0.1:4222").await.expect("nats"));
     let stream = js.get_stream(subjects.stream_name()).await.expect("stream");
     assert!(stream.purge().await.is_err(), "the stream allowed a purge");
     js.delete_stream(subjects.stream_name())
