@@ -7,6 +7,8 @@ mod helpers;
 mod nats_server;
 #[path = "attacks/nats/serve.rs"]
 mod serve;
+#[path = "attacks/nats/tls.rs"]
+mod tls;
 
 use std::time::Duration;
 
@@ -511,6 +513,15 @@ async fn sigterm_after_the_stream_is_lost_ends_serve_within_the_grace() {
     let emulator = emulator().await;
     let prefix = helpers::unique_prefix();
     let subjects = Subjects::new(&prefix).expect("prefix");
+    // A stream left by an older version, which allowed purges: serve hardens it.
+    let js = jetstream::new(async_nats::connect("127.0.0.1:4222").await.expect("nats"));
+    js.create_stream(jetstream::stream::Config {
+        name: subjects.stream_name(),
+        subjects: vec![subjects.all_events()],
+        ..Default::default()
+    })
+    .await
+    .expect("an old stream");
     let mut serve = serve_plain(&db, &prefix, true);
     assert!(
         serve
@@ -540,7 +551,6 @@ async fn sigterm_after_the_stream_is_lost_ends_serve_within_the_grace() {
         .expect("revoke");
 
     // An operator with every right: the purge is refused, the stream can still be lost.
-    let js = jetstream::new(async_nats::connect("127.0.0.1:4222").await.expect("nats"));
     let stream = js.get_stream(subjects.stream_name()).await.expect("stream");
     assert!(stream.purge().await.is_err(), "the stream allowed a purge");
     js.delete_stream(subjects.stream_name())
@@ -568,4 +578,59 @@ async fn sigterm_after_the_stream_is_lost_ends_serve_within_the_grace() {
     );
     emulator.shutdown().await;
     let _ = js.delete_stream(subjects.stream_name()).await;
+}
+
+/// Connects once, without retrying, and proves the link with a round trip.
+async fn connect_once(endpoint: &leasehold_bus::NatsEndpoint) -> Result<(), String> {
+    let (options, servers) = endpoint
+        .options("tls-test", false)
+        .await
+        .map_err(|e| e.to_string())?;
+    let client = options.connect(servers).await.map_err(|e| e.to_string())?;
+    tokio::time::timeout(Duration::from_secs(5), client.flush())
+        .await
+        .map_err(|_| "flush timed out".to_string())?
+        .map_err(|e| e.to_string())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_engine_speaks_tls_with_its_ca_and_client_certificate_only() {
+    leasehold::tls::install_ring_provider();
+    let server = tls::TlsServer::start().await;
+    let mut config = leasehold::Config {
+        nats_url: format!("tls://engine:{}@127.0.0.1:{}", server.password, server.port),
+        ..Default::default()
+    };
+    config.nats_tls = leasehold::config::TlsSettings {
+        ca_file: Some(server.ca()),
+        cert_file: Some(server.client_cert()),
+        key_file: Some(server.client_key()),
+        required: true,
+    };
+    let endpoint = config.nats_endpoint(leasehold::config::NatsRole::Relay);
+    connect_once(&endpoint)
+        .await
+        .expect("TLS with the CA and a client certificate");
+
+    // Someone on the path without a client certificate is refused...
+    let mut no_cert = endpoint.clone();
+    no_cert.tls.cert_file = None;
+    no_cert.tls.key_file = None;
+    assert!(
+        connect_once(&no_cert).await.is_err(),
+        "no client certificate"
+    );
+    // ...and a server whose certificate is not from the configured CA is not trusted.
+    let mut no_ca = endpoint.clone();
+    no_ca.tls.ca_file = None;
+    assert!(
+        connect_once(&no_ca).await.is_err(),
+        "server trusted without its CA"
+    );
+    // A plain-text client gets nowhere either.
+    let plain = leasehold_bus::NatsEndpoint::from_url(&format!(
+        "nats://engine:{}@127.0.0.1:{}",
+        server.password, server.port
+    ));
+    assert!(connect_once(&plain).await.is_err(), "plain text accepted");
 }

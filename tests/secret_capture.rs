@@ -222,8 +222,8 @@ async fn no_secret_appears_in_logs_or_nats_traffic() {
     assert_eq!(carriers.len(), 1, "the password travelled more than once");
     let (subject, payload) = carriers[0];
     assert!(
-        subject.starts_with("_INBOX."),
-        "only to the requester: {subject}"
+        subject.starts_with("_INBOX_dev."),
+        "only to the requester's own inbox: {subject}"
     );
     let reply: Value = serde_json::from_slice(payload).expect("json");
     assert_eq!(reply["ok"]["lease"]["lease_id"], lease_id.as_str());

@@ -28,6 +28,8 @@ const AFTER_HELP: &str = "\
 Environment:
   LEASEHOLD_ACTOR           who is asking (instead of --actor)
   LEASEHOLD_NATS_URL        NATS server (default nats://127.0.0.1:4222)
+  LEASEHOLD_NATS_CREDS_FILE NATS login: .creds file (or LEASEHOLD_NATS_USER and
+                            LEASEHOLD_NATS_PASSWORD, or LEASEHOLD_NATS_TOKEN)
   LEASEHOLD_SUBJECT_PREFIX  subject prefix of the installation (default leasehold)
   LEASEHOLD_CONFIG          configuration file (default ./leasehold.toml)
   Every setting is listed in docs/operations.md.";

@@ -87,3 +87,39 @@ fn masks_passwords_in_urls() {
     };
     assert!(!c.masked().contains("topsecret"));
 }
+
+#[test]
+fn nats_logins_layer_per_component_and_never_show() {
+    let mut c: Config = toml::from_str(
+        "nats_url = \"nats://relay:url-secret@h:4222\"\n\
+         [nats_auth]\nuser = \"engine\"\npassword = \"file-secret\"\n\
+         [nats_auth.query]\ntoken = \"query-token\"\n",
+    )
+    .expect("toml");
+    c.apply_env(|k| match k {
+        "LEASEHOLD_NATS_COMMAND_USER" => Some("cmd".into()),
+        "LEASEHOLD_NATS_COMMAND_PASSWORD" => Some("env-secret".into()),
+        "LEASEHOLD_INSECURE_NATS" => Some("true".into()),
+        "LEASEHOLD_NATS_CA_FILE" => Some("/ca.pem".into()),
+        _ => None,
+    })
+    .expect("env");
+    assert!(c.insecure_nats);
+    let command = c.nats_endpoint(NatsRole::Command);
+    assert_eq!(command.login.user.as_deref(), Some("cmd"));
+    assert_eq!(command.login.password.as_deref(), Some("env-secret"));
+    assert_eq!(command.tls.ca_file.as_deref(), Some(Path::new("/ca.pem")));
+    let query = c.nats_endpoint(NatsRole::Query);
+    assert_eq!(query.login.token.as_deref(), Some("query-token"));
+    assert_eq!(query.login.user, None);
+    let relay = c.nats_endpoint(NatsRole::Relay);
+    assert_eq!(relay.login.user.as_deref(), Some("engine"));
+    for shown in [c.masked(), format!("{c:?}")] {
+        for secret in ["url-secret", "file-secret", "env-secret", "query-token"] {
+            assert!(!shown.contains(secret), "{secret} shown in:\n{shown}");
+        }
+    }
+    assert!(c
+        .apply_env(|k| (k == "LEASEHOLD_INSECURE_NATS").then(|| "maybe".into()))
+        .is_err());
+}

@@ -133,14 +133,25 @@ impl ServeLoop {
                 Some(reply)
                     if !reply_allowed(&self.subjects, self.kind, &message.subject, reply) =>
                 {
-                    self.kind.counter().fetch_add(1, Ordering::Relaxed);
-                    // Subjects only: the payload may hold a secret.
-                    tracing::info!(
-                        kind = self.kind.token(),
-                        subject = %truncated(&message.subject),
-                        reply = %truncated(reply),
-                        "request dropped: its reply subject is not the requester's inbox"
-                    );
+                    let dropped = self.kind.counter().fetch_add(1, Ordering::Relaxed) + 1;
+                    // Subjects only: the payload may hold a secret. At `info` only the
+                    // 1st, 2nd, 4th, 8th… drop, so a flood cannot flood the log too.
+                    if dropped.is_power_of_two() {
+                        tracing::info!(
+                            kind = self.kind.token(),
+                            subject = %truncated(&message.subject),
+                            reply = %truncated(reply),
+                            dropped_total = dropped,
+                            "request dropped: its reply subject is not the requester's inbox"
+                        );
+                    } else {
+                        tracing::debug!(
+                            kind = self.kind.token(),
+                            subject = %truncated(&message.subject),
+                            reply = %truncated(reply),
+                            "request dropped: its reply subject is not the requester's inbox"
+                        );
+                    }
                     continue;
                 }
                 None if !self.handle_without_reply => {
