@@ -12,9 +12,12 @@
 -- Snapshots are a cache of folds: the unauthenticated ones go, and are taken again.
 DELETE FROM snapshots;
 
+-- key_id names the snapshot key (derived from the master key) the MAC was made with: a
+-- snapshot from before a master-key rotation is simply not used, not reported as forged.
 ALTER TABLE snapshots
     ADD COLUMN chain_hash bytea,
-    ADD COLUMN mac        bytea;
+    ADD COLUMN mac        bytea,
+    ADD COLUMN key_id     text;
 
 -- The owner of the chain triggers. NOLOGIN: nobody connects as it. Roles are shared by
 -- every database of the cluster, so another database (or a concurrent migration) may

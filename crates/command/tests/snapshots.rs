@@ -107,3 +107,15 @@ async fn a_snapshot_of_rewritten_history_is_refused() {
     assert_eq!(reasons.len(), 1, "{reasons:?}");
     assert!(reasons[0].contains("chain hash"), "{reasons:?}");
 }
+
+#[tokio::test]
+async fn a_snapshot_from_before_a_master_key_rotation_is_folded_quietly() {
+    let w = snapshotted().await;
+    let rotated = leasehold_command::Commands::new(
+        w.db.pool.clone(),
+        leasehold_store::KeyStore::new(w.db.pool.clone(), leasehold_crypto::MasterKey::generate()),
+    );
+    let loaded = rotated.secrets.load(w.secret.as_str()).await.expect("load");
+    assert_eq!(loaded, folded(&w).await);
+    assert!(rejections(&w).await.is_empty());
+}
