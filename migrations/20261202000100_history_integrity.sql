@@ -25,7 +25,9 @@ ALTER TABLE snapshots
 DO
 $$
     BEGIN
-        CREATE ROLE leasehold_chain NOLOGIN;
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'leasehold_chain') THEN
+            CREATE ROLE leasehold_chain NOLOGIN;
+        END IF;
     EXCEPTION
         WHEN duplicate_object OR unique_violation THEN NULL;
     END;
