@@ -50,7 +50,12 @@ async fn the_engines_own_snapshot_is_trusted() {
     .expect("one snapshot");
     assert_eq!(sequence, i64::try_from(SNAPSHOT_EVERY).expect("fits"));
     assert!(has_mac);
-    let loaded = w.commands.secrets.load(w.secret.as_str()).await.expect("load");
+    let loaded = w
+        .commands
+        .secrets
+        .load(w.secret.as_str())
+        .await
+        .expect("load");
     assert_eq!(loaded, folded(&w).await);
     assert!(rejections(&w).await.is_empty());
 }
@@ -67,7 +72,12 @@ async fn an_edited_snapshot_is_refused_and_recorded() {
     .await
     .expect("edit snapshot");
     assert_eq!(changed.rows_affected(), 1);
-    let loaded = w.commands.secrets.load(w.secret.as_str()).await.expect("load");
+    let loaded = w
+        .commands
+        .secrets
+        .load(w.secret.as_str())
+        .await
+        .expect("load");
     assert_eq!(loaded, before);
     let reasons = rejections(&w).await;
     assert_eq!(reasons.len(), 1, "{reasons:?}");
@@ -88,8 +98,24 @@ async fn a_snapshot_of_rewritten_history_is_refused() {
     .execute(&w.db.pool)
     .await
     .expect("rewrite");
-    w.commands.secrets.load(w.secret.as_str()).await.expect("load");
+    w.commands
+        .secrets
+        .load(w.secret.as_str())
+        .await
+        .expect("load");
     let reasons = rejections(&w).await;
     assert_eq!(reasons.len(), 1, "{reasons:?}");
     assert!(reasons[0].contains("chain hash"), "{reasons:?}");
+}
+
+#[tokio::test]
+async fn a_snapshot_from_before_a_master_key_rotation_is_folded_quietly() {
+    let w = snapshotted().await;
+    let rotated = leasehold_command::Commands::new(
+        w.db.pool.clone(),
+        leasehold_store::KeyStore::new(w.db.pool.clone(), leasehold_crypto::MasterKey::generate()),
+    );
+    let loaded = rotated.secrets.load(w.secret.as_str()).await.expect("load");
+    assert_eq!(loaded, folded(&w).await);
+    assert!(rejections(&w).await.is_empty());
 }

@@ -22,7 +22,10 @@ const MAC_TAG: &[u8] = b"leasehold-snapshot-v1\n";
 
 /// The key snapshot MACs are computed with, derived from the master key.
 #[derive(Clone)]
-pub struct SnapshotKey(Zeroizing<Vec<u8>>);
+pub struct SnapshotKey {
+    key: Zeroizing<Vec<u8>>,
+    id: String,
+}
 
 impl std::fmt::Debug for SnapshotKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -40,7 +43,24 @@ impl SnapshotKey {
         let encoded = Zeroizing::new(master.to_base64());
         let mut mac = mac_with(encoded.as_bytes());
         mac.update(b"leasehold snapshot MAC key v1");
-        Self(Zeroizing::new(mac.finalize().into_bytes().to_vec()))
+        let key = Zeroizing::new(mac.finalize().into_bytes().to_vec());
+        let digest = Sha256::new()
+            .chain_update(b"leasehold snapshot key id\0")
+            .chain_update(key.as_slice())
+            .finalize();
+        let id = digest
+            .iter()
+            .take(4)
+            .fold(String::from("sk-"), |mut out, b| {
+                out.push_str(&format!("{b:02x}"));
+                out
+            });
+        Self { key, id }
+    }
+
+    /// The key's public id (`sk-…`), stored with each snapshot.
+    pub fn id(&self) -> &str {
+        &self.id
     }
 
     /// The MAC of a snapshot of `aggregate_type`/`aggregate_id` taken at `sequence`, whose
@@ -82,7 +102,7 @@ impl SnapshotKey {
         chain_hash: &[u8],
         payload: &str,
     ) -> HmacSha256 {
-        let mut mac = mac_with(&self.0);
+        let mut mac = mac_with(&self.key);
         mac.update(MAC_TAG);
         let sequence = sequence.to_string();
         let digest = Sha256::digest(payload.as_bytes());
@@ -122,6 +142,7 @@ type SnapshotRow = (
     Option<Vec<u8>>,
     Option<Vec<u8>>,
     Option<Vec<u8>>,
+    Option<String>,
 );
 
 /// Loads the newest snapshot of an aggregate if its MAC and chain hash check out;
@@ -133,7 +154,7 @@ pub async fn load(
     aggregate_id: &str,
 ) -> Result<Option<TrustedSnapshot>, sqlx::Error> {
     let row: Option<SnapshotRow> = sqlx::query_as(
-        "SELECT s.last_sequence, s.payload::text, s.chain_hash, s.mac, e.hash
+        "SELECT s.last_sequence, s.payload::text, s.chain_hash, s.mac, e.hash, s.key_id
            FROM snapshots s
            LEFT JOIN events e
              ON e.aggregate_type = s.aggregate_type AND e.aggregate_id = s.aggregate_id
@@ -146,9 +167,19 @@ pub async fn load(
     .bind(aggregate_id)
     .fetch_optional(pool)
     .await?;
-    let Some((sequence, payload, chain_hash, mac, event_hash)) = row else {
+    let Some((sequence, payload, chain_hash, mac, event_hash, key_id)) = row else {
         return Ok(None);
     };
+    if key_id.as_deref().is_some_and(|id| id != key.id()) {
+        // Taken under an earlier master key: not checkable, not suspicious. Fold; the
+        // next snapshot replaces it.
+        tracing::debug!(
+            aggregate = aggregate_type,
+            id = aggregate_id,
+            "snapshot under another master key; folding from events"
+        );
+        return Ok(None);
+    }
     let refusal = match (chain_hash, mac, event_hash) {
         (_, None, _) | (None, _, _) => Some("the snapshot carries no MAC or chain hash"),
         (_, _, None) => Some("no event exists at the snapshot's sequence"),
@@ -251,8 +282,8 @@ pub async fn save(
     // `$5::json` keeps the text exactly as MACed.
     sqlx::query(
         "INSERT INTO snapshots (aggregate_type, aggregate_id, last_sequence, current_snapshot,
-                                payload, chain_hash, mac)
-         VALUES ($1, $2, $3, 1, $4::json, $5, $6)
+                                payload, chain_hash, mac, key_id)
+         VALUES ($1, $2, $3, 1, $4::json, $5, $6, $7)
          ON CONFLICT DO NOTHING",
     )
     .bind(aggregate_type)
@@ -261,6 +292,7 @@ pub async fn save(
     .bind(payload)
     .bind(&hash)
     .bind(&mac)
+    .bind(key.id())
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -301,5 +333,7 @@ mod tests {
         assert!(!key.verify("DynamicSecret", "ops-bob", 50, &[1; 32], "{ }", &tag));
         let other = SnapshotKey::derive(&MasterKey::from_bytes([4; 32]));
         assert!(!other.verify("DynamicSecret", "ops-bob", 50, &[1; 32], "{}", &tag));
+        assert_ne!(key.id(), other.id());
+        assert!(key.id().starts_with("sk-"));
     }
 }

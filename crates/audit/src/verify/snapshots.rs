@@ -7,15 +7,18 @@ use sqlx::PgPool;
 use crate::verify::report::{Problem, ProblemKind};
 use crate::AuditError;
 
-type Row = (
-    String,
-    String,
-    i64,
-    String,
-    Option<Vec<u8>>,
-    Option<Vec<u8>>,
-    Option<Vec<u8>>,
-);
+/// A snapshot row with the chain hash of the event at its sequence.
+#[derive(sqlx::FromRow)]
+struct Row {
+    aggregate_type: String,
+    aggregate_id: String,
+    last_sequence: i64,
+    payload: String,
+    chain_hash: Option<Vec<u8>>,
+    mac: Option<Vec<u8>>,
+    event_hash: Option<Vec<u8>>,
+    key_id: Option<String>,
+}
 
 /// Snapshots read per query.
 const CHUNK: i64 = 1000;
@@ -30,8 +33,8 @@ pub(crate) async fn check(
     let mut after: (String, String, i64) = (String::new(), String::new(), -1);
     loop {
         let rows: Vec<Row> = sqlx::query_as(
-            "SELECT s.aggregate_type, s.aggregate_id, s.last_sequence, s.payload::text,
-                    s.chain_hash, s.mac, e.hash
+            "SELECT s.aggregate_type, s.aggregate_id, s.last_sequence, s.payload::text AS payload,
+                    s.chain_hash, s.mac, e.hash AS event_hash, s.key_id
                FROM snapshots s
                LEFT JOIN events e
                  ON e.aggregate_type = s.aggregate_type AND e.aggregate_id = s.aggregate_id
@@ -46,8 +49,20 @@ pub(crate) async fn check(
         .fetch_all(pool)
         .await?;
         let full = i64::try_from(rows.len()).unwrap_or(i64::MAX) == CHUNK;
-        for (kind, id, sequence, payload, chain, mac, event) in rows {
-            let reason = match (chain, mac, event) {
+        for row in rows {
+            let Row {
+                aggregate_type: kind,
+                aggregate_id: id,
+                last_sequence: sequence,
+                payload,
+                chain_hash,
+                mac,
+                event_hash,
+                key_id,
+            } = row;
+            // A snapshot made under an earlier master key cannot be checked with this one.
+            let key = key.filter(|k| key_id.as_deref().is_none_or(|id| id == k.id()));
+            let reason = match (chain_hash, mac, event_hash) {
                 (None, _, _) | (_, None, _) => Some("carries no chain hash or MAC"),
                 (_, _, None) => Some("names an event that does not exist"),
                 (Some(chain), Some(mac), Some(event)) => {
