@@ -145,6 +145,20 @@ async fn a_long_failing_revocation_completes_one_step_after_graph_recovers_thoug
     })
     .await;
 
+    // The stuck revocation shows in the metric the alert watches.
+    let metrics = leasehold::metrics::render(&app.db.pool)
+        .await
+        .expect("metrics");
+    assert_eq!(
+        gauge(&metrics, "leasehold_revocations_pending"),
+        1.0,
+        "{metrics}"
+    );
+    assert!(
+        gauge(&metrics, "leasehold_revocation_oldest_pending_seconds") > 0.0,
+        "{metrics}"
+    );
+
     // An operator purges the event stream (no message is left to redeliver).
     let mut stream = app
         .engine
@@ -163,6 +177,13 @@ async fn a_long_failing_revocation_completes_one_step_after_graph_recovers_thoug
     app.wait_lease(&id, Duration::from_secs(10), status_is("revoked"))
         .await;
     assert!(took <= ONE_STEP + Duration::from_secs(4), "{took:?}");
+    let metrics = leasehold::metrics::render(&app.db.pool)
+        .await
+        .expect("metrics");
+    assert_eq!(
+        gauge(&metrics, "leasehold_revocation_oldest_pending_seconds"),
+        0.0
+    );
     drop(stop);
     worker.await.expect("worker");
     app.stop().await;

@@ -221,7 +221,9 @@ fn needs_scramble(lease: &Lease) -> bool {
 }
 
 /// Runs `work`, extending the claim while it runs so no other worker takes it over, and
-/// so a killed worker's claim lapses within one claim period.
+/// so a killed worker's claim lapses within one claim period. The heartbeat runs beside
+/// the work, never instead of it: an extension waiting on the row lock that the work's own
+/// append holds must not stop that append from committing.
 async fn with_heartbeat<F: std::future::Future>(
     due: &DueRevocations,
     claim: &Claim,
@@ -231,13 +233,15 @@ async fn with_heartbeat<F: std::future::Future>(
     tokio::pin!(work);
     let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     loop {
+        let beat = async {
+            ticks.tick().await;
+            due.extend(claim).await
+        };
         tokio::select! {
             out = &mut work => return out,
-            _ = ticks.tick() => {
-                if let Err(e) = due.extend(claim).await {
-                    tracing::debug!(error = %format!("{e:#}"), "extending a revocation claim");
-                }
-            }
+            extended = beat => if let Err(e) = extended {
+                tracing::debug!(error = %format!("{e:#}"), "extending a revocation claim");
+            },
         }
     }
 }

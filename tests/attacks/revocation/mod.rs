@@ -189,3 +189,11 @@ pub async fn wait_user_locked(app: &TestApp, within: Duration) {
         );
     }
 }
+
+/// The value of an unlabelled gauge in a metrics text.
+pub fn gauge(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(' ')))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in\n{text}"))
+}
