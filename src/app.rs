@@ -246,7 +246,11 @@ pub async fn start(engine: &Engine, components: Components) -> anyhow::Result<Ru
             engine.pool.clone(),
             jetstream::new(engine.nats_for(NatsRole::Relay).await?),
             engine.subjects.clone(),
-        );
+        )
+        .with_stream_settings(StreamSettings {
+            replicas: engine.config.stream_replicas,
+            ..Default::default()
+        });
         let s = signal(&rx);
         tasks.spawn(async move { ("relay", relay.run(s).await) });
     }

@@ -33,10 +33,10 @@ fn policy() -> Policy {
 
 async fn set_up() -> (NatsServer, TestApp, Subjects) {
     let server = NatsServer::start().await;
-    let engine_url = server.url("leasehold");
     let app = TestApp::spawn_custom(EmulatorConfig::default(), Components::ALL, policy(), |c| {
-        c.nats_url = engine_url;
+        server.engine_logins(c);
         c.subject_prefix = "leasehold".into();
+        c.insecure_nats = false;
     })
     .await;
     let subjects = Subjects::new("leasehold").expect("prefix");

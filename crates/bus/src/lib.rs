@@ -4,6 +4,7 @@
 
 mod address;
 mod connect;
+mod durable;
 mod envelope;
 mod guard;
 mod reply;
@@ -18,9 +19,10 @@ pub use connect::{
     connect, connect_with_inbox, BusError, NatsEndpoint, NatsLogin, NatsTls, NATS_LOG_CAP,
     NATS_LOG_TARGET,
 };
+pub use durable::Durable;
 pub use envelope::{EventMessage, HEADER_MSG_ID, HEADER_REQUEST_ID};
 pub use guard::{check_anonymous_refused, AnonymousAccess};
-pub use reply::{error_body, ok_body, ReplyBody};
+pub use reply::{error_body, ok_body, reply_payload, ReplyBody};
 pub use request::{request_as, RequestError};
 pub use reserved::{
     actor_inbox_prefix, check_prefix_reserved, is_reserved_actor, RESERVED_ACTORS, STRUCTURE_TOKENS,

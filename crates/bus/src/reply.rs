@@ -1,7 +1,9 @@
 //! Reply envelopes: `{"ok": …}` or `{"error": {"code", "message", "details"}}`.
 
+use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use zeroize::Zeroize;
 
 /// A decoded reply, for clients and tests.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -34,6 +36,28 @@ pub fn error_body(code: &str, message: &str, details: &Value) -> Vec<u8> {
         .into_bytes()
 }
 
+/// A reply body as a NATS payload whose buffer is zeroed when the last reference to it
+/// is dropped (after async-nats has written it), instead of being freed as is: replies
+/// may carry a leased password.
+pub fn reply_payload(body: Vec<u8>) -> Bytes {
+    Bytes::from_owner(WipedOnDrop(body))
+}
+
+/// A byte buffer that zeroes itself on drop.
+struct WipedOnDrop(Vec<u8>);
+
+impl AsRef<[u8]> for WipedOnDrop {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl Drop for WipedOnDrop {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,5 +69,11 @@ mod tests {
         let err: ReplyBody =
             serde_json::from_slice(&error_body("not_found", "no", &json!({}))).expect("err");
         assert!(matches!(err, ReplyBody::Error { code, .. } if code == "not_found"));
+    }
+
+    #[test]
+    fn a_reply_payload_reads_as_the_body() {
+        let payload = reply_payload(b"{\"ok\":1}".to_vec());
+        assert_eq!(&payload[..], b"{\"ok\":1}");
     }
 }

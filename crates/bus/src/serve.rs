@@ -19,7 +19,7 @@ use futures::StreamExt;
 use serde_json::json;
 use tokio::sync::Semaphore;
 
-use crate::{actor_inbox_prefix, error_body, Subjects};
+use crate::{actor_inbox_prefix, error_body, reply_payload, Subjects};
 
 /// Which API a loop serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -174,7 +174,7 @@ impl ServeLoop {
                 let body = (*handle)(message).await;
                 if let Some(reply) = reply {
                     let body = fit(&client, body);
-                    if let Err(e) = client.publish(reply, body.into()).await {
+                    if let Err(e) = client.publish(reply, reply_payload(body)).await {
                         tracing::warn!(error = %e, "could not send a reply");
                     }
                 }

@@ -7,10 +7,9 @@ use std::future::Future;
 use std::time::Duration;
 
 use anyhow::Context;
-use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy, PullConsumer};
+use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy};
 use async_nats::jetstream::{self, AckKind, Message};
-use futures::StreamExt;
-use leasehold_bus::{ensure_stream, EventMessage, StreamSettings, Subjects};
+use leasehold_bus::{Durable, EventMessage, Subjects};
 use sqlx::PgPool;
 
 use crate::apply::apply_decoded;
@@ -41,7 +40,7 @@ pub enum Outcome {
 /// Keeps the read models up to date from the event stream.
 pub struct Projector {
     pool: PgPool,
-    consumer: PullConsumer,
+    consumer: Durable,
     batch: usize,
 }
 
@@ -53,9 +52,6 @@ impl Projector {
         js: &jetstream::Context,
         subjects: &Subjects,
     ) -> anyhow::Result<Self> {
-        let stream = ensure_stream(js, subjects, &StreamSettings::default())
-            .await
-            .context("event stream")?;
         let config = pull::Config {
             durable_name: Some(CONSUMER_NAME.to_string()),
             description: Some("leasehold read models".to_string()),
@@ -66,10 +62,8 @@ impl Projector {
             max_deliver: -1,
             ..Default::default()
         };
-        let consumer = stream
-            .get_or_create_consumer(CONSUMER_NAME, config)
-            .await
-            .context("projection consumer")?;
+        let consumer = Durable::new(js.clone(), subjects.clone(), config);
+        consumer.attach().await.context("projection consumer")?;
         Ok(Self {
             pool,
             consumer,
@@ -85,49 +79,28 @@ impl Projector {
 
     /// Applies whatever is waiting (up to one batch) without waiting for more.
     pub async fn try_process_next(&mut self) -> anyhow::Result<Outcome> {
-        let mut fetched = self
+        let messages = self
             .consumer
-            .fetch()
-            .max_messages(self.batch)
-            .messages()
+            .fetch(self.batch, None)
             .await
             .context("fetch events")?;
-        let mut messages = Vec::new();
-        while let Some(message) = fetched.next().await {
-            messages.push(
-                message
-                    .map_err(|e| anyhow::anyhow!(e))
-                    .context("receive event")?,
-            );
-        }
         self.process(messages).await
     }
 
     /// Waits up to `wait` for at least one message, then applies it with whatever else
     /// is waiting. Used by `run` so an idle projector long-polls instead of sleeping.
     async fn wait_and_process(&mut self, wait: Duration) -> anyhow::Result<Outcome> {
-        let mut first = self
+        let first = self
             .consumer
-            .batch()
-            .max_messages(1)
-            .expires(wait)
-            .messages()
+            .fetch(1, Some(wait))
             .await
             .context("wait for events")?;
-        match first.next().await {
-            Some(message) => {
-                let message = message
-                    .map_err(|e| anyhow::anyhow!(e))
-                    .context("receive event")?;
-                let Outcome::Applied(n) = self.process(vec![message]).await? else {
-                    return Ok(Outcome::Idle);
-                };
-                match self.try_process_next().await? {
-                    Outcome::Applied(more) => Ok(Outcome::Applied(n + more)),
-                    Outcome::Idle => Ok(Outcome::Applied(n)),
-                }
-            }
-            None => Ok(Outcome::Idle),
+        let Outcome::Applied(n) = self.process(first).await? else {
+            return Ok(Outcome::Idle);
+        };
+        match self.try_process_next().await? {
+            Outcome::Applied(more) => Ok(Outcome::Applied(n + more)),
+            Outcome::Idle => Ok(Outcome::Applied(n)),
         }
     }
 

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use async_nats::jetstream;
 use async_nats::HeaderMap;
-use leasehold_bus::{Subjects, HEADER_MSG_ID};
+use leasehold_bus::{ensure_stream, StreamSettings, Subjects, HEADER_MSG_ID};
 use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 
@@ -32,6 +32,7 @@ pub struct Relay {
     pool: PgPool,
     js: jetstream::Context,
     subjects: Subjects,
+    stream: StreamSettings,
     batch: i64,
     leader: Option<Leadership>,
     retention: Retention,
@@ -45,6 +46,7 @@ impl Relay {
             pool,
             js,
             subjects,
+            stream: StreamSettings::default(),
             batch: 500,
             leader: None,
             retention: Retention::default(),
@@ -55,6 +57,12 @@ impl Relay {
     /// Keeps published outbox rows and ended leases' request ids this long.
     pub fn with_retention(mut self, retention: Retention) -> Self {
         self.retention = retention;
+        self
+    }
+
+    /// Re-creates a lost event stream with these settings (default: one replica).
+    pub fn with_stream_settings(mut self, settings: StreamSettings) -> Self {
+        self.stream = settings;
         self
     }
 
@@ -101,6 +109,12 @@ impl Relay {
         let result = self.try_step().await;
         if result.is_err() {
             self.resign().await;
+            // A publish fails when the stream was deleted under us (nothing answers on
+            // its subjects): make sure it exists again before the next attempt, so the
+            // outbox, which still holds every unpublished event, drains into it.
+            if let Err(e) = ensure_stream(&self.js, &self.subjects, &self.stream).await {
+                tracing::warn!(error = %e, "event stream unavailable");
+            }
         }
         result
     }

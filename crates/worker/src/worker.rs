@@ -9,11 +9,11 @@ use anyhow::Context;
 use async_nats::jetstream::{self, consumer, Message};
 use futures::stream::FuturesUnordered;
 use futures::StreamExt;
-use leasehold_bus::{ensure_stream, StreamSettings, Subjects};
+use leasehold_bus::{Durable, Subjects};
 use leasehold_command::Commands;
 use leasehold_graph::GraphClient;
 use sqlx::PgPool;
-use tokio::sync::{watch, OnceCell};
+use tokio::sync::watch;
 
 use crate::dispatch::{Handled, Lane};
 use crate::effects::Effects;
@@ -45,16 +45,10 @@ pub enum Outcome {
     Idle,
 }
 
-struct Consumers {
-    activations: consumer::PullConsumer,
-}
-
 /// Consumes lease events and carries out their Graph effects.
 pub struct Worker {
     effects: Effects,
-    js: jetstream::Context,
-    subjects: Subjects,
-    consumers: OnceCell<Consumers>,
+    activations: Durable,
 }
 
 impl Worker {
@@ -68,58 +62,24 @@ impl Worker {
                 "ack_wait is under twice the Graph retry deadline; relying on progress acks"
             );
         }
+        let activations = Durable::new(
+            deps.js,
+            deps.subjects.clone(),
+            activations_config(&deps.subjects, config.ack_wait),
+        );
         Self {
             effects: Effects::new(deps.commands, deps.graph, deps.pool, config),
-            js: deps.js,
-            subjects: deps.subjects,
-            consumers: OnceCell::new(),
+            activations,
         }
     }
 
     /// Ensures the event stream and the activation consumer exist.
     pub async fn setup(&self) -> anyhow::Result<()> {
-        self.consumers().await.map(drop)
-    }
-
-    async fn consumers(&self) -> anyhow::Result<&Consumers> {
-        self.consumers
-            .get_or_try_init(|| async {
-                let stream = ensure_stream(&self.js, &self.subjects, &StreamSettings::default())
-                    .await
-                    .context("event stream")?;
-                let activations = self
-                    .consumer(
-                        &stream,
-                        ACTIVATIONS_CONSUMER,
-                        self.subjects.events_of_type("Lease", "LeaseRequested"),
-                    )
-                    .await?;
-                Ok(Consumers { activations })
-            })
+        self.activations
+            .attach()
             .await
-    }
-
-    async fn consumer(
-        &self,
-        stream: &jetstream::stream::Stream,
-        name: &str,
-        filter_subject: String,
-    ) -> anyhow::Result<consumer::PullConsumer> {
-        let config = consumer::pull::Config {
-            durable_name: Some(name.to_string()),
-            description: Some("leasehold worker: Graph effects of lease events".to_string()),
-            filter_subject,
-            ack_policy: consumer::AckPolicy::Explicit,
-            ack_wait: self.effects.config.ack_wait,
-            // Never stop redelivering: revocation must not give up silently.
-            max_deliver: -1,
-            deliver_policy: consumer::DeliverPolicy::All,
-            ..Default::default()
-        };
-        stream
-            .get_or_create_consumer(name, config)
-            .await
-            .map_err(|e| anyhow::anyhow!("consumer {name}: {e}"))
+            .map(drop)
+            .context("activation consumer")
     }
 
     /// One step: claims up to `batch_size` due revocations, then fetches activations for
@@ -267,22 +227,14 @@ impl Worker {
     }
 
     async fn fetch(&self, lane: Lane, max: usize) -> anyhow::Result<Vec<(Lane, Message)>> {
-        let consumers = self.consumers().await?;
-        let consumer = match lane {
-            Lane::Activations => &consumers.activations,
+        let durable = match lane {
+            Lane::Activations => &self.activations,
         };
-        let mut batch = consumer
-            .fetch()
-            .max_messages(max)
-            .messages()
+        let messages = durable
+            .fetch(max, None)
             .await
-            .map_err(|e| anyhow::anyhow!("fetch from {lane:?}: {e}"))?;
-        let mut messages = Vec::new();
-        while let Some(message) = batch.next().await {
-            let message = message.map_err(|e| anyhow::anyhow!("fetch from {lane:?}: {e}"))?;
-            messages.push((lane, message));
-        }
-        Ok(messages)
+            .with_context(|| format!("fetch from {lane:?}"))?;
+        Ok(messages.into_iter().map(|m| (lane, m)).collect())
     }
 
     async fn handle_all(&self, messages: Vec<(Lane, Message)>) -> anyhow::Result<Outcome> {
@@ -315,6 +267,24 @@ impl Worker {
                 problems.join("; ")
             )
         }
+    }
+}
+
+/// The activation consumer: every `LeaseRequested`, acked explicitly, redelivered after
+/// `ack_wait` and never given up.
+fn activations_config(
+    subjects: &Subjects,
+    ack_wait: std::time::Duration,
+) -> consumer::pull::Config {
+    consumer::pull::Config {
+        durable_name: Some(ACTIVATIONS_CONSUMER.to_string()),
+        description: Some("leasehold worker: Graph effects of lease events".to_string()),
+        filter_subject: subjects.events_of_type("Lease", "LeaseRequested"),
+        ack_policy: consumer::AckPolicy::Explicit,
+        ack_wait,
+        max_deliver: -1,
+        deliver_policy: consumer::DeliverPolicy::All,
+        ..Default::default()
     }
 }
 

@@ -32,6 +32,8 @@ pub async fn spawn_with_key(components: Components, policy: Policy, key: &Master
         subject_prefix: unique_prefix(),
         activation_wait_secs: 10,
         graph_retry_deadline_secs: 20,
+        // The test NATS lets anyone in; say so, as the demo does.
+        insecure_nats: true,
         policy,
         limits: Limits {
             max_live_leases_per_actor: 0,

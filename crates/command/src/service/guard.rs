@@ -5,7 +5,6 @@
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 
-use bytes::Bytes;
 use futures::FutureExt;
 use serde_json::{json, Value};
 use zeroize::Zeroize;
@@ -62,27 +61,6 @@ pub fn wipe_strings(value: &mut Value) {
     }
 }
 
-/// A reply body as a NATS payload whose buffer is zeroed when the last reference to it
-/// is dropped (after async-nats has written it), instead of being freed as is.
-pub fn reply_payload(body: Vec<u8>) -> Bytes {
-    Bytes::from_owner(WipedOnDrop(body))
-}
-
-/// A byte buffer that zeroes itself on drop.
-struct WipedOnDrop(Vec<u8>);
-
-impl AsRef<[u8]> for WipedOnDrop {
-    fn as_ref(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl Drop for WipedOnDrop {
-    fn drop(&mut self) {
-        self.0.zeroize();
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,11 +85,5 @@ mod tests {
         wipe_strings(&mut value);
         assert_eq!(value["password"], "");
         assert_eq!(value["n"][0], "");
-    }
-
-    #[test]
-    fn a_reply_payload_reads_as_the_body() {
-        let payload = reply_payload(b"{\"ok\":1}".to_vec());
-        assert_eq!(&payload[..], b"{\"ok\":1}");
     }
 }

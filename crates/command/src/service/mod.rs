@@ -22,7 +22,7 @@ use tokio::sync::Semaphore;
 
 use crate::{CommandError, Commands, Meta, Policy};
 
-pub use guard::{catch_panic, reply_body, reply_payload, wipe_strings};
+pub use guard::{catch_panic, reply_body, wipe_strings};
 pub use input::{clip, MAX_PAYLOAD};
 pub use limits::{RateLimit, RateLimiter, ServiceLimits};
 
