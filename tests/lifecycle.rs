@@ -168,13 +168,20 @@ async fn full_lifecycle_over_nats() {
             "LeaseRevoked"
         ]
     );
-    let secret = app
-        .admin
-        .query("secret.get", &json!({ "name": "ops-alice" }))
-        .await
-        .expect("secret");
-    let secret = secret.get("secret").cloned().unwrap_or(secret);
-    assert!(secret["live_lease_id"].is_null(), "released: {secret}");
+    // The slot is released by an event after `LeaseRevoked`: the read model follows.
+    let mut poll = leasehold_testkit::Poll::new(WAIT, Duration::from_millis(50));
+    loop {
+        let secret = app
+            .admin
+            .query("secret.get", &json!({ "name": "ops-alice" }))
+            .await
+            .expect("secret");
+        let secret = secret.get("secret").cloned().unwrap_or(secret);
+        if secret["live_lease_id"].is_null() {
+            break;
+        }
+        assert!(poll.again().await, "never released: {secret}");
+    }
     app.stop().await;
 }
 

@@ -147,6 +147,33 @@ pub async fn wait_jetstream(client: &async_nats::Client) -> anyhow::Result<()> {
     .await
 }
 
+/// Waits until the cluster can place a stream with `replicas` replicas: a meta leader
+/// answers `$JS.API.INFO` before it knows its peers, and an engine that creates its
+/// stream in that moment fails with "no suitable peers for placement". Probes with a
+/// throw-away stream, deleted at once.
+pub async fn wait_placement(client: &async_nats::Client, replicas: usize) -> anyhow::Result<()> {
+    if replicas <= 1 {
+        return Ok(());
+    }
+    let js = async_nats::jetstream::new(client.clone());
+    wait_until(Duration::from_secs(60), "JetStream placement", || {
+        let js = js.clone();
+        async move {
+            let probe = async_nats::jetstream::stream::Config {
+                name: "DRILL_PLACEMENT_PROBE".into(),
+                subjects: vec!["drill-placement-probe".into()],
+                num_replicas: replicas,
+                ..Default::default()
+            };
+            match js.get_or_create_stream(probe).await {
+                Ok(_) => js.delete_stream("DRILL_PLACEMENT_PROBE").await.is_ok(),
+                Err(_) => false,
+            }
+        }
+    })
+    .await
+}
+
 /// The server name leading the stream `name` and the stream's replica count, if known.
 pub async fn stream_leader(client: &async_nats::Client, name: &str) -> Option<(String, usize)> {
     let js = async_nats::jetstream::new(client.clone());

@@ -126,6 +126,7 @@ impl Stack {
         let urls: Vec<String> = nats_nodes.iter().map(NatsNode::url).collect();
         let nats = nats::connect(&urls).await?;
         nats::wait_jetstream(&nats).await?;
+        nats::wait_placement(&nats, shape.nats_nodes.min(3)).await?;
         let config = dir.join("leasehold.toml");
         std::fs::write(&config, config_toml(shape.nats_nodes.min(3)))?;
         let mut key = [0u8; 32];

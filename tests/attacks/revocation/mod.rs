@@ -17,6 +17,7 @@ use tokio::task::JoinHandle;
 
 use crate::helpers::TestApp;
 
+mod fairness;
 pub mod process;
 
 /// alice's UPN in the emulator's demo tenant.

@@ -79,6 +79,8 @@ impl WorkerProcess {
             .env("LEASEHOLD_SUBJECT_PREFIX", app.engine.subjects.prefix())
             .env("LEASEHOLD_MASTER_KEY", key.to_base64())
             .env("RUST_LOG", "info")
+            // The test NATS lets anyone in; say so, as the demo does.
+            .env("LEASEHOLD_INSECURE_NATS", "true")
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log"))
             .stderr(log)
