@@ -241,6 +241,7 @@ pub async fn start(engine: &Engine, components: Components) -> anyhow::Result<Ru
     }
     let (stop, rx) = watch::channel(false);
     let mut tasks = JoinSet::new();
+    let tracker = crate::health::Tracker::default();
     if components.relay {
         let relay = Relay::new(
             engine.pool.clone(),
@@ -252,7 +253,10 @@ pub async fn start(engine: &Engine, components: Components) -> anyhow::Result<Ru
             ..Default::default()
         });
         let s = signal(&rx);
-        tasks.spawn(async move { ("relay", relay.run(s).await) });
+        tracker.track(
+            "relay",
+            tasks.spawn(async move { ("relay", relay.run(s).await) }),
+        );
     }
     if components.scheduler {
         let scheduler = Scheduler::new(
@@ -261,7 +265,10 @@ pub async fn start(engine: &Engine, components: Components) -> anyhow::Result<Ru
             SchedulerConfig::default(),
         );
         let s = signal(&rx);
-        tasks.spawn(async move { ("scheduler", scheduler.run(s).await) });
+        tracker.track(
+            "scheduler",
+            tasks.spawn(async move { ("scheduler", scheduler.run(s).await) }),
+        );
     }
     if components.command {
         let service = CommandService::new(
@@ -277,16 +284,23 @@ pub async fn start(engine: &Engine, components: Components) -> anyhow::Result<Ru
         );
         let client = engine.nats_for(NatsRole::Command).await?;
         let s = signal(&rx);
-        tasks.spawn(async move { ("command", service.run(client, s).await) });
+        tracker.track(
+            "command",
+            tasks.spawn(async move { ("command", service.run(client, s).await) }),
+        );
     }
+    crate::components::start_worker(engine, components, &rx, &mut tasks, &tracker).await?;
+    crate::components::start_projection(engine, components, &rx, &mut tasks, &tracker).await?;
     if let Some(addr) = engine.config.metrics_listen {
         let listener = crate::metrics::bind(addr).await?;
+        let health = crate::health::Health::for_engine(engine, components, tracker).await?;
         let pool = engine.pool.clone();
         let s = signal(&rx);
-        tasks.spawn(async move { ("metrics", crate::metrics::serve(pool, listener, s).await) });
+        tasks.spawn(async move {
+            let served = crate::metrics::serve_with_health(pool, health, listener, s).await;
+            ("metrics", served)
+        });
     }
-    crate::components::start_worker(engine, components, &rx, &mut tasks).await?;
-    crate::components::start_projection(engine, components, &rx, &mut tasks).await?;
     Ok(Running { stop, tasks })
 }
 

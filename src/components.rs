@@ -12,6 +12,7 @@ use leasehold_worker::{Worker, WorkerConfig, WorkerDeps};
 use crate::app::{Components, Engine};
 use crate::config::NatsRole;
 use crate::directory::GraphDirectory;
+use crate::health::Tracker;
 
 type Tasks = JoinSet<(&'static str, anyhow::Result<()>)>;
 
@@ -21,6 +22,7 @@ pub async fn start_worker(
     components: Components,
     rx: &watch::Receiver<bool>,
     tasks: &mut Tasks,
+    tracker: &Tracker,
 ) -> anyhow::Result<()> {
     if !components.worker {
         return Ok(());
@@ -47,7 +49,10 @@ pub async fn start_worker(
     let worker = Worker::new(deps, config);
     worker.setup().await?;
     let stop = stopped(rx);
-    tasks.spawn(async move { ("worker", worker.run(stop).await) });
+    tracker.track(
+        "worker",
+        tasks.spawn(async move { ("worker", worker.run(stop).await) }),
+    );
     Ok(())
 }
 
@@ -64,6 +69,7 @@ pub async fn start_projection(
     components: Components,
     rx: &watch::Receiver<bool>,
     tasks: &mut Tasks,
+    tracker: &Tracker,
 ) -> anyhow::Result<()> {
     if !components.projection {
         return Ok(());
@@ -71,7 +77,10 @@ pub async fn start_projection(
     let js = async_nats::jetstream::new(engine.nats_for(NatsRole::Projection).await?);
     let projector = Projector::new(engine.pool.clone(), &js, &engine.subjects).await?;
     let stop = stopped(rx);
-    tasks.spawn(async move { ("projector", projector.run(stop).await) });
+    tracker.track(
+        "projector",
+        tasks.spawn(async move { ("projector", projector.run(stop).await) }),
+    );
     let directory = Arc::new(GraphDirectory::new(
         engine.commands.clone(),
         engine.graph.clone(),
@@ -86,6 +95,9 @@ pub async fn start_projection(
     .with_rate_limit(crate::app::rate_limit(&engine.config.limits));
     let client = engine.nats_for(NatsRole::Query).await?;
     let stop = stopped(rx);
-    tasks.spawn(async move { ("queries", queries.run(client, stop).await) });
+    tracker.track(
+        "queries",
+        tasks.spawn(async move { ("queries", queries.run(client, stop).await) }),
+    );
     Ok(())
 }

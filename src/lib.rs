@@ -11,6 +11,7 @@ pub mod database;
 pub mod demo;
 mod directory;
 pub mod hardening;
+pub mod health;
 pub mod keys;
 pub mod logging;
 pub mod metrics;

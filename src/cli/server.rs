@@ -30,6 +30,7 @@ pub enum ConfigAction {
 pub async fn serve(globals: &Globals, components: Components) -> Result<(), CliError> {
     init_tracing();
     let config = load_config(globals)?;
+    warn_if_policy_empty(&config);
     let master = MasterKey::from_env_or_file(config.master_key_file.as_deref())
         .map_err(|e| CliError::usage(format!("master key: {e}")))?;
     let engine = Engine::connect_for(config, master, components).await?;
@@ -89,12 +90,29 @@ pub async fn rebuild(globals: &Globals) -> Result<(), CliError> {
 /// Validates and prints the configuration, secrets masked.
 pub fn check_config(globals: &Globals) -> Result<(), CliError> {
     let config = load_config(globals)?;
+    warn_if_policy_empty(&config);
     print!("{}", config.masked());
     match MasterKey::from_env_or_file(config.master_key_file.as_deref()) {
         Ok(key) => println!("# master key: present ({})", key.id()),
         Err(e) => println!("# master key: {e}"),
     }
     Ok(())
+}
+
+/// An empty policy lets nobody do anything: every request is refused, which looks like a
+/// broken engine to whoever tries it first. Said on stderr, whatever the log level.
+fn warn_if_policy_empty(config: &leasehold::Config) {
+    if config.policy.admins.is_empty() && config.policy.rules.is_empty() {
+        eprintln!(
+            "WARNING: the policy is empty: nobody may do anything, every command and query \
+             will be refused with `forbidden`.\n\
+             WARNING: name admins or rules in the configuration file, e.g.\n\
+             WARNING:   [policy]\n\
+             WARNING:   admins = [\"admin\"]\n\
+             WARNING: (docs/operations.md, \"Policy\")."
+        );
+        tracing::warn!("the policy is empty: every request will be refused");
+    }
 }
 
 fn init_tracing() {

@@ -15,30 +15,67 @@ use leasehold_crypto::MasterKey;
 use crate::app::{self, Components, Engine};
 use crate::Config;
 
-/// The demo's own database (re-created on every run) and subject prefix.
+/// The stems of the demo's database and subject prefix; each run appends its own id, so
+/// two demos on one machine never meet, and removes both when it ends.
 const DEMO_DATABASE: &str = "leasehold_demo";
 const DEMO_PREFIX: &str = "leasehold-demo";
+
+/// The resources of one run.
+struct Run {
+    database: String,
+    prefix: String,
+}
+
+impl Run {
+    fn new() -> Run {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let id = &id[..10];
+        Run {
+            database: format!("{DEMO_DATABASE}_{id}"),
+            prefix: format!("{DEMO_PREFIX}-{id}"),
+        }
+    }
+}
 
 /// Runs the demo.
 pub async fn run(config_path: Option<&Path>) -> anyhow::Result<()> {
     crate::tls::install_ring_provider();
     let base = Config::load(config_path)?;
-    let config = demo_config(&base)?;
+    let run = Run::new();
+    let config = demo_config(&base, &run)?;
     print::title("leasehold demo");
     print::step(&format!(
-        "PostgreSQL: {} (database {DEMO_DATABASE}, re-created for the demo)",
-        crate::config::mask_url(&base.database_url)
+        "PostgreSQL: {} (database {}, made for this run and removed at its end)",
+        crate::config::mask_url(&base.database_url),
+        run.database
     ));
     crate::database::recreate_database(&config.database_url)
         .await
         .map_err(|e| unreachable_postgres(&base.database_url, e))?;
     print::step(&format!(
-        "NATS: {} (prefix {DEMO_PREFIX}; insecure_nats = true: the demo does not check \
+        "NATS: {} (prefix {}; insecure_nats = true: the demo does not check \
          that clients without credentials are kept out, `serve` does)",
-        crate::config::mask_url(&config.nats_url)
+        crate::config::mask_url(&config.nats_url),
+        run.prefix
     ));
-    reset_stream(&config).await?;
+    if let Err(e) = reset_stream(&config).await {
+        drop_database(&config.database_url).await;
+        return Err(e);
+    }
+    let outcome = run_engine(config.clone()).await;
+    let removed = remove(&config).await;
+    outcome?;
+    removed?;
+    print::step(&format!(
+        "removed database {} and stream of prefix {}",
+        run.database, run.prefix
+    ));
+    print::title("demo finished");
+    Ok(())
+}
 
+/// Starts the emulator and the engine, walks the flow, stops both.
+async fn run_engine(config: Config) -> anyhow::Result<()> {
     let emulator = Emulator::start(
         EmulatorConfig::default(),
         tokio::net::TcpListener::bind("127.0.0.1:0").await?,
@@ -63,20 +100,44 @@ pub async fn run(config_path: Option<&Path>) -> anyhow::Result<()> {
     let stopped = running.stop().await;
     emulator.shutdown().await;
     outcome?;
-    stopped?;
-    print::title("demo finished");
-    Ok(())
+    stopped
 }
 
-fn demo_config(base: &Config) -> anyhow::Result<Config> {
+/// Removes the run's stream and database (the database even if the stream is gone).
+async fn remove(config: &Config) -> anyhow::Result<()> {
+    let stream = reset_stream(config).await;
+    drop_database(&config.database_url).await;
+    stream
+}
+
+/// Drops the run's database; a failure is only logged (the run's outcome matters more).
+async fn drop_database(url: &str) {
+    use sqlx::{ConnectOptions, Connection};
+    let dropped = async {
+        let options: sqlx::postgres::PgConnectOptions = url.parse()?;
+        let name = options.get_database().unwrap_or_default().to_string();
+        let mut conn = options.clone().database("postgres").connect().await?;
+        let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
+            .execute(&mut conn)
+            .await?;
+        conn.close().await.ok();
+        anyhow::Ok(())
+    };
+    if let Err(e) = dropped.await {
+        tracing::warn!(error = %e, "could not drop the demo's database");
+    }
+}
+
+fn demo_config(base: &Config, run: &Run) -> anyhow::Result<Config> {
     let mut config = base.clone();
     let url = base
         .database_url
         .rsplit_once('/')
-        .map(|(server, _)| format!("{server}/{DEMO_DATABASE}"))
+        .map(|(server, _)| format!("{server}/{}", run.database))
         .context("the database URL names no database")?;
     config.database_url = url;
-    config.subject_prefix = DEMO_PREFIX.to_string();
+    config.subject_prefix = run.prefix.clone();
     config.activation_wait_secs = 15;
     // The demo runs against a local development server, which usually has no
     // authentication; it says so when it starts.
@@ -100,7 +161,7 @@ fn unreachable_postgres(url: &str, e: anyhow::Error) -> anyhow::Error {
     )
 }
 
-/// Deletes the demo's stream so a run starts from an empty one.
+/// Deletes the run's stream (missing is fine); fails when NATS has no JetStream.
 async fn reset_stream(config: &Config) -> anyhow::Result<()> {
     let nats = config
         .nats_endpoint(crate::config::NatsRole::Relay)
