@@ -1,12 +1,15 @@
 //! Attacks on history: whoever can write the database (the engine's own role, a stolen
 //! backup restored with edits, an operator covering tracks) tries to decide an
 //! aggregate's state through `snapshots`, or to erase or truncate what happened.
-//! Real Postgres, the engine, the emulator; the CLI binary for `audit`.
+//! Real Postgres, the engine under its own identities on a nats-server running the
+//! shipped `deploy/nats/leasehold.conf`, the emulator; the CLI binary for `audit`, as
+//! `admin`.
 
 #[path = "attacks/history/mod.rs"]
 mod attacks_sql;
 mod cli_support;
 mod helpers;
+mod nats_server;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -18,11 +21,27 @@ use helpers::{status_is, TestApp};
 use leasehold::app::Components;
 use leasehold::signin::SignIn;
 use leasehold_command::Policy;
+use leasehold_crypto::MasterKey;
+use nats_server::NatsServer;
 use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(30);
 const BOB: &str = "bob@contoso.onmicrosoft.com";
 const CAROL: &str = "carol@contoso.onmicrosoft.com";
+
+/// A server running the shipped configuration and the engine on it, every actor
+/// allowed everything.
+async fn spawn() -> (NatsServer, TestApp) {
+    let server = NatsServer::start().await;
+    let app = TestApp::spawn_secured(
+        &server,
+        EmulatorConfig::default(),
+        Components::ALL,
+        Policy::allow_all(),
+    )
+    .await;
+    (server, app)
+}
 
 /// A lease on `secret` as `actor`: its id and password.
 async fn lease(app: &TestApp, actor: &str, secret: &str) -> (String, String) {
@@ -79,7 +98,7 @@ fn problems_of(report: &Value, kind: &str) -> Vec<Value> {
 
 #[tokio::test]
 async fn a_forged_snapshot_cannot_redirect_a_lease_to_another_user() {
-    let app = TestApp::spawn().await;
+    let (_server, app) = spawn().await;
     app.connect().await;
     app.secrets("ops", &["bob", "carol"], "1h", "2h").await;
     let pool = &app.db.pool;
@@ -169,7 +188,8 @@ async fn anchored(app: &TestApp, dir: &Path) -> (Cli, PathBuf, PathBuf, String) 
     verify_clean(app).await;
     let key = audit_key(dir);
     let checkpoint = dir.join("checkpoint.json");
-    let auditor = Cli::new(app, "auditor");
+    // The shipped configuration's actors are admin, alice and bob.
+    let auditor = Cli::new(app, "admin");
     let key_arg = key.to_str().expect("utf-8 path");
     let out = ok(&auditor
         .run(&[
@@ -223,7 +243,7 @@ async fn verify_against(auditor: &Cli, key: &Path, checkpoint: &Path) -> std::pr
 
 #[tokio::test]
 async fn an_erased_lease_is_detected_against_a_checkpoint() {
-    let app = TestApp::spawn().await;
+    let (_server, app) = spawn().await;
     let dir = temp_dir();
     let (auditor, key, checkpoint, first) = anchored(&app, &dir).await;
 
@@ -248,7 +268,7 @@ async fn an_erased_lease_is_detected_against_a_checkpoint() {
 
 #[tokio::test]
 async fn a_truncated_lease_is_detected_against_a_checkpoint() {
-    let app = TestApp::spawn().await;
+    let (_server, app) = spawn().await;
     let dir = temp_dir();
     let (auditor, key, checkpoint, first) = anchored(&app, &dir).await;
 
@@ -274,7 +294,7 @@ async fn a_truncated_lease_is_detected_against_a_checkpoint() {
 
 #[tokio::test]
 async fn an_altered_checkpoint_is_refused() {
-    let app = TestApp::spawn().await;
+    let (_server, app) = spawn().await;
     let dir = temp_dir();
     let (auditor, key, checkpoint, _) = anchored(&app, &dir).await;
     let text = std::fs::read_to_string(&checkpoint).expect("checkpoint");
@@ -315,10 +335,13 @@ async fn the_engine_runs_as_the_least_privilege_role_and_cannot_write_the_chain(
     let auditor_role = format!("lh_auditor_{suffix}");
     let (role, auditor) = (engine_role.clone(), auditor_role.clone());
     let engine_user = engine_role.clone();
-    let app = TestApp::spawn_custom(
+    let server = NatsServer::start().await;
+    let app = TestApp::spawn_secured_custom(
+        &server,
         EmulatorConfig::default(),
         Components::ALL,
         Policy::allow_all(),
+        MasterKey::generate(),
         move |config| {
             // The schema is migrated by the owner; the engine connects as its own role.
             let owner_url = config.database_url.clone();

@@ -1,20 +1,26 @@
 //! Secret hygiene, attacked from outside: someone who later gets a database dump and
 //! the master key (a stolen backup with its key file) tries to open client secrets the
 //! operator already replaced or deleted; someone on the engine's host tries to get the
-//! engine's memory written to disk as a core file, or read it as the same user.
+//! engine's memory written to disk as a core file, or read it as the same user. The
+//! engine runs under its own identities on a nats-server with the shipped
+//! `deploy/nats/leasehold.conf`.
 
 mod helpers;
+mod nats_server;
 
 use std::time::Duration;
 
 use entra_emulator::{ClientSecretSeed, EmulatorConfig, DEMO_CLIENT_ID, DEMO_TENANT_ID};
 use helpers::TestApp;
 use leasehold::app::Components;
+use leasehold::client::{ApiClient, ApiError};
+use leasehold_bus::Subjects;
 use leasehold_command::Policy;
 use leasehold_crypto::{open, MasterKey};
 use leasehold_domain::Sealed;
 use leasehold_store::KeyStoreError;
 use leasehold_testkit::Poll;
+use nats_server::NatsServer;
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 
@@ -67,7 +73,9 @@ async fn recover(app: &TestApp, connection: &str, sealed: &Sealed) -> Result<Str
 
 #[tokio::test]
 async fn a_rotated_or_deleted_client_secret_cannot_be_recovered_from_a_dump() {
-    let app = TestApp::spawn_with(
+    let server = NatsServer::start().await;
+    let app = TestApp::spawn_secured(
+        &server,
         emulator_accepting(&[FIRST, SECOND]),
         Components::ALL,
         Policy::allow_all(),
@@ -190,6 +198,7 @@ fn environ_readable_as(uid: u32, pid: u32) -> bool {
 async fn serve_cannot_dump_core_nor_be_read_by_its_own_user() {
     use std::os::unix::process::CommandExt;
 
+    let server = NatsServer::start().await;
     let db = leasehold_store::testing::TestDb::new().await;
     // Run the engine as an unprivileged user, so that "owned by root" means something
     // even when the tests run as root.
@@ -200,10 +209,8 @@ async fn serve_cannot_dump_core_nor_be_read_by_its_own_user() {
         .arg("serve")
         .env_clear()
         .env("LEASEHOLD_DATABASE_URL", &db.url)
-        .env("LEASEHOLD_NATS_URL", "nats://127.0.0.1:4222")
-        .env("LEASEHOLD_SUBJECT_PREFIX", helpers::unique_prefix())
+        .envs(server.engine_env())
         .env("LEASEHOLD_MASTER_KEY", MasterKey::generate().to_base64())
-        .env("LEASEHOLD_INSECURE_NATS", "true")
         .env("RUST_LOG", "warn")
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
@@ -242,6 +249,22 @@ async fn serve_cannot_dump_core_nor_be_read_by_its_own_user() {
         !environ_readable_as(runs_as, pid),
         "a process of uid {runs_as} reads the engine's environment (and its master key)"
     );
+    // ... of an engine that is up, serving on the shipped server (not one that quit).
+    let admin = ApiClient::connect_as(
+        &server.url("admin"),
+        Subjects::new(nats_server::SUBJECT_PREFIX).expect("prefix"),
+        "admin",
+    )
+    .await
+    .expect("admin logs in")
+    .with_timeout(Duration::from_secs(2));
+    let mut poll = Poll::new(Duration::from_secs(60), Duration::from_millis(100));
+    loop {
+        match admin.query("lease.list", &json!({})).await {
+            Ok(_) | Err(ApiError::Refused { .. }) => break,
+            Err(e) => assert!(poll.again().await, "serve never answered: {e}"),
+        }
+    }
     drop(serve);
 }
 

@@ -10,14 +10,12 @@ mod nats_server;
 use std::time::Duration;
 
 use async_nats::{Client, HeaderMap};
-use entra_emulator::{EmulatorConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID};
 use helpers::TestApp;
-use leasehold::app::Components;
 use leasehold::client::ApiClient;
 use leasehold_bus::{Subjects, HEADER_REQUEST_ID};
 use leasehold_command::service::FAULT_PANIC_REQUEST_ID;
 use leasehold_command::{Policy, Rule};
-use nats_server::{Login, NatsServer};
+use nats_server::{shipped_app, Login, NatsServer};
 use serde_json::{json, Value};
 
 fn policy() -> Policy {
@@ -32,39 +30,8 @@ fn policy() -> Policy {
 }
 
 async fn set_up() -> (NatsServer, TestApp, Subjects) {
-    let server = NatsServer::start().await;
-    let app = TestApp::spawn_custom(EmulatorConfig::default(), Components::ALL, policy(), |c| {
-        server.engine_logins(c);
-        c.subject_prefix = "leasehold".into();
-        c.insecure_nats = false;
-    })
-    .await;
-    let subjects = Subjects::new("leasehold").expect("prefix");
-    let admin = ApiClient::connect_as(&server.url("admin"), subjects.clone(), "admin")
-        .await
-        .expect("admin connects");
-    let base = app.emulator.base_url();
-    admin
-        .command(
-            "connection.create",
-            &json!({
-                "name": "contoso", "tenant_id": DEMO_TENANT_ID, "client_id": DEMO_CLIENT_ID,
-                "client_secret": DEMO_CLIENT_SECRET,
-                "cloud": { "kind": "custom", "login_url": base, "graph_url": base },
-            }),
-        )
-        .await
-        .expect("connection.create");
-    admin
-        .command(
-            "secret.create",
-            &json!({
-                "connection": "contoso", "prefix": "ops",
-                "users": ["alice@contoso.onmicrosoft.com"],
-            }),
-        )
-        .await
-        .expect("secret.create");
+    let (server, app) = shipped_app(policy(), &["alice"], |_| {}).await;
+    let subjects = app.engine.subjects.clone();
     (server, app, subjects)
 }
 

@@ -18,14 +18,14 @@ use entra_emulator::{
 };
 use futures::StreamExt;
 use helpers::TestApp;
-use leasehold::app::{Components, SHUTDOWN_GRACE};
+use leasehold::app::SHUTDOWN_GRACE;
 use leasehold::client::ApiClient;
 use leasehold::Limits;
 use leasehold_bus::{dropped_requests, RequestKind, Subjects};
 use leasehold_command::{Policy, Rule};
 use leasehold_crypto::MasterKey;
 use leasehold_store::testing::TestDb;
-use nats_server::{Login, NatsServer, ENGINE_USERS};
+use nats_server::{shipped_app, Login, NatsServer, ENGINE_USERS};
 use serde_json::{json, Value};
 use serve::Serve;
 
@@ -55,19 +55,12 @@ secrets = ["ops-*"]
 /// The shipped server, the engine in-process under its five identities (the anonymous
 /// check on, the default abuse limits on), and the admin's set-up done.
 async fn shipped() -> (NatsServer, TestApp, Subjects, ApiClient) {
-    let server = NatsServer::start().await;
-    let app = TestApp::spawn_custom(EmulatorConfig::default(), Components::ALL, policy(), |c| {
-        server.engine_logins(c);
-        c.subject_prefix = "leasehold".into();
-        c.insecure_nats = false;
+    let (server, app) = shipped_app(policy(), &["alice", "bob"], |c| {
         c.limits = Limits::default();
     })
     .await;
-    let subjects = Subjects::new("leasehold").expect("prefix");
-    let admin = ApiClient::connect_as(&server.url("admin"), subjects.clone(), "admin")
-        .await
-        .expect("admin logs in");
-    set_up_tenant(&admin, app.emulator.base_url()).await;
+    let subjects = app.engine.subjects.clone();
+    let admin = app.admin.clone();
     (server, app, subjects, admin)
 }
 

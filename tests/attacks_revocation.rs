@@ -1,10 +1,12 @@
 //! Attacks on revocation, as an outsider holding only a documented actor identity (or as
-//! an operator's accident) would try them, against the real engine, Postgres, NATS and the
-//! emulator: forcing a revocation without the power, acting on another actor's lease, and
+//! an operator's accident) would try them, against the real engine under its own
+//! identities on a nats-server running the shipped `deploy/nats/leasehold.conf`,
+//! Postgres and the emulator: forcing a revocation without the power, acting on another actor's lease, and
 //! making a revocation stall or stop through a Graph outage, a purged stream, a killed
 //! worker or a broken tenant (`attacks/revocation/fairness.rs`).
 
 mod helpers;
+mod nats_server;
 #[path = "attacks/revocation/mod.rs"]
 mod revocation;
 
@@ -16,7 +18,8 @@ use leasehold::app::Components;
 use leasehold::signin::SignIn;
 use leasehold_command::Policy;
 use leasehold_crypto::MasterKey;
-use revocation::process::{spawn_with_key, WorkerProcess};
+use nats_server::NatsServer;
+use revocation::process::WorkerProcess;
 use revocation::*;
 use serde_json::json;
 
@@ -28,7 +31,14 @@ const NO_WORKER: Components = Components {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_an_admin_may_force_a_revocation_and_the_scramble_is_retried_until_confirmed() {
-    let app = TestApp::spawn_with(EmulatorConfig::default(), Components::ALL, two_actors()).await;
+    let server = NatsServer::start().await;
+    let app = TestApp::spawn_secured(
+        &server,
+        EmulatorConfig::default(),
+        Components::ALL,
+        two_actors(),
+    )
+    .await;
     app.connect().await;
     app.secrets("ops", &["alice"], "1h", "2h").await;
     let alice = app.client("alice");
@@ -77,7 +87,14 @@ async fn only_an_admin_may_force_a_revocation_and_the_scramble_is_retried_until_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bob_cannot_renew_or_revoke_alices_lease_without_a_grant() {
-    let app = TestApp::spawn_with(EmulatorConfig::default(), Components::ALL, two_actors()).await;
+    let server = NatsServer::start().await;
+    let app = TestApp::spawn_secured(
+        &server,
+        EmulatorConfig::default(),
+        Components::ALL,
+        two_actors(),
+    )
+    .await;
     app.connect().await;
     app.secrets("ops", &["alice"], "1h", "2h").await;
     let alice = app.client("alice");
@@ -120,7 +137,14 @@ async fn bob_cannot_renew_or_revoke_alices_lease_without_a_grant() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_long_failing_revocation_completes_one_step_after_graph_recovers_though_the_stream_was_lost(
 ) {
-    let app = TestApp::spawn_with(EmulatorConfig::default(), NO_WORKER, Policy::allow_all()).await;
+    let server = NatsServer::start().await;
+    let app = TestApp::spawn_secured(
+        &server,
+        EmulatorConfig::default(),
+        NO_WORKER,
+        Policy::allow_all(),
+    )
+    .await;
     let (stop, worker) = start_worker(&app, fast_worker_config()).await;
     app.connect().await;
     app.secrets("ops", &["alice"], "1h", "2h").await;
@@ -156,17 +180,16 @@ async fn a_long_failing_revocation_completes_one_step_after_graph_recovers_thoug
         "{metrics}"
     );
 
-    // An operator throws the event stream away (no message is left to redeliver). The
-    // stream refuses a purge, so they delete it whole.
-    let stream = app
-        .engine
-        .js
+    // An operator (a NATS user with every right; no engine identity may) throws the
+    // event stream away (no message is left to redeliver). The stream refuses a purge,
+    // so they delete it whole.
+    let operator = async_nats::jetstream::new(server.observer().await);
+    let stream = operator
         .get_stream(app.engine.subjects.stream_name())
         .await
         .expect("stream");
     assert!(stream.purge().await.is_err(), "the stream denies purges");
-    app.engine
-        .js
+    operator
         .delete_stream(app.engine.subjects.stream_name())
         .await
         .expect("delete the stream");
@@ -195,7 +218,14 @@ async fn a_long_failing_revocation_completes_one_step_after_graph_recovers_thoug
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_outage_with_retry_after_one_second_writes_a_bounded_number_of_failure_events() {
-    let app = TestApp::spawn_with(EmulatorConfig::default(), NO_WORKER, Policy::allow_all()).await;
+    let server = NatsServer::start().await;
+    let app = TestApp::spawn_secured(
+        &server,
+        EmulatorConfig::default(),
+        NO_WORKER,
+        Policy::allow_all(),
+    )
+    .await;
     let (stop, worker) = start_worker(&app, fast_worker_config()).await;
     app.connect().await;
     app.secrets("ops", &["alice"], "1h", "2h").await;
@@ -241,8 +271,18 @@ async fn an_outage_with_retry_after_one_second_writes_a_bounded_number_of_failur
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_workers_revocation_is_confirmed_within_five_seconds_of_its_restart() {
     let key = MasterKey::generate();
-    let app = spawn_with_key(NO_WORKER, Policy::allow_all(), &key).await;
-    let worker = WorkerProcess::start(&app, &key);
+    let server = NatsServer::start().await;
+    let same_key = MasterKey::from_base64(&key.to_base64(), "test").expect("key");
+    let app = TestApp::spawn_secured_custom(
+        &server,
+        EmulatorConfig::default(),
+        NO_WORKER,
+        Policy::allow_all(),
+        same_key,
+        |_| {},
+    )
+    .await;
+    let worker = WorkerProcess::start(&app, &server, &key);
     app.connect().await;
     app.secrets("ops", &["alice"], "1h", "2h").await;
     let (id, password) = lease(&app.admin, "ops-alice").await;
@@ -268,7 +308,7 @@ async fn a_killed_workers_revocation_is_confirmed_within_five_seconds_of_its_res
     );
 
     let restarted = std::time::Instant::now();
-    let _worker = WorkerProcess::start(&app, &key);
+    let _worker = WorkerProcess::start(&app, &server, &key);
     wait_password_dead(&app, &password, Duration::from_secs(5)).await;
     app.wait_lease(&id, Duration::from_secs(10), status_is("revoked"))
         .await;

@@ -26,17 +26,9 @@ async fn the_cli_speaks_as_its_nats_user() {
             secrets: vec!["ops-*".into()],
         }],
     };
-    let app = TestApp::spawn_custom(EmulatorConfig::default(), Components::ALL, policy, |c| {
-        server.engine_logins(c);
-        c.subject_prefix = "leasehold".into();
-        c.insecure_nats = false;
-    })
-    .await;
-    let admin = Cli {
-        nats_url: server.url("admin"),
-        prefix: "leasehold".into(),
-        actor: Some("admin".into()),
-    };
+    let app =
+        TestApp::spawn_secured(&server, EmulatorConfig::default(), Components::ALL, policy).await;
+    let admin = Cli::new(&app, "admin");
     let base = app.emulator.base_url().to_string();
     let connection = [
         "connection",
@@ -69,11 +61,7 @@ async fn the_cli_speaks_as_its_nats_user() {
         ])
         .await);
 
-    let alice = Cli {
-        nats_url: server.url("alice"),
-        actor: Some("alice".into()),
-        ..admin.clone()
-    };
+    let alice = Cli::new(&app, "alice");
     let lease = json(
         &alice
             .run(&["--json", "lease", "create", "ops-alice", "--ttl", "10m"])

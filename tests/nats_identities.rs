@@ -8,16 +8,15 @@ mod nats_server;
 use std::time::Duration;
 
 use async_nats::Client;
-use entra_emulator::{EmulatorConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID};
 use futures::StreamExt;
 use helpers::TestApp;
-use leasehold::app::{Components, Engine};
+use leasehold::app::Engine;
 use leasehold::client::ApiClient;
 use leasehold::Config;
 use leasehold_bus::Subjects;
 use leasehold_command::{Policy, Rule};
 use leasehold_crypto::MasterKey;
-use nats_server::{Login, NatsServer};
+use nats_server::{shipped_app, Login, NatsServer};
 use serde_json::json;
 
 fn policy() -> Policy {
@@ -31,41 +30,10 @@ fn policy() -> Policy {
     }
 }
 
-/// The sample server, the engine logged in as `leasehold`, and the admin's set-up done.
+/// The sample server, the engine under its own identities, and the admin's set-up done.
 async fn set_up() -> (NatsServer, TestApp, Subjects) {
-    let server = NatsServer::start().await;
-    let app = TestApp::spawn_custom(EmulatorConfig::default(), Components::ALL, policy(), |c| {
-        server.engine_logins(c);
-        c.subject_prefix = "leasehold".into();
-        c.insecure_nats = false;
-    })
-    .await;
-    let subjects = Subjects::new("leasehold").expect("prefix");
-    let admin = ApiClient::connect_as(&server.url("admin"), subjects.clone(), "admin")
-        .await
-        .expect("admin connects with credentials in the URL");
-    let base = app.emulator.base_url();
-    admin
-        .command(
-            "connection.create",
-            &json!({
-                "name": "contoso", "tenant_id": DEMO_TENANT_ID, "client_id": DEMO_CLIENT_ID,
-                "client_secret": DEMO_CLIENT_SECRET,
-                "cloud": { "kind": "custom", "login_url": base, "graph_url": base },
-            }),
-        )
-        .await
-        .expect("the engine works for the admin");
-    admin
-        .command(
-            "secret.create",
-            &json!({
-                "connection": "contoso", "prefix": "ops",
-                "users": ["alice@contoso.onmicrosoft.com", "bob@contoso.onmicrosoft.com"],
-            }),
-        )
-        .await
-        .expect("secret.create");
+    let (server, app) = shipped_app(policy(), &["alice", "bob"], |_| {}).await;
+    let subjects = app.engine.subjects.clone();
     (server, app, subjects)
 }
 

@@ -19,7 +19,7 @@ impl Cli {
     /// The binary pointed at `app`, acting as `actor`.
     pub fn new(app: &TestApp, actor: &str) -> Cli {
         Cli {
-            nats_url: app.engine.config.nats_url.clone(),
+            nats_url: app.nats_url(actor),
             prefix: app.engine.config.subject_prefix.clone(),
             actor: Some(actor.to_string()),
         }

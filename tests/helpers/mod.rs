@@ -2,6 +2,7 @@
 //! emulator on port 0, all components in-process.
 #![allow(dead_code)]
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use entra_emulator::{
@@ -23,6 +24,17 @@ pub struct TestApp {
     pub running: Option<Running>,
     pub admin: ApiClient,
     pub http: reqwest::Client,
+    /// On a NATS server that authenticates actors (`TestApp::spawn_secured`), each
+    /// actor's own login; empty on the open development NATS, where any connection may
+    /// speak as anyone.
+    pub actors: HashMap<String, ActorLogin>,
+}
+
+/// An actor's own NATS login: its URL (with the credentials) and a client over it.
+#[derive(Clone)]
+pub struct ActorLogin {
+    pub url: String,
+    pub api: ApiClient,
 }
 
 pub fn unique_prefix() -> String {
@@ -51,6 +63,25 @@ impl TestApp {
         emulator_config: EmulatorConfig,
         components: Components,
         policy: Policy,
+        tweak: impl FnOnce(&mut Config),
+    ) -> TestApp {
+        Self::spawn_keyed(
+            emulator_config,
+            components,
+            policy,
+            MasterKey::generate(),
+            tweak,
+        )
+        .await
+    }
+
+    /// Like [`TestApp::spawn_custom`] with the master key given (a second process of
+    /// the same engine needs it).
+    pub async fn spawn_keyed(
+        emulator_config: EmulatorConfig,
+        components: Components,
+        policy: Policy,
+        key: MasterKey,
         tweak: impl FnOnce(&mut Config),
     ) -> TestApp {
         leasehold::tls::install_ring_provider();
@@ -82,9 +113,7 @@ impl TestApp {
             ..Config::default()
         };
         tweak(&mut config);
-        let engine = Engine::connect(config, MasterKey::generate())
-            .await
-            .expect("engine");
+        let engine = Engine::connect(config, key).await.expect("engine");
         let running = app::start(&engine, components).await.expect("start");
         let admin = ApiClient::new(engine.nats.clone(), engine.subjects.clone(), "admin");
         TestApp {
@@ -94,11 +123,32 @@ impl TestApp {
             running: Some(running),
             admin,
             http: reqwest::Client::new(),
+            actors: HashMap::new(),
         }
     }
 
+    /// A client speaking as `actor`: over its own login where NATS authenticates
+    /// actors, else over the engine's connection.
     pub fn client(&self, actor: &str) -> ApiClient {
-        self.admin.as_actor(actor)
+        if self.actors.is_empty() {
+            return self.admin.as_actor(actor);
+        }
+        match self.actors.get(actor) {
+            Some(login) => login.api.clone(),
+            None => panic!("{actor} has no login on this app's NATS server"),
+        }
+    }
+
+    /// The NATS URL `actor` connects with (its credentials in it where NATS
+    /// authenticates actors).
+    pub fn nats_url(&self, actor: &str) -> String {
+        if self.actors.is_empty() {
+            return self.engine.config.nats_url.clone();
+        }
+        match self.actors.get(actor) {
+            Some(login) => login.url.clone(),
+            None => panic!("{actor} has no login on this app's NATS server"),
+        }
     }
 
     /// Creates connection `contoso` on the emulator's demo tenant.

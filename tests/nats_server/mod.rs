@@ -7,7 +7,15 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use async_nats::Client;
+use entra_emulator::EmulatorConfig;
+use leasehold::app::Components;
+use leasehold::client::ApiClient;
+use leasehold::Config;
+use leasehold_command::Policy;
+use leasehold_crypto::MasterKey;
 use tokio::sync::mpsc;
+
+use crate::helpers::{ActorLogin, TestApp};
 
 /// Where the server binary is; `NATS_SERVER_BIN` overrides.
 fn binary() -> String {
@@ -34,6 +42,12 @@ pub const ENGINE_USERS: &[&str] = &[
     "leasehold-worker",
     "leasehold-projection",
 ];
+
+/// The actors of the sample configuration (each may speak only as itself).
+pub const ACTORS: &[&str] = &["admin", "alice", "bob"];
+
+/// The subject prefix the sample configuration's permissions are written for.
+pub const SUBJECT_PREFIX: &str = "leasehold";
 
 /// A user the tests add to their copy of the configuration, with every right: it
 /// watches all subjects and plays the operator (never part of the shipped file).
@@ -166,6 +180,35 @@ impl NatsServer {
         config.nats_auth.projection = login("leasehold-projection");
     }
 
+    /// What `leasehold serve` needs in its environment to run as the engine's five
+    /// identities on this server: URL, subject prefix and one login per component.
+    pub fn engine_env(&self) -> Vec<(String, String)> {
+        let mut env = vec![
+            ("LEASEHOLD_NATS_URL".to_string(), self.plain_url()),
+            (
+                "LEASEHOLD_SUBJECT_PREFIX".to_string(),
+                SUBJECT_PREFIX.to_string(),
+            ),
+        ];
+        for user in ENGINE_USERS {
+            env.extend(self.component_login(user));
+        }
+        env
+    }
+
+    /// `LEASEHOLD_NATS_<COMPONENT>_USER` and `_PASSWORD` for the engine identity
+    /// `user` (`leasehold-<component>`).
+    pub fn component_login(&self, user: &str) -> [(String, String); 2] {
+        let component = user.trim_start_matches("leasehold-").to_uppercase();
+        [
+            (format!("LEASEHOLD_NATS_{component}_USER"), user.to_string()),
+            (
+                format!("LEASEHOLD_NATS_{component}_PASSWORD"),
+                self.password(user),
+            ),
+        ]
+    }
+
     /// A client with every right (see [`OBSERVER`]).
     pub async fn observer(&self) -> Client {
         async_nats::ConnectOptions::new()
@@ -201,6 +244,81 @@ impl Drop for NatsServer {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+impl TestApp {
+    /// The engine in-process as it runs in production on `server`: under its five
+    /// least-privilege identities, with the shipped subject prefix and the check that
+    /// NATS keeps strangers out; `app.admin` and [`TestApp::client`] log in as the actors
+    /// themselves, since no engine identity may publish requests.
+    pub async fn spawn_secured(
+        server: &NatsServer,
+        emulator_config: EmulatorConfig,
+        components: Components,
+        policy: Policy,
+    ) -> TestApp {
+        Self::spawn_secured_custom(
+            server,
+            emulator_config,
+            components,
+            policy,
+            MasterKey::generate(),
+            |_| {},
+        )
+        .await
+    }
+
+    /// [`TestApp::spawn_secured`] with the master key given and the configuration
+    /// adjusted by `tweak` last.
+    pub async fn spawn_secured_custom(
+        server: &NatsServer,
+        emulator_config: EmulatorConfig,
+        components: Components,
+        policy: Policy,
+        key: MasterKey,
+        tweak: impl FnOnce(&mut Config),
+    ) -> TestApp {
+        let mut app = TestApp::spawn_keyed(emulator_config, components, policy, key, |c| {
+            server.engine_logins(c);
+            c.subject_prefix = SUBJECT_PREFIX.into();
+            c.insecure_nats = false;
+            tweak(c);
+        })
+        .await;
+        for actor in ACTORS {
+            let url = server.url(actor);
+            let api = ApiClient::connect_as(&url, app.engine.subjects.clone(), actor)
+                .await
+                .unwrap_or_else(|e| panic!("{actor} logs in: {e}"));
+            app.actors
+                .insert(actor.to_string(), ActorLogin { url, api });
+        }
+        app.admin = app.client("admin");
+        app
+    }
+}
+
+/// A fresh server, the engine secured on it (see [`TestApp::spawn_secured`]; `tweak`
+/// adjusts its configuration), and the admin's set-up done: connection `contoso` and
+/// secrets `ops-<user>` for `users`.
+pub async fn shipped_app(
+    policy: Policy,
+    users: &[&str],
+    tweak: impl FnOnce(&mut Config),
+) -> (NatsServer, TestApp) {
+    let server = NatsServer::start().await;
+    let app = TestApp::spawn_secured_custom(
+        &server,
+        EmulatorConfig::default(),
+        Components::ALL,
+        policy,
+        MasterKey::generate(),
+        tweak,
+    )
+    .await;
+    app.connect().await;
+    app.secrets("ops", users, "1h", "24h").await;
+    (server, app)
 }
 
 /// A client logged in as one actor, on its own inbox prefix, recording server errors.

@@ -11,6 +11,7 @@ use serde_json::json;
 
 use super::{lease, wait_password_dead};
 use crate::helpers::{status_is, TestApp};
+use crate::nats_server::NatsServer;
 
 /// Leases on the tenant whose client secret stops working.
 const BROKEN_LEASES: usize = 2000;
@@ -21,7 +22,8 @@ async fn two_thousand_failing_revocations_of_one_tenant_do_not_delay_another_ten
         seed: Seed::demo().with_generated_users(DEMO_TENANT_ID, BROKEN_LEASES),
         ..EmulatorConfig::default()
     };
-    let app = TestApp::spawn_with(config, Components::ALL, Policy::allow_all()).await;
+    let server = NatsServer::start().await;
+    let app = TestApp::spawn_secured(&server, config, Components::ALL, Policy::allow_all()).await;
     // A second app registration whose client secret expires in an hour (emulator time).
     let emulator = app.emulator.state();
     let broken_app = uuid::Uuid::new_v4();
@@ -77,7 +79,7 @@ async fn two_thousand_failing_revocations_of_one_tenant_do_not_delay_another_ten
     }
     let broken: Vec<String> = stream::iter(1..=BROKEN_LEASES)
         .map(|i| {
-            let client = app.client("dev");
+            let client = app.client("bob");
             async move {
                 let reply = client
                     .command(
@@ -98,7 +100,7 @@ async fn two_thousand_failing_revocations_of_one_tenant_do_not_delay_another_ten
     emulator.advance_clock(Duration::from_secs(2 * 3600));
     stream::iter(broken.iter())
         .map(|id| {
-            let client = app.client("dev");
+            let client = app.client("bob");
             async move {
                 client
                     .command("lease.revoke", &json!({ "lease_id": id }))

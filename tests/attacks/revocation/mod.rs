@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use entra_emulator::DEMO_USER_PASSWORD;
 use leasehold::client::ApiClient;
+use leasehold::config::NatsRole;
 use leasehold::signin::SignIn;
 use leasehold_command::{Policy, Rule};
 use leasehold_graph::{GraphClient, GraphConfig};
@@ -89,7 +90,13 @@ pub async fn start_worker(
     let deps = WorkerDeps {
         commands: app.engine.commands.clone(),
         graph,
-        js: app.engine.js.clone(),
+        // The worker's own identity, as in production.
+        js: async_nats::jetstream::new(
+            app.engine
+                .nats_for(NatsRole::Worker)
+                .await
+                .expect("the worker logs in"),
+        ),
         subjects: app.engine.subjects.clone(),
         pool: app.engine.pool.clone(),
     };
