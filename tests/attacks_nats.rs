@@ -502,12 +502,13 @@ async fn serve_refuses_a_nats_that_lets_strangers_in() {
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_after_the_stream_is_lost_ends_serve_within_the_grace() {
     leasehold::tls::install_ring_provider();
+    let server = NatsServer::start().await;
     let db = TestDb::new().await;
     let emulator = emulator().await;
-    let prefix = helpers::unique_prefix();
-    let subjects = Subjects::new(&prefix).expect("prefix");
-    // A stream left by an older version, which allowed purges: serve hardens it.
-    let js = jetstream::new(async_nats::connect("127.0.0.1:4222").await.expect("nats"));
+    let subjects = Subjects::new(nats_server::SUBJECT_PREFIX).expect("prefix");
+    // A stream left by an older version, which allowed purges: serve hardens it. The
+    // operator is the test server's user with every right.
+    let js = jetstream::new(server.observer().await);
     js.create_stream(jetstream::stream::Config {
         name: subjects.stream_name(),
         subjects: vec![subjects.all_events()],
@@ -515,7 +516,7 @@ async fn sigterm_after_the_stream_is_lost_ends_serve_within_the_grace() {
     })
     .await
     .expect("an old stream");
-    let mut serve = serve_plain(&db, &prefix, true);
+    let mut serve = serve_shipped(&server, &db, "info");
     assert!(
         serve
             .wait_for("leasehold serving", Duration::from_secs(60))
@@ -523,11 +524,13 @@ async fn sigterm_after_the_stream_is_lost_ends_serve_within_the_grace() {
         "{}",
         serve.log()
     );
-    let admin = ApiClient::connect_as("nats://127.0.0.1:4222", subjects.clone(), "admin")
+    let admin = ApiClient::connect_as(&server.url("admin"), subjects.clone(), "admin")
         .await
         .expect("admin");
     set_up_tenant(&admin, emulator.base_url()).await;
-    let alice = admin.as_actor("alice");
+    let alice = ApiClient::connect_as(&server.url("alice"), subjects.clone(), "alice")
+        .await
+        .expect("alice");
     let lease = alice
         .command(
             "lease.create",
@@ -570,7 +573,7 @@ async fn sigterm_after_the_stream_is_lost_ends_serve_within_the_grace() {
         "serve took {took:?} to stop ({status}):\n{log}"
     );
     emulator.shutdown().await;
-    let _ = js.delete_stream(subjects.stream_name()).await;
+    server.stop();
 }
 
 /// Connects once, without retrying, and proves the link with a round trip.
