@@ -189,7 +189,13 @@ impl Engine {
             return Ok(());
         }
         let endpoint = self.config.nats_endpoint(NatsRole::Command);
-        match leasehold_bus::check_anonymous_refused(&endpoint, &self.subjects).await {
+        match leasehold_bus::check_anonymous_refused(
+            &endpoint,
+            &self.subjects,
+            &self.config.policy.admins,
+        )
+        .await
+        {
             AnonymousAccess::Refused(_) | AnonymousAccess::Confined => Ok(()),
             AnonymousAccess::Open(why) => bail!(
                 "refusing to serve commands and queries: {why}, so anyone could claim to be \

@@ -26,10 +26,13 @@ pub enum AnonymousAccess {
 }
 
 /// Connects to `endpoint`'s servers without any login (and without a client
-/// certificate) and tries to publish a command and a JetStream API call.
+/// certificate) and tries to publish a command, a command as each of `admins` and a
+/// JetStream API call. The admins' subjects matter on their own: a server whose
+/// `no_auth_user` is an admin confines strangers to exactly that admin's rights.
 pub async fn check_anonymous_refused(
     endpoint: &NatsEndpoint,
     subjects: &Subjects,
+    admins: &[String],
 ) -> AnonymousAccess {
     let stranger = NatsEndpoint {
         tls: crate::NatsTls {
@@ -54,9 +57,11 @@ pub async fn check_anonymous_refused(
         Ok(client) => client,
         Err(e) => return AnonymousAccess::Refused(e.to_string()),
     };
-    let command = subjects.command("anonymous-probe", "probe");
-    let probes = [command.as_str(), "$JS.API.INFO"];
-    for subject in probes {
+    let mut owned = vec![subjects.command("anonymous-probe", "probe")];
+    owned.extend(admins.iter().map(|admin| subjects.command(admin, "probe")));
+    owned.push("$JS.API.INFO".to_string());
+    let probes: Vec<&str> = owned.iter().map(String::as_str).collect();
+    for &subject in &probes {
         if client
             .publish(subject.to_string(), "".into())
             .await
@@ -73,7 +78,7 @@ pub async fn check_anonymous_refused(
     while denied.len() < probes.len() {
         match tokio::time::timeout_at(deadline, events.recv()).await {
             Ok(Some(event)) => {
-                for subject in probes {
+                for &subject in &probes {
                     let wanted = format!("permissions violation for publish to \"{subject}\"")
                         .to_lowercase();
                     if event.contains(&wanted) && !denied.contains(&subject) {

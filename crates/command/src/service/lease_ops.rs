@@ -11,6 +11,28 @@ use super::input::{decode, opt_ttl, CreateLease, RenewLease, RevokeLease};
 use super::{views, CommandService, Request};
 use crate::CommandError;
 
+/// Fails unless `lease` was requested by `req`'s actor, on `secret`, with `req`'s
+/// request id (all from the lease's own events).
+fn check_retry_owns(
+    lease: &Lease,
+    req: &Request<'_>,
+    secret: &SecretName,
+) -> Result<(), CommandError> {
+    let owns = lease.requested_by() == Some(&req.actor)
+        && lease.secret() == Some(secret)
+        && req.request_id.is_some()
+        && lease.request_id() == req.request_id.as_deref();
+    if owns {
+        return Ok(());
+    }
+    tracing::warn!(actor = %req.actor, "a request id pointed at a lease the actor did not request");
+    Err(CommandError::new(
+        "invalid_request",
+        "this request id is bound to a lease that this request did not make",
+        json!({ "request_id": req.request_id }),
+    ))
+}
+
 /// Events after which `lease.create` stops waiting.
 const SETTLING_EVENTS: &[&str] = &[
     "LeaseActivated",
@@ -47,6 +69,12 @@ impl CommandService {
             .await;
         quota.release().await;
         let done = done?;
+        if done.events.is_empty() {
+            // An existing lease answers a retried request id only if the event store says
+            // this actor asked for it, on this secret, with this id: the `lease_requests`
+            // row that pointed here is just a table, and must not hand anyone's lease out.
+            check_retry_owns(&done.state, req, &secret)?;
+        }
         let state = if done.state.status() == Some(LeaseStatus::Requested) {
             self.wait_for_activation(events, &lease_id, self.config.activation_wait)
                 .await?

@@ -28,17 +28,21 @@ impl QueryService {
         if !req.credentials {
             return Ok(json!({ "lease": views::lease(&row) }));
         }
-        // The credential goes only to whoever asked for the lease, or an admin (design §7).
-        let own = row.requested_by == actor.as_str() || self.policy.is_admin(actor.as_str());
-        if !own {
+        // The credential goes only to whoever asked for the lease, or an admin (design §7),
+        // judged by the lease's own events: the read-model row is a table anyone with
+        // the engine's database role could edit.
+        let (lease, password) = self.commands.lease_credential(&lease_id).await?;
+        let requester = lease.requested_by().map(Actor::as_str);
+        let secret = lease.secret().map(SecretName::as_str);
+        let own = requester == Some(actor.as_str()) || self.policy.is_admin(actor.as_str());
+        if !own || !self.policy.allows(actor.as_str(), op, secret) {
+            drop(password);
             return Err(CommandError::new(
                 "forbidden",
                 format!("only the requester of lease {id} or an admin may read its credential"),
                 json!({ "actor": actor.as_str(), "op": op, "lease_id": id }),
             ));
         }
-        // The event store decides whether the lease is active, not the (maybe lagging) row.
-        let (lease, password) = self.commands.lease_credential(&lease_id).await?;
         let username = lease
             .user_principal_name()
             .map(|upn| upn.to_string())

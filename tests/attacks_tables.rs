@@ -1,0 +1,124 @@
+//! Attacks through the tables beside the event log: whoever holds the engine's database
+//! role (it must write `lease_requests` and the read models) tries to make the engine
+//! hand them somebody else's password. The event store decides who gets a credential;
+//! these tables never do. Real Postgres, the engine over NATS, the emulator.
+
+mod helpers;
+
+use entra_emulator::EmulatorConfig;
+use helpers::TestApp;
+use leasehold::app::Components;
+use leasehold_command::{Policy, Rule};
+use serde_json::json;
+
+/// alice and mallory may lease and read `ops-*` leases; neither is an admin.
+fn policy() -> Policy {
+    Policy {
+        admins: vec!["admin".into()],
+        rules: vec![Rule {
+            actors: vec!["alice".into(), "mallory".into()],
+            ops: vec!["lease.*".into(), "secret.get".into(), "secret.list".into()],
+            secrets: vec!["ops-*".into()],
+        }],
+    }
+}
+
+/// An engine with secrets `ops-alice` and `ops-bob`, and alice's active lease on
+/// `ops-alice`: its id and password.
+async fn alice_holds_a_lease() -> (TestApp, String, String) {
+    let app = TestApp::spawn_with(EmulatorConfig::default(), Components::ALL, policy()).await;
+    app.connect().await;
+    app.secrets("ops", &["alice", "bob"], "30m", "1h").await;
+    let reply = app
+        .client("alice")
+        .command("lease.create", &json!({ "secret": "ops-alice" }))
+        .await
+        .expect("alice leases ops-alice");
+    let id = reply["lease"]["lease_id"].as_str().expect("id").to_string();
+    let password = reply["credential"]["password"]
+        .as_str()
+        .expect("password")
+        .to_string();
+    (app, id, password)
+}
+
+#[tokio::test]
+async fn a_planted_request_id_does_not_hand_over_another_actors_lease() {
+    let (app, alice_lease, password) = alice_holds_a_lease().await;
+    // mallory binds her request id to alice's lease, behind the engine's back.
+    sqlx::query(
+        "INSERT INTO lease_requests (actor, request_id, secret, lease_id)
+         VALUES ('mallory', 'steal-1', 'ops-alice', $1)",
+    )
+    .bind(&alice_lease)
+    .execute(&app.db.pool)
+    .await
+    .expect("plant the row");
+    let mallory = app.client("mallory");
+    let refused = mallory
+        .command_with_id("lease.create", &json!({ "secret": "ops-alice" }), "steal-1")
+        .await
+        .expect_err("the retry is not mallory's");
+    assert_eq!(refused.code(), Some("invalid_request"), "{refused}");
+    assert!(!refused.to_string().contains(&password));
+
+    // The same with a row naming another secret of hers: still not her lease.
+    sqlx::query(
+        "INSERT INTO lease_requests (actor, request_id, secret, lease_id)
+         VALUES ('mallory', 'steal-2', 'ops-bob', $1)",
+    )
+    .bind(&alice_lease)
+    .execute(&app.db.pool)
+    .await
+    .expect("plant the row");
+    let refused = mallory
+        .command_with_id("lease.create", &json!({ "secret": "ops-bob" }), "steal-2")
+        .await
+        .expect_err("the retry is not mallory's");
+    assert_eq!(refused.code(), Some("invalid_request"), "{refused}");
+
+    // alice's own retry still returns her lease.
+    let again = app
+        .client("alice")
+        .query(
+            "lease.get",
+            &json!({ "lease_id": alice_lease, "credentials": true }),
+        )
+        .await
+        .expect("alice reads her credential");
+    assert_eq!(again["credential"]["password"], password.as_str());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_edited_read_model_does_not_hand_over_a_credential() {
+    let (app, alice_lease, password) = alice_holds_a_lease().await;
+    let mallory = app.client("mallory");
+    // Wait until the read model has the lease, then make it say mallory asked for it.
+    let mut poll = leasehold_testkit::Poll::new(
+        std::time::Duration::from_secs(30),
+        std::time::Duration::from_millis(50),
+    );
+    loop {
+        let edited = sqlx::query("UPDATE leases SET requested_by = 'mallory' WHERE lease_id = $1")
+            .bind(&alice_lease)
+            .execute(&app.db.pool)
+            .await
+            .expect("edit the row")
+            .rows_affected();
+        if edited == 1 {
+            break;
+        }
+        assert!(poll.again().await, "the lease never reached the read model");
+    }
+    let refused = mallory
+        .query(
+            "lease.get",
+            &json!({ "lease_id": alice_lease, "credentials": true }),
+        )
+        .await
+        .expect_err("the lease is alice's");
+    assert_eq!(refused.code(), Some("forbidden"), "{refused}");
+    assert!(!refused.to_string().contains(&password));
+    app.stop().await;
+}
