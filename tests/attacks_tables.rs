@@ -1,22 +1,23 @@
 //! Attacks through the tables beside the event log: whoever holds the engine's database
 //! role (it must write `lease_requests` and the read models) tries to make the engine
 //! hand them somebody else's password. The event store decides who gets a credential;
-//! these tables never do. Real Postgres, the engine over NATS, the emulator.
+//! these tables never do. Real Postgres, the engine on its own nats-server with the
+//! shipped configuration, the emulator. bob is the attacker.
 
 mod helpers;
+mod nats_server;
 
-use entra_emulator::EmulatorConfig;
 use helpers::TestApp;
-use leasehold::app::Components;
 use leasehold_command::{Policy, Rule};
+use nats_server::{shipped_app, NatsServer};
 use serde_json::json;
 
-/// alice and mallory may lease and read `ops-*` leases; neither is an admin.
+/// alice and bob may lease and read `ops-*` leases; neither is an admin.
 fn policy() -> Policy {
     Policy {
         admins: vec!["admin".into()],
         rules: vec![Rule {
-            actors: vec!["alice".into(), "mallory".into()],
+            actors: vec!["alice".into(), "bob".into()],
             ops: vec!["lease.*".into(), "secret.get".into(), "secret.list".into()],
             secrets: vec!["ops-*".into()],
         }],
@@ -25,10 +26,8 @@ fn policy() -> Policy {
 
 /// An engine with secrets `ops-alice` and `ops-bob`, and alice's active lease on
 /// `ops-alice`: its id and password.
-async fn alice_holds_a_lease() -> (TestApp, String, String) {
-    let app = TestApp::spawn_with(EmulatorConfig::default(), Components::ALL, policy()).await;
-    app.connect().await;
-    app.secrets("ops", &["alice", "bob"], "30m", "1h").await;
+async fn alice_holds_a_lease() -> (NatsServer, TestApp, String, String) {
+    let (server, app) = shipped_app(policy(), &["alice", "bob"], |_| {}).await;
     let reply = app
         .client("alice")
         .command("lease.create", &json!({ "secret": "ops-alice" }))
@@ -39,42 +38,42 @@ async fn alice_holds_a_lease() -> (TestApp, String, String) {
         .as_str()
         .expect("password")
         .to_string();
-    (app, id, password)
+    (server, app, id, password)
 }
 
 #[tokio::test]
 async fn a_planted_request_id_does_not_hand_over_another_actors_lease() {
-    let (app, alice_lease, password) = alice_holds_a_lease().await;
-    // mallory binds her request id to alice's lease, behind the engine's back.
+    let (server, app, alice_lease, password) = alice_holds_a_lease().await;
+    // bob binds his request id to alice's lease, behind the engine's back.
     sqlx::query(
         "INSERT INTO lease_requests (actor, request_id, secret, lease_id)
-         VALUES ('mallory', 'steal-1', 'ops-alice', $1)",
+         VALUES ('bob', 'steal-1', 'ops-alice', $1)",
     )
     .bind(&alice_lease)
     .execute(&app.db.pool)
     .await
     .expect("plant the row");
-    let mallory = app.client("mallory");
-    let refused = mallory
+    let bob = app.client("bob");
+    let refused = bob
         .command_with_id("lease.create", &json!({ "secret": "ops-alice" }), "steal-1")
         .await
-        .expect_err("the retry is not mallory's");
+        .expect_err("the retry is not bob's");
     assert_eq!(refused.code(), Some("invalid_request"), "{refused}");
     assert!(!refused.to_string().contains(&password));
 
-    // The same with a row naming another secret of hers: still not her lease.
+    // The same with a row naming another secret of his: still not her lease.
     sqlx::query(
         "INSERT INTO lease_requests (actor, request_id, secret, lease_id)
-         VALUES ('mallory', 'steal-2', 'ops-bob', $1)",
+         VALUES ('bob', 'steal-2', 'ops-bob', $1)",
     )
     .bind(&alice_lease)
     .execute(&app.db.pool)
     .await
     .expect("plant the row");
-    let refused = mallory
+    let refused = bob
         .command_with_id("lease.create", &json!({ "secret": "ops-bob" }), "steal-2")
         .await
-        .expect_err("the retry is not mallory's");
+        .expect_err("the retry is not bob's");
     assert_eq!(refused.code(), Some("invalid_request"), "{refused}");
 
     // alice's own retry still returns her lease.
@@ -88,19 +87,20 @@ async fn a_planted_request_id_does_not_hand_over_another_actors_lease() {
         .expect("alice reads her credential");
     assert_eq!(again["credential"]["password"], password.as_str());
     app.stop().await;
+    server.stop();
 }
 
 #[tokio::test]
 async fn an_edited_read_model_does_not_hand_over_a_credential() {
-    let (app, alice_lease, password) = alice_holds_a_lease().await;
-    let mallory = app.client("mallory");
-    // Wait until the read model has the lease, then make it say mallory asked for it.
+    let (server, app, alice_lease, password) = alice_holds_a_lease().await;
+    let bob = app.client("bob");
+    // Wait until the read model has the lease, then make it say bob asked for it.
     let mut poll = leasehold_testkit::Poll::new(
         std::time::Duration::from_secs(30),
         std::time::Duration::from_millis(50),
     );
     loop {
-        let edited = sqlx::query("UPDATE leases SET requested_by = 'mallory' WHERE lease_id = $1")
+        let edited = sqlx::query("UPDATE leases SET requested_by = 'bob' WHERE lease_id = $1")
             .bind(&alice_lease)
             .execute(&app.db.pool)
             .await
@@ -111,7 +111,7 @@ async fn an_edited_read_model_does_not_hand_over_a_credential() {
         }
         assert!(poll.again().await, "the lease never reached the read model");
     }
-    let refused = mallory
+    let refused = bob
         .query(
             "lease.get",
             &json!({ "lease_id": alice_lease, "credentials": true }),
@@ -121,4 +121,5 @@ async fn an_edited_read_model_does_not_hand_over_a_credential() {
     assert_eq!(refused.code(), Some("forbidden"), "{refused}");
     assert!(!refused.to_string().contains(&password));
     app.stop().await;
+    server.stop();
 }
