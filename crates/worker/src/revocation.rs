@@ -150,6 +150,18 @@ impl Effects {
     ) -> anyhow::Result<()> {
         let lease_id = claim.lease_id;
         let attempt = claim.attempt.saturating_add(1);
+        // The exponential step grows with counted failures only: a throttled answer says
+        // when to come back (Retry-After) and must not stretch every later wait.
+        let counted = lease
+            .counted_revocation_failures()
+            .saturating_add(
+                claim
+                    .folded
+                    .as_ref()
+                    .map_or(0, |f| f.count.saturating_sub(f.throttled)),
+            )
+            .saturating_add(u32::from(info.kind != THROTTLED_KIND))
+            .max(1);
         let failing = lease.revocation_failing();
         let cap = if failing {
             self.config.failing_revocation_retry_cap
@@ -159,12 +171,12 @@ impl Effects {
         let delay = match err {
             Some(err) => retry_delay(
                 err,
-                attempt,
+                counted,
                 self.config.retry_base,
                 cap,
                 self.config.failing_revocation_retry_cap,
             ),
-            None => backoff(attempt, self.config.retry_base, cap),
+            None => backoff(counted, self.config.retry_base, cap),
         };
         tracing::warn!(lease = %lease_id, kind = %info.kind, error = %info.message, attempt,
             retry_in_ms = delay.as_millis() as u64, "revocation attempt failed");
