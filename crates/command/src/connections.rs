@@ -103,6 +103,17 @@ impl Commands {
         match result {
             Ok(done) => self.shred_superseded(name, &done.events).await,
             Err(_) => {
+                // The error may come after the commit (a connection lost while the commit
+                // was acknowledged): destroy the key only if no committed event uses it,
+                // or the connection would hold a client secret nobody can open. When the
+                // history cannot be read, the key is kept (an unused key costs a row).
+                let committed = match self.connections.history(name.as_str()).await {
+                    Ok(history) => history.iter().any(|e| uses_key(&e.payload, key_id)),
+                    Err(_) => true,
+                };
+                if committed {
+                    return;
+                }
                 if let Err(e) = self.keys().destroy(key_id).await {
                     tracing::warn!(key_id, error = %e, "could not destroy an unused data key");
                 }
@@ -176,6 +187,17 @@ impl Commands {
             .await
             .map_err(|e| CommandError::unavailable(e.to_string()))?;
         Ok(seal(&key, name.as_str(), secret))
+    }
+}
+
+/// Whether `event` seals a client secret under data key `key_id`.
+fn uses_key(event: &ConnectionEvent, key_id: &str) -> bool {
+    match event {
+        ConnectionEvent::ConnectionCreated { client_secret, .. }
+        | ConnectionEvent::ConnectionSecretRotated { client_secret, .. } => {
+            client_secret.key_id == key_id
+        }
+        ConnectionEvent::ConnectionDeleted { .. } => false,
     }
 }
 
