@@ -44,37 +44,27 @@ async fn alice_holds_a_lease() -> (NatsServer, TestApp, String, String) {
 #[tokio::test]
 async fn a_planted_request_id_does_not_hand_over_another_actors_lease() {
     let (server, app, alice_lease, password) = alice_holds_a_lease().await;
-    // bob binds his request id to alice's lease, behind the engine's back.
-    sqlx::query(
-        "INSERT INTO lease_requests (actor, request_id, secret, lease_id)
-         VALUES ('bob', 'steal-1', 'ops-alice', $1)",
-    )
-    .bind(&alice_lease)
-    .execute(&app.db.pool)
-    .await
-    .expect("plant the row");
+    // bob binds his request ids to alice's lease, behind the engine's back: once on her
+    // secret, once on his own.
     let bob = app.client("bob");
-    let refused = bob
-        .command_with_id("lease.create", &json!({ "secret": "ops-alice" }), "steal-1")
+    for (request_id, secret) in [("steal-1", "ops-alice"), ("steal-2", "ops-bob")] {
+        sqlx::query(
+            "INSERT INTO lease_requests (actor, request_id, secret, lease_id)
+             VALUES ('bob', $1, $2, $3)",
+        )
+        .bind(request_id)
+        .bind(secret)
+        .bind(&alice_lease)
+        .execute(&app.db.pool)
         .await
-        .expect_err("the retry is not bob's");
-    assert_eq!(refused.code(), Some("invalid_request"), "{refused}");
-    assert!(!refused.to_string().contains(&password));
-
-    // The same with a row naming another secret of his: still not her lease.
-    sqlx::query(
-        "INSERT INTO lease_requests (actor, request_id, secret, lease_id)
-         VALUES ('bob', 'steal-2', 'ops-bob', $1)",
-    )
-    .bind(&alice_lease)
-    .execute(&app.db.pool)
-    .await
-    .expect("plant the row");
-    let refused = bob
-        .command_with_id("lease.create", &json!({ "secret": "ops-bob" }), "steal-2")
-        .await
-        .expect_err("the retry is not bob's");
-    assert_eq!(refused.code(), Some("invalid_request"), "{refused}");
+        .expect("plant the row");
+        let refused = bob
+            .command_with_id("lease.create", &json!({ "secret": secret }), request_id)
+            .await
+            .expect_err("the retry is not bob's");
+        assert_eq!(refused.code(), Some("invalid_request"), "{refused}");
+        assert!(!refused.to_string().contains(&password));
+    }
 
     // alice's own retry still returns her lease.
     let again = app
