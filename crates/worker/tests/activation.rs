@@ -261,8 +261,11 @@ async fn a_revocation_landing_during_activation_leaves_no_working_password() {
 
     let history = w.history(lease).await;
     assert_eq!(count(&history, "LeaseActivated"), 0, "{history:?}");
-    // The activation's password, its immediate scramble, the revocation's scramble.
-    assert_eq!(password_writes(&w), 3);
+    // Either the activation set its password, then scrambled it at once, and the
+    // revocation scrambled again (3 writes), or the activation saw the revocation under
+    // the user lock before writing and only the revocation's scramble was sent (1).
+    let writes = password_writes(&w);
+    assert!(matches!(writes, 1 | 3), "{writes} password writes");
     assert_eq!(
         w.emu
             .state()
