@@ -34,25 +34,29 @@ impl Server {
             ),
         )
         .expect("write conf");
+        let log_path = dir.join(format!("{port}.log"));
         let child = Command::new(
             std::env::var("NATS_SERVER_BIN").unwrap_or_else(|_| "/usr/sbin/nats-server".into()),
         )
         .arg("-c")
         .arg(&conf)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(&log_path).expect("log file"))
         .spawn()
         .expect("start nats-server");
         let server = Server { child, port };
-        // Wait (bounded) until it accepts connections.
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "nats-server did not start"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        // Wait (bounded) for the server to say it is ready on its log.
+        let ready = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+                if log.contains("Server is ready") {
+                    break;
+                }
+                tokio::task::yield_now().await;
+            }
+        })
+        .await;
+        assert!(ready.is_ok(), "nats-server did not start");
         server
     }
 }
