@@ -1,0 +1,119 @@
+//! Wire compatibility: a fixed script of requests, sent as raw NATS messages, and the
+//! replies the engine gives, compared with the replies recorded from the release before
+//! the typed contract (`tests/fixtures/wire_replies_before.json`). Volatile values (ids,
+//! times, hashes, the emulator's address, passwords) are normalised; every other byte of
+//! every reply must match, except the changes listed in `documented_changes` (each one is
+//! in CHANGELOG.md).
+//!
+//! `LEASEHOLD_BLESS=1` re-records the fixture: only for a release that means to change
+//! the wire format, never to make this test pass.
+
+mod helpers;
+
+mod wire_script;
+
+use std::time::Duration;
+
+use helpers::TestApp;
+use serde_json::Value;
+use wire_script::{normalise, script, Tree};
+
+const FIXTURE: &str = "tests/fixtures/wire_replies_before.json";
+
+/// The wire changes made on purpose since the recording; identity when there are none.
+fn documented_changes(_step: &str, reply: Value) -> Value {
+    reply
+}
+
+#[tokio::test]
+async fn replies_match_the_recorded_wire_format() {
+    let app = TestApp::spawn().await;
+    let mut lease_id = String::new();
+    let mut got = serde_json::Map::new();
+    for step in script() {
+        let payload = step.payload(&app, &lease_id);
+        if let Some(status) = step.wait_status {
+            app.wait_lease(&lease_id, Duration::from_secs(30), |l| {
+                l["status"] == status
+            })
+            .await;
+        }
+        let mut reply = send(&app, step.tree, step.op, &payload, step.request_id).await;
+        let mut poll =
+            leasehold_testkit::Poll::new(Duration::from_secs(30), Duration::from_millis(50));
+        while step.settles && !settled(&reply) && poll.again().await {
+            reply = send(&app, step.tree, step.op, &payload, step.request_id).await;
+        }
+        if step.name == "lease.create" {
+            lease_id = reply["ok"]["lease"]["lease_id"]
+                .as_str()
+                .expect("lease.create gives a lease id")
+                .to_string();
+        }
+        let base = app.emulator.base_url().to_string();
+        got.insert(step.name.to_string(), normalise(reply, &base));
+    }
+    app.stop().await;
+
+    if std::env::var_os("LEASEHOLD_BLESS").is_some() {
+        let text = serde_json::to_string_pretty(&Value::Object(got)).expect("json") + "\n";
+        std::fs::write(FIXTURE, text).expect("write fixture");
+        return;
+    }
+    let recorded: Value =
+        serde_json::from_str(&std::fs::read_to_string(FIXTURE).expect("fixture")).expect("json");
+    let recorded = recorded.as_object().expect("object");
+    assert_eq!(
+        recorded.keys().collect::<Vec<_>>(),
+        got.keys().collect::<Vec<_>>(),
+        "the script and the recording name the same steps"
+    );
+    for (name, before) in recorded {
+        let expected = documented_changes(name, before.clone());
+        assert_eq!(
+            got[name], expected,
+            "step {name}: the reply differs from the recorded wire format"
+        );
+    }
+}
+
+/// A successful reply, with items when it is a list.
+fn settled(reply: &Value) -> bool {
+    match reply.get("ok") {
+        Some(ok) => ok
+            .get("items")
+            .is_none_or(|items| items.as_array().is_some_and(|a| !a.is_empty())),
+        None => false,
+    }
+}
+
+/// Sends one raw request as `admin`; the reply as JSON, whatever its shape.
+async fn send(
+    app: &TestApp,
+    tree: Tree,
+    op: &str,
+    payload: &Value,
+    request_id: Option<&str>,
+) -> Value {
+    let subjects = &app.engine.subjects;
+    let subject = match tree {
+        Tree::Command => subjects.command("admin", op),
+        Tree::Query => subjects.query("admin", op),
+    };
+    let mut headers = async_nats::HeaderMap::new();
+    if let Some(id) = request_id {
+        headers.insert(leasehold_bus::HEADER_REQUEST_ID, id);
+    }
+    let body = serde_json::to_vec(payload).expect("json");
+    let reply = leasehold_bus::request_as(
+        &app.engine.nats,
+        "admin",
+        subject,
+        Some(headers),
+        body.into(),
+        Duration::from_secs(30),
+    )
+    .await
+    .expect("an answer");
+    serde_json::from_slice(&reply.payload).expect("a JSON reply")
+}
