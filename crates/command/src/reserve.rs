@@ -7,8 +7,7 @@
 
 use chrono::Duration;
 use leasehold_domain::{
-    Lease, LeaseCommand, LeaseId, LeaseStatus, ReleaseReason, SecretCommand, SecretEvent,
-    SecretName, Ttl,
+    Lease, LeaseCommand, LeaseId, LeaseStatus, ReleaseReason, SecretCommand, SecretName, Ttl,
 };
 use serde_json::json;
 
@@ -74,45 +73,19 @@ impl Commands {
                 Err(e) => return Err(e),
             }
         };
-        let Some(def) = reserved.state.definition() else {
+        if reserved.state.definition().is_none() {
             return Err(CommandError::not_found("secret", secret.as_str()));
+        }
+        // A retry (same lease id) finds its own reservation already in place: the terms
+        // come from the reservation either way.
+        let Some(terms) =
+            reserved
+                .state
+                .lease_terms(lease_id, meta.actor.clone(), meta.request_id.clone())
+        else {
+            return Err(CommandError::internal("reservation was not recorded"));
         };
-        let terms = reserved.events.iter().find_map(|e| match &e.payload {
-            SecretEvent::LeaseReserved {
-                lease_id: id,
-                ttl,
-                issued_at,
-                expires_at,
-                max_expires_at,
-            } if *id == lease_id => Some((*ttl, *issued_at, *expires_at, *max_expires_at)),
-            _ => None,
-        });
-        // A retry (same lease id) finds its own reservation already in place.
-        let (ttl, issued_at, expires_at, max_expires_at) =
-            match (terms, reserved.state.live_lease()) {
-                (Some(t), _) => t,
-                (None, Some(live)) if live.lease_id == lease_id => {
-                    let secs = (live.expires_at - live.reserved_at).num_seconds().max(1) as u64;
-                    let ttl = Ttl::from_secs(secs).map_err(CommandError::from)?;
-                    let max = def.max_ttl.after(live.reserved_at);
-                    (ttl, live.reserved_at, live.expires_at, max)
-                }
-                _ => return Err(CommandError::internal("reservation was not recorded")),
-            };
-        let command = LeaseCommand::Request {
-            lease_id,
-            secret: secret.clone(),
-            connection: def.connection.clone(),
-            user_object_id: def.user_object_id.clone(),
-            user_principal_name: def.user_principal_name.clone(),
-            default_ttl: def.default_ttl,
-            ttl,
-            issued_at,
-            expires_at,
-            max_expires_at,
-            requested_by: meta.actor.clone(),
-            request_id: meta.request_id.clone(),
-        };
+        let command = LeaseCommand::Request { terms };
         match self
             .leases
             .execute(&lease_id.to_string(), command, meta)
