@@ -44,7 +44,7 @@ impl Commands {
         ttl: Option<Ttl>,
         meta: &Meta,
     ) -> Result<Executed<Lease>, CommandError> {
-        let existing = self.leases.load(&lease_id.to_string()).await?;
+        let existing = self.leases.load(&lease_id).await?;
         if existing.status().is_some() {
             return Ok(Executed {
                 events: Vec::new(),
@@ -58,11 +58,7 @@ impl Commands {
         };
         let mut round = 0;
         let reserved = loop {
-            match self
-                .secrets
-                .execute(secret.as_str(), reserve.clone(), meta)
-                .await
-            {
+            match self.secrets.execute(secret, reserve.clone(), meta).await {
                 Ok(done) => break done,
                 Err(e) if e.code == "lease_conflict" && round < RECONCILE_ROUNDS => {
                     round += 1;
@@ -86,15 +82,11 @@ impl Commands {
             return Err(CommandError::internal("reservation was not recorded"));
         };
         let command = LeaseCommand::Request { terms };
-        match self
-            .leases
-            .execute(&lease_id.to_string(), command, meta)
-            .await
-        {
+        match self.leases.execute(&lease_id, command, meta).await {
             // A concurrent retry with the same id created it first.
             Err(e) if e.code == "already_exists" => Ok(Executed {
                 events: Vec::new(),
-                state: self.leases.load(&lease_id.to_string()).await?,
+                state: self.leases.load(&lease_id).await?,
             }),
             other => other,
         }
@@ -108,14 +100,14 @@ impl Commands {
         ours: LeaseId,
         meta: &Meta,
     ) -> Result<bool, CommandError> {
-        let state = self.secrets.load(secret.as_str()).await?;
+        let state = self.secrets.load(secret).await?;
         let Some(live) = state.live_lease().copied() else {
             return Ok(true);
         };
         if live.lease_id == ours {
             return Ok(false);
         }
-        let lease = self.leases.load(&live.lease_id.to_string()).await?;
+        let lease = self.leases.load(&live.lease_id).await?;
         let reason = match lease.status() {
             None if meta.at - live.reserved_at > Duration::seconds(ORPHAN_GRACE_SECS) => {
                 ReleaseReason::Orphaned
@@ -129,19 +121,19 @@ impl Commands {
             reason,
             at: meta.at,
         };
-        self.secrets.execute(secret.as_str(), release, meta).await?;
+        self.secrets.execute(secret, release, meta).await?;
         Ok(true)
     }
 
     /// The conflict error, with the live lease's current expiry (renewals included).
     async fn conflict(&self, secret: &SecretName, domain: CommandError) -> CommandError {
-        let Ok(state) = self.secrets.load(secret.as_str()).await else {
+        let Ok(state) = self.secrets.load(secret).await else {
             return domain;
         };
         let Some(live) = state.live_lease() else {
             return domain;
         };
-        let expires_at = match self.leases.load(&live.lease_id.to_string()).await {
+        let expires_at = match self.leases.load(&live.lease_id).await {
             Ok(lease) => lease.expires_at().unwrap_or(live.expires_at),
             Err(_) => live.expires_at,
         };

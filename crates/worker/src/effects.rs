@@ -50,15 +50,15 @@ pub(crate) enum Creds {
 }
 
 impl Effects {
-    /// The shared state over `pool` (used for user locks).
+    /// The shared state over `pool` (user locks and due revocations: the pool the commands
+    /// append through, as the revocation rows are written by triggers on the events).
     pub(crate) fn new(
         commands: Arc<Commands>,
         graph: GraphClient,
         pool: PgPool,
         config: WorkerConfig,
     ) -> Self {
-        // Revocation rows live beside the events, in the pool the commands write through.
-        let due = DueRevocations::new(commands.pool().clone(), config.revocation_claim);
+        let due = DueRevocations::new(pool.clone(), config.revocation_claim);
         Self {
             commands,
             graph,
