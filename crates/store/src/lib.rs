@@ -11,4 +11,4 @@ pub mod testing;
 pub use keys::{KeyStore, KeyStoreError};
 pub use pool::{connect, migrate, StoreError, MIGRATOR};
 pub use snapshots::SnapshotKey;
-pub use tables::{QuotaLock, Store};
+pub use tables::{QuotaLock, RevocationClaim, Store};

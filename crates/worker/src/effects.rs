@@ -50,15 +50,15 @@ pub(crate) enum Creds {
 }
 
 impl Effects {
-    /// The shared state over `pool` (user locks and due revocations: the pool the commands
-    /// append through, as the revocation rows are written by triggers on the events).
+    /// The shared state over `pool` (used for user locks).
     pub(crate) fn new(
         commands: Arc<Commands>,
         graph: GraphClient,
         pool: PgPool,
         config: WorkerConfig,
     ) -> Self {
-        let due = DueRevocations::new(pool.clone(), config.revocation_claim);
+        // Revocation rows are written by triggers on the events the commands append.
+        let due = DueRevocations::new(commands.store().clone(), config.revocation_claim);
         Self {
             commands,
             graph,

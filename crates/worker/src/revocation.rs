@@ -43,11 +43,11 @@ impl Effects {
         let lease = self.commands.leases.load(&lease_id).await?;
         let (Some(connection), Some(user)) = (lease.connection(), lease.user_object_id()) else {
             // No terms: no credential was ever set for this id.
-            return self.due.forget(&lease_id.to_string()).await;
+            return self.due.forget(&lease_id).await;
         };
         if !needs_scramble(&lease) {
             tracing::debug!(lease = %lease_id, status = ?lease.status(), "revocation: nothing to do");
-            return self.due.forget(&lease_id.to_string()).await;
+            return self.due.forget(&lease_id).await;
         }
         let creds = match self.credentials(connection).await? {
             Creds::Ready(creds) => creds,
@@ -75,7 +75,7 @@ impl Effects {
         // Reload under the lock: another worker may have confirmed meanwhile.
         let lease = self.commands.leases.load(&lease_id).await?;
         let Some(user) = lease.user_object_id().filter(|_| needs_scramble(&lease)) else {
-            return self.due.forget(&lease_id.to_string()).await;
+            return self.due.forget(&lease_id).await;
         };
         if lease.scramble_pending() && self.newer_lease_took_over(&lease).await? {
             // A newer lease set its own password after this one was forced closed: the

@@ -32,8 +32,7 @@ pub struct WorkerDeps {
     pub js: jetstream::Context,
     /// Subject names (prefix).
     pub subjects: Subjects,
-    /// Connections for per-user advisory locks and the due revocations, on the database the
-    /// commands append to (best a pool of its own; see `UserLocks`).
+    /// Connections for per-user advisory locks (best a pool of its own; see `UserLocks`).
     pub pool: PgPool,
 }
 

@@ -1,13 +1,15 @@
 //! Typed access to the tables beside the events: the idempotency keys of `lease.create`,
-//! the live-lease count of the quota, the deadlines the scheduler claims and the lookups
-//! the command side makes in the event log. The SQL lives here, nowhere else.
+//! the live-lease count of the quota, the deadlines the scheduler claims, the revocations
+//! the worker claims and the lookups the command side makes in the event log. The SQL lives here, nowhere else.
 
 mod catalog;
 mod deadlines;
 mod quota;
 mod requests;
+mod revocations;
 
 pub use quota::QuotaLock;
+pub use revocations::RevocationClaim;
 
 use sqlx::PgPool;
 
