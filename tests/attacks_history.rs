@@ -110,7 +110,7 @@ async fn a_forged_snapshot_cannot_redirect_a_lease_to_another_user() {
         .engine
         .commands
         .secrets
-        .load("ops-bob")
+        .load(&"ops-bob".parse().expect("secret name"))
         .await
         .expect("state");
     let genuine = serde_json::to_string(&state).expect("json");

@@ -46,10 +46,7 @@ impl Commands {
             cloud: new.cloud,
             at: meta.at,
         };
-        let result = self
-            .connections
-            .execute(new.name.as_str(), command, meta)
-            .await;
+        let result = self.connections.execute(&new.name, command, meta).await;
         self.settle_keys(&new.name, &key_id, &result).await;
         result
     }
@@ -67,7 +64,7 @@ impl Commands {
             client_secret: sealed,
             at: meta.at,
         };
-        let result = self.connections.execute(name.as_str(), command, meta).await;
+        let result = self.connections.execute(name, command, meta).await;
         self.settle_keys(name, &key_id, &result).await;
         result
     }
@@ -83,10 +80,7 @@ impl Commands {
             dependents,
             at: meta.at,
         };
-        let done = self
-            .connections
-            .execute(name.as_str(), command, meta)
-            .await?;
+        let done = self.connections.execute(name, command, meta).await?;
         self.shred_superseded(name, &done.events).await;
         Ok(done)
     }
@@ -107,7 +101,7 @@ impl Commands {
                 // was acknowledged): destroy the key only if no committed event uses it,
                 // or the connection would hold a client secret nobody can open. When the
                 // history cannot be read, the key is kept (an unused key costs a row).
-                let committed = match self.connections.history(name.as_str()).await {
+                let committed = match self.connections.history(name).await {
                     Ok(history) => history.iter().any(|e| uses_key(&e.payload, key_id)),
                     Err(_) => true,
                 };
@@ -136,7 +130,7 @@ impl Commands {
         let Some(last) = committed.last().map(|e| e.sequence) else {
             return;
         };
-        let history = match self.connections.history(name.as_str()).await {
+        let history = match self.connections.history(name).await {
             Ok(history) => history,
             Err(e) => {
                 tracing::warn!(connection = %name, error = %e, "could not read the connection's history to shred old client secrets");
@@ -160,7 +154,7 @@ impl Commands {
         &self,
         name: &ConnectionName,
     ) -> Result<(Connection, SecretString), CommandError> {
-        let connection = self.connections.load(name.as_str()).await?;
+        let connection = self.connections.load(name).await?;
         let details = match connection.details() {
             Some(d) if connection.is_live() => d,
             _ => return Err(CommandError::not_found("connection", name.as_str())),

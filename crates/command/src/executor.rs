@@ -17,6 +17,7 @@ use std::time::Duration;
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::persist::{EventStoreAggregateContext, PersistedEventStore};
 use cqrs_es::{Aggregate, AggregateError, EventEnvelope, EventStore};
+use leasehold_domain::StreamId;
 use leasehold_store::{snapshots, SnapshotKey};
 use postgres_es::PostgresEventRepository;
 use sqlx::PgPool;
@@ -51,7 +52,7 @@ struct Snapshots {
 
 impl<A> Executor<A>
 where
-    A: Aggregate<Services = ()> + Clone,
+    A: Aggregate<Services = ()> + StreamId + Clone,
     A::Command: Clone,
     CommandError: From<A::Error>,
 {
@@ -85,8 +86,8 @@ where
     }
 
     /// Loads the current state of aggregate `id` (the default state if it has no events).
-    pub async fn load(&self, id: &str) -> Result<A, CommandError> {
-        let context = self.load_context(id).await.map_err(infra)?;
+    pub async fn load(&self, id: &A::Id) -> Result<A, CommandError> {
+        let context = self.load_context(&id.to_string()).await.map_err(infra)?;
         Ok(context.aggregate)
     }
 
@@ -143,17 +144,18 @@ where
     }
 
     /// Loads every event of aggregate `id`, oldest first.
-    pub async fn history(&self, id: &str) -> Result<Vec<EventEnvelope<A>>, CommandError> {
-        self.store.load_events(id).await.map_err(infra)
+    pub async fn history(&self, id: &A::Id) -> Result<Vec<EventEnvelope<A>>, CommandError> {
+        self.store.load_events(&id.to_string()).await.map_err(infra)
     }
 
     /// Runs `command` on aggregate `id` with `meta`, retrying on concurrent appends.
     pub async fn execute(
         &self,
-        id: &str,
+        id: &A::Id,
         command: A::Command,
         meta: &Meta,
     ) -> Result<Executed<A>, CommandError> {
+        let id = &id.to_string();
         let metadata = meta.to_metadata();
         let mut attempt = 0;
         loop {

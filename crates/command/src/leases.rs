@@ -32,10 +32,7 @@ impl Commands {
             credential,
             at: meta.at,
         };
-        let result = self
-            .leases
-            .execute(&lease_id.to_string(), command, meta)
-            .await;
+        let result = self.leases.execute(lease_id, command, meta).await;
         if result.is_err() {
             self.keys().destroy(&key_id).await.ok();
         }
@@ -47,7 +44,7 @@ impl Commands {
         &self,
         lease_id: &LeaseId,
     ) -> Result<(Lease, SecretString), CommandError> {
-        let lease = self.leases.load(&lease_id.to_string()).await?;
+        let lease = self.leases.load(lease_id).await?;
         let sealed = match (lease.status(), lease.credential()) {
             (Some(LeaseStatus::Active), Some(sealed)) => sealed.clone(),
             (None, _) => return Err(CommandError::not_found("lease", &lease_id.to_string())),
@@ -80,9 +77,7 @@ impl Commands {
             increment,
             at: meta.at,
         };
-        self.leases
-            .execute(&lease_id.to_string(), command, meta)
-            .await
+        self.leases.execute(lease_id, command, meta).await
     }
 
     /// Revokes a lease; `force` marks it revoked at once, whatever Graph says (the worker
@@ -99,10 +94,7 @@ impl Commands {
             force,
             at: meta.at,
         };
-        let done = self
-            .leases
-            .execute(&lease_id.to_string(), command, meta)
-            .await?;
+        let done = self.leases.execute(lease_id, command, meta).await?;
         self.settle(lease_id, &done.state, meta).await?;
         Ok(done)
     }
@@ -114,9 +106,7 @@ impl Commands {
         meta: &Meta,
     ) -> Result<Executed<Lease>, CommandError> {
         let command = LeaseCommand::Expire { at: meta.at };
-        self.leases
-            .execute(&lease_id.to_string(), command, meta)
-            .await
+        self.leases.execute(lease_id, command, meta).await
     }
 
     /// Records a failed activation attempt; a permanent one ends the lease.
@@ -132,10 +122,7 @@ impl Commands {
             permanent,
             at: meta.at,
         };
-        let done = self
-            .leases
-            .execute(&lease_id.to_string(), command, meta)
-            .await?;
+        let done = self.leases.execute(lease_id, command, meta).await?;
         self.settle(lease_id, &done.state, meta).await?;
         Ok(done)
     }
@@ -168,9 +155,7 @@ impl Commands {
             folded,
             retry_in_ms,
         };
-        self.leases
-            .execute(&lease_id.to_string(), command, meta)
-            .await
+        self.leases.execute(lease_id, command, meta).await
     }
 
     /// Records that the Graph revocation succeeded (or the user no longer exists).
@@ -199,10 +184,7 @@ impl Commands {
             user_missing,
             folded,
         };
-        let done = self
-            .leases
-            .execute(&lease_id.to_string(), command, meta)
-            .await?;
+        let done = self.leases.execute(lease_id, command, meta).await?;
         self.settle(lease_id, &done.state, meta).await?;
         Ok(done)
     }
@@ -231,7 +213,7 @@ impl Commands {
                 reason: ReleaseReason::Ended,
                 at: meta.at,
             };
-            self.secrets.execute(secret.as_str(), release, meta).await?;
+            self.secrets.execute(secret, release, meta).await?;
         }
         Ok(())
     }

@@ -22,7 +22,7 @@ pub use reserve::ORPHAN_GRACE_SECS;
 pub use secrets::NewSecret;
 
 use leasehold_domain::{Connection, DynamicSecret, Lease};
-use leasehold_store::{KeyStore, SnapshotKey};
+use leasehold_store::{KeyStore, SnapshotKey, Store};
 use sqlx::PgPool;
 
 /// Events between snapshots of a dynamic secret.
@@ -37,7 +37,7 @@ pub struct Commands {
     /// Lease commands.
     pub leases: Executor<Lease>,
     keys: KeyStore,
-    pool: PgPool,
+    store: Store,
 }
 
 impl Commands {
@@ -53,7 +53,7 @@ impl Commands {
             ),
             leases: Executor::new(pool.clone(), DEFAULT_CONFLICT_RETRIES),
             keys,
-            pool,
+            store: Store::new(pool),
         }
     }
 
@@ -62,8 +62,8 @@ impl Commands {
         &self.keys
     }
 
-    /// The Postgres pool.
-    pub fn pool(&self) -> &PgPool {
-        &self.pool
+    /// The tables beside the events (request ids, quota, deadlines, lookups).
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 }

@@ -7,8 +7,7 @@
 
 use chrono::Duration;
 use leasehold_domain::{
-    Lease, LeaseCommand, LeaseId, LeaseStatus, ReleaseReason, SecretCommand, SecretEvent,
-    SecretName, Ttl,
+    Lease, LeaseCommand, LeaseId, LeaseStatus, ReleaseReason, SecretCommand, SecretName, Ttl,
 };
 use serde_json::json;
 
@@ -45,7 +44,7 @@ impl Commands {
         ttl: Option<Ttl>,
         meta: &Meta,
     ) -> Result<Executed<Lease>, CommandError> {
-        let existing = self.leases.load(&lease_id.to_string()).await?;
+        let existing = self.leases.load(&lease_id).await?;
         if existing.status().is_some() {
             return Ok(Executed {
                 events: Vec::new(),
@@ -59,11 +58,7 @@ impl Commands {
         };
         let mut round = 0;
         let reserved = loop {
-            match self
-                .secrets
-                .execute(secret.as_str(), reserve.clone(), meta)
-                .await
-            {
+            match self.secrets.execute(secret, reserve.clone(), meta).await {
                 Ok(done) => break done,
                 Err(e) if e.code == "lease_conflict" && round < RECONCILE_ROUNDS => {
                     round += 1;
@@ -74,54 +69,24 @@ impl Commands {
                 Err(e) => return Err(e),
             }
         };
-        let Some(def) = reserved.state.definition() else {
+        if reserved.state.definition().is_none() {
             return Err(CommandError::not_found("secret", secret.as_str()));
+        }
+        // A retry (same lease id) finds its own reservation already in place: the terms
+        // come from the reservation either way.
+        let Some(terms) =
+            reserved
+                .state
+                .lease_terms(lease_id, meta.actor.clone(), meta.request_id.clone())
+        else {
+            return Err(CommandError::internal("reservation was not recorded"));
         };
-        let terms = reserved.events.iter().find_map(|e| match &e.payload {
-            SecretEvent::LeaseReserved {
-                lease_id: id,
-                ttl,
-                issued_at,
-                expires_at,
-                max_expires_at,
-            } if *id == lease_id => Some((*ttl, *issued_at, *expires_at, *max_expires_at)),
-            _ => None,
-        });
-        // A retry (same lease id) finds its own reservation already in place.
-        let (ttl, issued_at, expires_at, max_expires_at) =
-            match (terms, reserved.state.live_lease()) {
-                (Some(t), _) => t,
-                (None, Some(live)) if live.lease_id == lease_id => {
-                    let secs = (live.expires_at - live.reserved_at).num_seconds().max(1) as u64;
-                    let ttl = Ttl::from_secs(secs).map_err(CommandError::from)?;
-                    let max = def.max_ttl.after(live.reserved_at);
-                    (ttl, live.reserved_at, live.expires_at, max)
-                }
-                _ => return Err(CommandError::internal("reservation was not recorded")),
-            };
-        let command = LeaseCommand::Request {
-            lease_id,
-            secret: secret.clone(),
-            connection: def.connection.clone(),
-            user_object_id: def.user_object_id.clone(),
-            user_principal_name: def.user_principal_name.clone(),
-            default_ttl: def.default_ttl,
-            ttl,
-            issued_at,
-            expires_at,
-            max_expires_at,
-            requested_by: meta.actor.clone(),
-            request_id: meta.request_id.clone(),
-        };
-        match self
-            .leases
-            .execute(&lease_id.to_string(), command, meta)
-            .await
-        {
+        let command = LeaseCommand::Request { terms };
+        match self.leases.execute(&lease_id, command, meta).await {
             // A concurrent retry with the same id created it first.
             Err(e) if e.code == "already_exists" => Ok(Executed {
                 events: Vec::new(),
-                state: self.leases.load(&lease_id.to_string()).await?,
+                state: self.leases.load(&lease_id).await?,
             }),
             other => other,
         }
@@ -135,14 +100,14 @@ impl Commands {
         ours: LeaseId,
         meta: &Meta,
     ) -> Result<bool, CommandError> {
-        let state = self.secrets.load(secret.as_str()).await?;
+        let state = self.secrets.load(secret).await?;
         let Some(live) = state.live_lease().copied() else {
             return Ok(true);
         };
         if live.lease_id == ours {
             return Ok(false);
         }
-        let lease = self.leases.load(&live.lease_id.to_string()).await?;
+        let lease = self.leases.load(&live.lease_id).await?;
         let reason = match lease.status() {
             None if meta.at - live.reserved_at > Duration::seconds(ORPHAN_GRACE_SECS) => {
                 ReleaseReason::Orphaned
@@ -156,19 +121,19 @@ impl Commands {
             reason,
             at: meta.at,
         };
-        self.secrets.execute(secret.as_str(), release, meta).await?;
+        self.secrets.execute(secret, release, meta).await?;
         Ok(true)
     }
 
     /// The conflict error, with the live lease's current expiry (renewals included).
     async fn conflict(&self, secret: &SecretName, domain: CommandError) -> CommandError {
-        let Ok(state) = self.secrets.load(secret.as_str()).await else {
+        let Ok(state) = self.secrets.load(secret).await else {
             return domain;
         };
         let Some(live) = state.live_lease() else {
             return domain;
         };
-        let expires_at = match self.leases.load(&live.lease_id.to_string()).await {
+        let expires_at = match self.leases.load(&live.lease_id).await {
             Ok(lease) => lease.expires_at().unwrap_or(live.expires_at),
             Err(_) => live.expires_at,
         };

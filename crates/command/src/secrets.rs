@@ -45,7 +45,7 @@ impl Commands {
             credential_kind: CredentialKind::Password,
             at: meta.at,
         };
-        self.secrets.execute(new.name.as_str(), command, meta).await
+        self.secrets.execute(&new.name, command, meta).await
     }
 
     /// Changes a secret's TTLs or connection.
@@ -66,7 +66,7 @@ impl Commands {
             connection,
             at: meta.at,
         };
-        self.secrets.execute(name.as_str(), command, meta).await
+        self.secrets.execute(name, command, meta).await
     }
 
     /// Deletes a secret; its live lease, if any, is revoked first.
@@ -75,19 +75,19 @@ impl Commands {
         name: &SecretName,
         meta: &Meta,
     ) -> Result<(Executed<DynamicSecret>, Option<LeaseId>), CommandError> {
-        let secret = self.secrets.load(name.as_str()).await?;
+        let secret = self.secrets.load(name).await?;
         let live = secret.live_lease().map(|l| l.lease_id);
         if let Some(lease_id) = live {
             self.revoke_lease(&lease_id, RevocationReason::SecretDeleted, false, meta)
                 .await?;
         }
         let command = SecretCommand::Delete { at: meta.at };
-        let done = self.secrets.execute(name.as_str(), command, meta).await?;
+        let done = self.secrets.execute(name, command, meta).await?;
         Ok((done, live))
     }
 
     async fn require_connection(&self, name: &ConnectionName) -> Result<(), CommandError> {
-        let connection = self.connections.load(name.as_str()).await?;
+        let connection = self.connections.load(name).await?;
         if connection.is_live() {
             Ok(())
         } else {

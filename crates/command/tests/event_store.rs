@@ -139,7 +139,7 @@ async fn an_orphaned_reservation_is_released_after_the_grace_period() {
     w.commands
         .secrets
         .execute(
-            w.secret.as_str(),
+            &w.secret,
             SecretCommand::ReserveLease {
                 lease_id: orphan,
                 ttl: None,
@@ -200,14 +200,9 @@ async fn a_snapshotted_secret_loads_the_same_state_as_its_full_history() {
     let live_id = live.state.terms().expect("terms").lease_id;
     let snapshots = count(&w.db.pool, "SELECT count(*) FROM snapshots").await;
     assert!(snapshots >= 1, "a snapshot was taken");
-    let from_snapshot = w
-        .commands
-        .secrets
-        .load(w.secret.as_str())
-        .await
-        .expect("load");
+    let from_snapshot = w.commands.secrets.load(&w.secret).await.expect("load");
     let full: Executor<DynamicSecret> = Executor::new(w.db.pool.clone(), 0);
-    let from_events = full.load(w.secret.as_str()).await.expect("fold");
+    let from_events = full.load(&w.secret).await.expect("fold");
     assert_eq!(from_snapshot, from_events);
     assert_eq!(
         from_snapshot.live_lease().map(|l| l.lease_id),

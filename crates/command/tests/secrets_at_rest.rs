@@ -115,7 +115,12 @@ async fn the_client_secret_opens_only_with_the_master_key() {
     // Another master key over the same database cannot unwrap the data key.
     let other =
         leasehold_store::KeyStore::new(w.db.pool.clone(), leasehold_crypto::MasterKey::generate());
-    let conn = w.commands.connections.load("contoso").await.expect("load");
+    let conn = w
+        .commands
+        .connections
+        .load(&"contoso".parse().expect("connection name"))
+        .await
+        .expect("load");
     let key_id = &conn.details().expect("details").client_secret.key_id;
     assert!(other.load(key_id).await.is_err());
 }

@@ -36,7 +36,7 @@ async fn rejections(w: &World) -> Vec<String> {
 
 async fn folded(w: &World) -> DynamicSecret {
     let full: Executor<DynamicSecret> = Executor::new(w.db.pool.clone(), 0);
-    full.load(w.secret.as_str()).await.expect("fold")
+    full.load(&w.secret).await.expect("fold")
 }
 
 #[tokio::test]
@@ -50,12 +50,7 @@ async fn the_engines_own_snapshot_is_trusted() {
     .expect("one snapshot");
     assert_eq!(sequence, i64::try_from(SNAPSHOT_EVERY).expect("fits"));
     assert!(has_mac);
-    let loaded = w
-        .commands
-        .secrets
-        .load(w.secret.as_str())
-        .await
-        .expect("load");
+    let loaded = w.commands.secrets.load(&w.secret).await.expect("load");
     assert_eq!(loaded, folded(&w).await);
     assert!(rejections(&w).await.is_empty());
 }
@@ -72,12 +67,7 @@ async fn an_edited_snapshot_is_refused_and_recorded() {
     .await
     .expect("edit snapshot");
     assert_eq!(changed.rows_affected(), 1);
-    let loaded = w
-        .commands
-        .secrets
-        .load(w.secret.as_str())
-        .await
-        .expect("load");
+    let loaded = w.commands.secrets.load(&w.secret).await.expect("load");
     assert_eq!(loaded, before);
     let reasons = rejections(&w).await;
     assert_eq!(reasons.len(), 1, "{reasons:?}");
@@ -98,11 +88,7 @@ async fn a_snapshot_of_rewritten_history_is_refused() {
     .execute(&w.db.pool)
     .await
     .expect("rewrite");
-    w.commands
-        .secrets
-        .load(w.secret.as_str())
-        .await
-        .expect("load");
+    w.commands.secrets.load(&w.secret).await.expect("load");
     let reasons = rejections(&w).await;
     assert_eq!(reasons.len(), 1, "{reasons:?}");
     assert!(reasons[0].contains("chain hash"), "{reasons:?}");
@@ -115,7 +101,7 @@ async fn a_snapshot_from_before_a_master_key_rotation_is_folded_quietly() {
         w.db.pool.clone(),
         leasehold_store::KeyStore::new(w.db.pool.clone(), leasehold_crypto::MasterKey::generate()),
     );
-    let loaded = rotated.secrets.load(w.secret.as_str()).await.expect("load");
+    let loaded = rotated.secrets.load(&w.secret).await.expect("load");
     assert_eq!(loaded, folded(&w).await);
     assert!(rejections(&w).await.is_empty());
 }

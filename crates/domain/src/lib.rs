@@ -20,7 +20,9 @@ pub use connection::{
     Connection, ConnectionCommand, ConnectionDetails, ConnectionError, ConnectionEvent,
 };
 pub use error_code::{ErrorCode, ALL_CODES};
-pub use ids::{Actor, ConnectionName, EntraObjectId, LeaseId, SecretName, UserPrincipalName};
+pub use ids::{
+    Actor, ConnectionName, EntraObjectId, LeaseId, SecretName, StreamId, UserPrincipalName,
+};
 pub use lease::{
     FailureInfo, FoldedFailures, Lease, LeaseCommand, LeaseError, LeaseEvent, LeaseStatus,
     LeaseTerms, RevocationReason, MAX_ACTIVATION_ATTEMPTS, REVOCATION_FAILING_AFTER,

@@ -8,7 +8,6 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use leasehold_command::{Commands, Meta};
 use leasehold_domain::{Actor, LeaseId};
-use sqlx::postgres::PgListener;
 
 use crate::Clock;
 
@@ -66,33 +65,23 @@ impl Scheduler {
     /// limit when that is earlier (tests drive time through the past this way). Never the
     /// process clock alone: a skewed host must neither expire leases early nor late.
     pub async fn now(&self) -> anyhow::Result<DateTime<Utc>> {
-        let now: DateTime<Utc> = sqlx::query_scalar("SELECT LEAST(COALESCE($1, now()), now())")
-            .bind(self.clock.limit())
-            .fetch_one(self.commands.pool())
+        self.commands
+            .store()
+            .now_at_most(self.clock.limit())
             .await
-            .context("read the database clock")?;
-        Ok(now)
+            .context("read the database clock")
     }
 
     /// Claims the due deadlines and expires their leases (actor `system:scheduler`).
     pub async fn step(&self) -> anyhow::Result<Step> {
         let now = self.now().await?;
         let claim_until = now + chrono::Duration::from_std(self.config.claim_for)?;
-        let due: Vec<String> = sqlx::query_scalar(
-            "UPDATE lease_deadlines SET claimed_until = $2
-              WHERE lease_id IN (
-                    SELECT lease_id FROM lease_deadlines
-                     WHERE expires_at <= $1 AND (claimed_until IS NULL OR claimed_until < $1)
-                     ORDER BY expires_at LIMIT $3
-                     FOR UPDATE SKIP LOCKED)
-             RETURNING lease_id",
-        )
-        .bind(now)
-        .bind(claim_until)
-        .bind(self.config.batch)
-        .fetch_all(self.commands.pool())
-        .await
-        .context("claim due leases")?;
+        let due = self
+            .commands
+            .store()
+            .claim_due_deadlines(now, claim_until, self.config.batch)
+            .await
+            .context("claim due leases")?;
         if due.is_empty() {
             return Ok(Step::Idle(self.next_deadline().await?));
         }
@@ -111,12 +100,8 @@ impl Scheduler {
     }
 
     /// Expires one claimed lease; true when it was expired now.
-    async fn expire(&self, id: &str, meta: &Meta) -> bool {
-        let Ok(lease_id) = LeaseId::parse(id) else {
-            tracing::error!(lease = %id, "deadline for an unparsable lease id");
-            return false;
-        };
-        match self.commands.expire_lease(&lease_id, meta).await {
+    async fn expire(&self, lease_id: &LeaseId, meta: &Meta) -> bool {
+        match self.commands.expire_lease(lease_id, meta).await {
             Ok(_) => true,
             // Renewed meanwhile: the trigger moved the deadline and cleared the claim.
             Err(e) if e.code == "lease_not_expired" => false,
@@ -131,23 +116,21 @@ impl Scheduler {
     /// The earliest moment something may become due (a claimed deadline counts from
     /// when its claim lapses).
     pub async fn next_deadline(&self) -> anyhow::Result<Option<DateTime<Utc>>> {
-        let next: Option<DateTime<Utc>> =
-            sqlx::query_scalar("SELECT min(GREATEST(expires_at, COALESCE(claimed_until, expires_at))) FROM lease_deadlines")
-                .fetch_one(self.commands.pool())
-                .await
-                .context("next deadline")?;
-        Ok(next)
+        self.commands
+            .store()
+            .next_deadline()
+            .await
+            .context("next deadline")
     }
 
     /// Runs until `shutdown`: expires what is due, then sleeps until the next deadline
     /// or until a new deadline is announced.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) -> anyhow::Result<()> {
         tokio::pin!(shutdown);
-        let mut listener = PgListener::connect_with(self.commands.pool())
-            .await
-            .context("listen for deadlines")?;
-        listener
-            .listen("leasehold_deadlines")
+        let mut listener = self
+            .commands
+            .store()
+            .listen_deadlines()
             .await
             .context("listen for deadlines")?;
         loop {

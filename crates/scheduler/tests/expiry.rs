@@ -68,7 +68,7 @@ async fn expires_at_the_deadline_as_the_scheduler() {
     );
     clock.set(t0() + secs(60));
     assert_eq!(s.step().await.expect("step"), Step::Expired(1));
-    let lease = commands.leases.load(&id.to_string()).await.expect("load");
+    let lease = commands.leases.load(&id).await.expect("load");
     assert_eq!(lease.status(), Some(LeaseStatus::Revoking));
     let actor: String = sqlx::query_scalar(
         "SELECT metadata ->> 'actor' FROM events WHERE event_type = 'LeaseRevocationRequested'",
@@ -107,7 +107,7 @@ async fn a_restarted_scheduler_expires_a_deadline_that_passed_while_down() {
     // A fresh scheduler (after any crash) finds the durable deadline.
     let s = scheduler(&commands, &clock);
     assert_eq!(s.step().await.expect("step"), Step::Expired(1));
-    let lease = commands.leases.load(&id.to_string()).await.expect("load");
+    let lease = commands.leases.load(&id).await.expect("load");
     assert_eq!(lease.status(), Some(LeaseStatus::Revoking));
 }
 
@@ -128,7 +128,7 @@ async fn a_claim_left_by_a_crashed_scheduler_lapses() {
     );
     clock.set(t0() + secs(91));
     assert_eq!(s.step().await.expect("step"), Step::Expired(1));
-    let lease = commands.leases.load(&id.to_string()).await.expect("load");
+    let lease = commands.leases.load(&id).await.expect("load");
     assert_eq!(lease.status(), Some(LeaseStatus::Revoking));
 }
 
@@ -185,11 +185,7 @@ async fn a_clock_running_ahead_of_the_database_expires_nothing_early() {
         s.step().await.expect("step"),
         Step::Idle(Some(terms.expires_at))
     );
-    let state = commands
-        .leases
-        .load(&terms.lease_id.to_string())
-        .await
-        .expect("load");
+    let state = commands.leases.load(&terms.lease_id).await.expect("load");
     assert_eq!(state.status(), Some(LeaseStatus::Active));
     drop(w.db);
 }

@@ -15,7 +15,7 @@ use crate::gate::{ConnectionGate, Priority};
 impl Effects {
     /// Handles `LeaseRequested` for `lease_id`.
     pub(crate) async fn activate(&self, lease_id: LeaseId) -> anyhow::Result<Decision> {
-        let lease = self.commands.leases.load(&lease_id.to_string()).await?;
+        let lease = self.commands.leases.load(&lease_id).await?;
         if lease.status() != Some(LeaseStatus::Requested) {
             tracing::debug!(lease = %lease_id, status = ?lease.status(), "activation: nothing to do");
             return Ok(Decision::Ack);
@@ -52,7 +52,7 @@ impl Effects {
         gate: &std::sync::Arc<ConnectionGate>,
     ) -> anyhow::Result<Decision> {
         // Reload under the lock: another worker may have activated, or someone revoked.
-        let lease = self.commands.leases.load(&lease_id.to_string()).await?;
+        let lease = self.commands.leases.load(&lease_id).await?;
         let Some(user) = lease
             .user_object_id()
             .filter(|_| lease.status() == Some(LeaseStatus::Requested))
@@ -106,7 +106,7 @@ impl Effects {
             return Ok(());
         };
         let lease_id = terms.lease_id;
-        let state = self.commands.secrets.load(secret.as_str()).await?;
+        let state = self.commands.secrets.load(secret).await?;
         if let Some(live) = state.live_lease().filter(|l| l.lease_id != lease_id) {
             tracing::info!(lease = %lease_id, other = %live.lease_id,
                 "activation lost to a revocation; the secret has a newer lease, leaving it be");

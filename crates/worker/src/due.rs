@@ -1,4 +1,5 @@
-//! Revocations due in PostgreSQL: the `revocation_attempts` rows the worker claims.
+//! Revocations due in PostgreSQL: the `revocation_attempts` rows the worker claims
+//! (`leasehold_store::Store::claim_revocations`).
 //!
 //! A row is written by a trigger in the same transaction as `LeaseRevocationRequested`
 //! (or a forced `LeaseRevoked`) and rescheduled by every recorded failure, so the only
@@ -10,81 +11,22 @@ use std::time::Duration;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use leasehold_domain::{FailureInfo, FoldedFailures, LeaseId};
-use sqlx::PgPool;
-
-/// Claims due rows: at most `$2` per connection and none of the connections in `$3`, so one
-/// connection whose every call fails (a revoked client secret) cannot take every slot.
-/// The claim conditions are repeated on the locked row because the ranking reads a
-/// snapshot taken before the lock.
-const CLAIM_SQL: &str = "
-WITH ranked AS (
-    SELECT lease_id, row_number() OVER (PARTITION BY connection ORDER BY due_at) AS rank
-      FROM revocation_attempts
-     WHERE due_at <= now() AND (claimed_until IS NULL OR claimed_until <= now())
-       AND connection <> ALL($3)
-), picked AS (
-    SELECT r.lease_id
-      FROM revocation_attempts r JOIN ranked USING (lease_id)
-     WHERE ranked.rank <= $2
-       AND r.due_at <= now() AND (r.claimed_until IS NULL OR r.claimed_until <= now())
-     ORDER BY r.due_at
-     LIMIT $1
-       FOR UPDATE OF r SKIP LOCKED
-)
-UPDATE revocation_attempts a
-   SET claimed_until = now() + make_interval(secs => $4::float8 / 1000.0),
-       claim_token = $5
-  FROM picked
- WHERE a.lease_id = picked.lease_id
-RETURNING a.lease_id, a.connection, a.attempt, a.last_error_kind, a.folded,
-          a.folded_throttled, a.folded_error, a.folded_at, a.forced";
+use leasehold_domain::{FailureInfo, LeaseId};
+use leasehold_store::Store;
 
 /// One claimed revocation.
-#[derive(Clone, Debug)]
-pub(crate) struct Claim {
-    /// The lease to revoke.
-    pub(crate) lease_id: LeaseId,
-    /// Its connection (fairness key).
-    pub(crate) connection: String,
-    /// Attempts so far, folded ones included.
-    pub(crate) attempt: u32,
-    /// Kind of the last recorded failure.
-    pub(crate) last_error_kind: Option<String>,
-    /// Failures since the last recorded one, not yet written as an event.
-    pub(crate) folded: Option<FoldedFailures>,
-    /// True when the lease was force-revoked and only the scramble is left.
-    pub(crate) forced: bool,
-    /// Identifies this claim, so a worker whose claim lapsed cannot touch the row.
-    pub(crate) token: String,
-}
-
-type ClaimRow = (
-    String,
-    String,
-    i32,
-    Option<String>,
-    i32,
-    i32,
-    Option<String>,
-    Option<DateTime<Utc>>,
-    bool,
-);
+pub(crate) type Claim = leasehold_store::RevocationClaim;
 
 /// The claims of one worker on `revocation_attempts`.
 #[derive(Clone, Debug)]
 pub(crate) struct DueRevocations {
-    pool: PgPool,
+    store: Store,
     claim_for: Duration,
 }
 
-fn count(n: i32) -> u32 {
-    u32::try_from(n).unwrap_or(0)
-}
-
 impl DueRevocations {
-    pub(crate) fn new(pool: PgPool, claim_for: Duration) -> Self {
-        Self { pool, claim_for }
+    pub(crate) fn new(store: Store, claim_for: Duration) -> Self {
+        Self { store, claim_for }
     }
 
     /// How long a claim lasts without a heartbeat.
@@ -100,66 +42,18 @@ impl DueRevocations {
         per_connection: usize,
         busy: &[String],
     ) -> anyhow::Result<Vec<Claim>> {
-        if max == 0 {
-            return Ok(Vec::new());
-        }
-        let token = uuid::Uuid::new_v4().to_string();
-        let rows: Vec<ClaimRow> = sqlx::query_as(CLAIM_SQL)
-            .bind(i64::try_from(max).unwrap_or(i64::MAX))
-            .bind(i64::try_from(per_connection.max(1)).unwrap_or(i64::MAX))
-            .bind(busy)
-            .bind(millis(self.claim_for))
-            .bind(&token)
-            .fetch_all(&self.pool)
+        self.store
+            .claim_revocations(max, per_connection, busy, self.claim_for)
             .await
-            .context("claim due revocations")?;
-        let mut claims = Vec::with_capacity(rows.len());
-        for (id, connection, attempt, kind, folded, throttled, error, at, forced) in rows {
-            let Ok(lease_id) = LeaseId::parse(&id) else {
-                tracing::error!(lease = %id, "revocation row for an unparsable lease id; dropping it");
-                self.forget(&id).await?;
-                continue;
-            };
-            let folded = match (error, at) {
-                (Some(error), Some(last_at)) if folded > 0 => {
-                    serde_json::from_str::<FailureInfo>(&error)
-                        .ok()
-                        .map(|error| FoldedFailures {
-                            error,
-                            count: count(folded),
-                            throttled: count(throttled),
-                            last_at,
-                        })
-                }
-                _ => None,
-            };
-            claims.push(Claim {
-                lease_id,
-                connection,
-                attempt: count(attempt),
-                last_error_kind: kind,
-                folded,
-                forced,
-                token: token.clone(),
-            });
-        }
-        Ok(claims)
+            .context("claim due revocations")
     }
 
     /// Keeps `claim` alive while its attempt runs.
     pub(crate) async fn extend(&self, claim: &Claim) -> anyhow::Result<()> {
-        sqlx::query(
-            "UPDATE revocation_attempts
-                SET claimed_until = now() + make_interval(secs => $3::float8 / 1000.0)
-              WHERE lease_id = $1 AND claim_token = $2",
-        )
-        .bind(claim.lease_id.to_string())
-        .bind(&claim.token)
-        .bind(millis(self.claim_for))
-        .execute(&self.pool)
-        .await
-        .context("extend a revocation claim")?;
-        Ok(())
+        self.store
+            .extend_revocation_claim(claim, self.claim_for)
+            .await
+            .context("extend a revocation claim")
     }
 
     /// Counts a failed attempt without an event (folded into the next one) and schedules
@@ -171,57 +65,26 @@ impl DueRevocations {
         at: DateTime<Utc>,
         delay: Duration,
     ) -> anyhow::Result<()> {
-        let throttled = i32::from(error.kind == leasehold_domain::THROTTLED_KIND);
-        sqlx::query(
-            "UPDATE revocation_attempts
-                SET attempt = attempt + 1, folded = folded + 1,
-                    folded_throttled = folded_throttled + $3,
-                    folded_error = $4, folded_at = $5,
-                    due_at = now() + make_interval(secs => $6::float8 / 1000.0),
-                    claimed_until = NULL, claim_token = NULL
-              WHERE lease_id = $1 AND claim_token = $2",
-        )
-        .bind(claim.lease_id.to_string())
-        .bind(&claim.token)
-        .bind(throttled)
-        .bind(serde_json::to_string(error).context("encode a failure")?)
-        .bind(at)
-        .bind(millis(delay))
-        .execute(&self.pool)
-        .await
-        .context("fold a failed revocation attempt")?;
-        Ok(())
+        self.store
+            .fold_revocation_failure(claim, error, at, delay)
+            .await
+            .context("fold a failed revocation attempt")
     }
 
     /// Gives the claim back, due again after `delay` (an infrastructure error, not a
     /// Graph answer: nothing is recorded).
     pub(crate) async fn release(&self, claim: &Claim, delay: Duration) -> anyhow::Result<()> {
-        sqlx::query(
-            "UPDATE revocation_attempts
-                SET due_at = now() + make_interval(secs => $3::float8 / 1000.0),
-                    claimed_until = NULL, claim_token = NULL
-              WHERE lease_id = $1 AND claim_token = $2",
-        )
-        .bind(claim.lease_id.to_string())
-        .bind(&claim.token)
-        .bind(millis(delay))
-        .execute(&self.pool)
-        .await
-        .context("release a revocation claim")?;
-        Ok(())
+        self.store
+            .release_revocation_claim(claim, delay)
+            .await
+            .context("release a revocation claim")
     }
 
     /// Removes the row of a lease with nothing left to revoke.
-    pub(crate) async fn forget(&self, lease_id: &str) -> anyhow::Result<()> {
-        sqlx::query("DELETE FROM revocation_attempts WHERE lease_id = $1")
-            .bind(lease_id)
-            .execute(&self.pool)
+    pub(crate) async fn forget(&self, lease_id: &LeaseId) -> anyhow::Result<()> {
+        self.store
+            .forget_revocation(lease_id)
             .await
-            .context("forget a revocation")?;
-        Ok(())
+            .context("forget a revocation")
     }
-}
-
-fn millis(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }

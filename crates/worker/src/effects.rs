@@ -57,8 +57,8 @@ impl Effects {
         pool: PgPool,
         config: WorkerConfig,
     ) -> Self {
-        // Revocation rows live beside the events, in the pool the commands write through.
-        let due = DueRevocations::new(commands.pool().clone(), config.revocation_claim);
+        // Revocation rows are written by triggers on the events the commands append.
+        let due = DueRevocations::new(commands.store().clone(), config.revocation_claim);
         Self {
             commands,
             graph,

@@ -40,14 +40,14 @@ impl Effects {
 
     async fn attempt_revocation(&self, claim: &Claim) -> anyhow::Result<()> {
         let lease_id = claim.lease_id;
-        let lease = self.commands.leases.load(&lease_id.to_string()).await?;
+        let lease = self.commands.leases.load(&lease_id).await?;
         let (Some(connection), Some(user)) = (lease.connection(), lease.user_object_id()) else {
             // No terms: no credential was ever set for this id.
-            return self.due.forget(&lease_id.to_string()).await;
+            return self.due.forget(&lease_id).await;
         };
         if !needs_scramble(&lease) {
             tracing::debug!(lease = %lease_id, status = ?lease.status(), "revocation: nothing to do");
-            return self.due.forget(&lease_id.to_string()).await;
+            return self.due.forget(&lease_id).await;
         }
         let creds = match self.credentials(connection).await? {
             Creds::Ready(creds) => creds,
@@ -73,9 +73,9 @@ impl Effects {
     ) -> anyhow::Result<()> {
         let lease_id = claim.lease_id;
         // Reload under the lock: another worker may have confirmed meanwhile.
-        let lease = self.commands.leases.load(&lease_id.to_string()).await?;
+        let lease = self.commands.leases.load(&lease_id).await?;
         let Some(user) = lease.user_object_id().filter(|_| needs_scramble(&lease)) else {
-            return self.due.forget(&lease_id.to_string()).await;
+            return self.due.forget(&lease_id).await;
         };
         if lease.scramble_pending() && self.newer_lease_took_over(&lease).await? {
             // A newer lease set its own password after this one was forced closed: the
@@ -118,18 +118,14 @@ impl Effects {
         let Some(secret) = lease.secret() else {
             return Ok(false);
         };
-        let state = self.commands.secrets.load(secret.as_str()).await?;
+        let state = self.commands.secrets.load(secret).await?;
         let Some(live) = state
             .live_lease()
             .filter(|l| Some(&l.lease_id) != lease.terms().map(|t| &t.lease_id))
         else {
             return Ok(false);
         };
-        let newer = self
-            .commands
-            .leases
-            .load(&live.lease_id.to_string())
-            .await?;
+        let newer = self.commands.leases.load(&live.lease_id).await?;
         // A newer lease still `requested` has set nothing yet; scrambling now, under the
         // user lock, happens before its activation and so cannot break it.
         Ok(matches!(

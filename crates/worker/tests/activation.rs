@@ -42,12 +42,7 @@ async fn a_requested_lease_becomes_active_with_a_password_that_signs_in() {
     w.assert_signs_in(&password).await;
     let activated = w.events_of(lease, "LeaseActivated").await;
     assert_eq!(activated.len(), 1);
-    let history = w
-        .commands
-        .leases
-        .history(&lease.to_string())
-        .await
-        .expect("history");
+    let history = w.commands.leases.history(&lease).await.expect("history");
     let last = history.last().expect("an event");
     assert_eq!(
         last.metadata.get("actor").map(String::as_str),
@@ -192,12 +187,7 @@ async fn a_permanent_failure_ends_the_lease_and_frees_the_secret() {
     assert_eq!(state.activation_attempts(), 1, "permanent: no retries");
     let failures = w.events_of(lease, "ActivationAttemptFailed").await;
     assert_eq!(failures[0]["error"]["kind"], "not_found");
-    let secret = w
-        .commands
-        .secrets
-        .load(w.secret.as_str())
-        .await
-        .expect("secret");
+    let secret = w.commands.secrets.load(&w.secret).await.expect("secret");
     assert!(secret.live_lease().is_none(), "the slot was released");
     w.cleanup().await;
 }

@@ -61,12 +61,7 @@ async fn revocation_kills_the_password_and_the_sessions_and_shreds_the_key() {
         "data key destroyed"
     );
     assert!(w.commands.lease_credential(&lease).await.is_err());
-    let secret = w
-        .commands
-        .secrets
-        .load(w.secret.as_str())
-        .await
-        .expect("secret");
+    let secret = w.commands.secrets.load(&w.secret).await.expect("secret");
     assert!(secret.live_lease().is_none(), "the slot was released");
     w.cleanup().await;
 }

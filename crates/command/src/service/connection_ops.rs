@@ -40,7 +40,7 @@ impl CommandService {
         let input: RotateConnection = decode(req.payload)?;
         let name = ConnectionName::parse(&input.name).map_err(|e| e.with_field("name"))?;
         self.authorize(req, "connection.rotate", None)?;
-        let current = self.commands.connections.load(name.as_str()).await?;
+        let current = self.commands.connections.load(&name).await?;
         let details = match current.details() {
             Some(d) if current.is_live() => d,
             _ => return Err(CommandError::not_found("connection", name.as_str())),
@@ -76,16 +76,12 @@ impl CommandService {
 
     /// Live secrets whose current connection is `name`, from the event store.
     async fn dependents(&self, name: &ConnectionName) -> Result<Vec<SecretName>, CommandError> {
-        let ids: Vec<String> = sqlx::query_scalar(
-            "SELECT DISTINCT aggregate_id FROM events
-              WHERE aggregate_type = 'DynamicSecret'
-                AND (payload -> 'SecretCreated' ->> 'connection' = $1
-                     OR payload -> 'SecretUpdated' ->> 'connection' = $1)",
-        )
-        .bind(name.as_str())
-        .fetch_all(self.commands.pool())
-        .await
-        .map_err(|e| CommandError::unavailable(e.to_string()))?;
+        let ids = self
+            .commands
+            .store()
+            .secrets_naming_connection(name)
+            .await
+            .map_err(|e| CommandError::unavailable(e.to_string()))?;
         let mut live = Vec::new();
         for id in ids {
             let secret = self.commands.secrets.load(&id).await?;

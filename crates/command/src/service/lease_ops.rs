@@ -123,7 +123,7 @@ impl CommandService {
             (None, Some(name)) => {
                 let name = SecretName::parse(name).map_err(|e| e.with_field("secret"))?;
                 self.authorize(req, "lease.revoke", Some(name.as_str()))?;
-                let secret = self.commands.secrets.load(name.as_str()).await?;
+                let secret = self.commands.secrets.load(&name).await?;
                 if secret.definition().is_none() {
                     return Err(CommandError::not_found("secret", name.as_str()));
                 }
@@ -166,7 +166,7 @@ impl CommandService {
         op: &str,
         lease_id: &LeaseId,
     ) -> Result<Lease, CommandError> {
-        let lease = self.commands.leases.load(&lease_id.to_string()).await?;
+        let lease = self.commands.leases.load(lease_id).await?;
         let Some(secret) = lease.secret() else {
             return Err(CommandError::not_found("lease", &lease_id.to_string()));
         };
@@ -197,34 +197,20 @@ impl CommandService {
         secret: &SecretName,
     ) -> Result<LeaseId, CommandError> {
         let candidate = new_lease_id()?;
-        let db = |e: sqlx::Error| CommandError::unavailable(e.to_string());
-        sqlx::query(
-            "INSERT INTO lease_requests (actor, request_id, secret, lease_id)
-             VALUES ($1, $2, $3, $4) ON CONFLICT (actor, request_id) DO NOTHING",
-        )
-        .bind(req.actor.as_str())
-        .bind(request_id)
-        .bind(secret.as_str())
-        .bind(candidate.to_string())
-        .execute(self.commands.pool())
-        .await
-        .map_err(db)?;
-        let (bound_secret, lease_id): (String, String) = sqlx::query_as(
-            "SELECT secret, lease_id FROM lease_requests WHERE actor = $1 AND request_id = $2",
-        )
-        .bind(req.actor.as_str())
-        .bind(request_id)
-        .fetch_one(self.commands.pool())
-        .await
-        .map_err(db)?;
-        if bound_secret != secret.as_str() {
+        let (bound_secret, lease_id) = self
+            .commands
+            .store()
+            .bind_request_id(&req.actor, request_id, secret, candidate)
+            .await
+            .map_err(|e| CommandError::unavailable(e.to_string()))?;
+        if &bound_secret != secret {
             return Err(CommandError::new(
                 "invalid_request",
                 format!("request id {request_id} was already used for secret {bound_secret}"),
-                json!({ "request_id": request_id, "secret": bound_secret }),
+                json!({ "request_id": request_id, "secret": bound_secret.as_str() }),
             ));
         }
-        LeaseId::parse(&lease_id).map_err(|e| CommandError::internal(e.to_string()))
+        Ok(lease_id)
     }
 
     /// Waits until the lease is activated (or fails, or is revoked) or `wait` passes.
@@ -249,7 +235,7 @@ impl CommandService {
             }
             events.unsubscribe().await.ok();
         }
-        self.commands.leases.load(&lease_id.to_string()).await
+        self.commands.leases.load(lease_id).await
     }
 
     /// The reply to `lease.create`: the credential when active, else the status.
@@ -268,7 +254,7 @@ impl CommandService {
                 // seen above and the open: answer as for a lease found ended, naming it,
                 // so the requester learns which lease its request id made.
                 Err(e) => {
-                    let now = self.commands.leases.load(&lease_id.to_string()).await?;
+                    let now = self.commands.leases.load(lease_id).await?;
                     match now.status() {
                         Some(LeaseStatus::Active) | None => Err(e),
                         Some(status) => Err(not_active(lease_id, status, &now)),

@@ -1,18 +1,15 @@
 //! Per-actor cap on live leases (`quota_exceeded`).
 //!
-//! Live means requested, active or revoking. Requested and active leases come from
-//! `lease_deadlines`, which a trigger keeps in the same transaction as each lease event,
-//! so they are exact; revoking ones come from the `leases` read model (a lease that has
-//! just been revoked may count for a moment longer: the error errs on the safe side).
-//! The check and the append that follows run under a Postgres advisory lock per actor,
-//! so concurrent requests of one actor, on any number of service copies, cannot
-//! overshoot the cap.
+//! Live leases are counted on the write side (`leasehold_store::QuotaLock`), never from
+//! the read models: a lease revoked a moment ago stops counting at once, however far the
+//! projector lags. The check and the append that follows run under the actor's quota
+//! lock.
 
 use std::sync::Arc;
 
 use leasehold_domain::LeaseId;
+use leasehold_store::QuotaLock;
 use serde_json::json;
-use sqlx::{Postgres, Transaction};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::{CommandService, Request};
@@ -22,28 +19,16 @@ use crate::CommandError;
 /// this keeps the pool free for the appends they wait for.
 pub(super) const QUOTA_SLOTS: usize = 8;
 
-const LIVE_LEASES: &str = "
-SELECT count(*) FROM (
-    SELECT d.lease_id FROM lease_deadlines d
-      JOIN events e ON e.aggregate_type = 'Lease' AND e.aggregate_id = d.lease_id
-                   AND e.event_type = 'LeaseRequested'
-     WHERE e.metadata ->> 'actor' = $1
-    UNION
-    SELECT lease_id FROM leases
-     WHERE requested_by = $1 AND status IN ('requested', 'active', 'revoking')
-) live";
-
 /// Holds the actor's quota lock until the new lease is appended.
 pub(super) struct QuotaHold {
-    lock: Option<(Transaction<'static, Postgres>, OwnedSemaphorePermit)>,
+    lock: Option<(QuotaLock, OwnedSemaphorePermit)>,
 }
 
 impl QuotaHold {
     /// Lets the next request of this actor count (the new lease is now visible).
     pub async fn release(mut self) {
-        if let Some((tx, permit)) = self.lock.take() {
-            // Ending the transaction releases the advisory lock; dropping it would too.
-            tx.rollback().await.ok();
+        if let Some((lock, permit)) = self.lock.take() {
+            lock.release().await;
             drop(permit);
         }
     }
@@ -68,7 +53,7 @@ impl CommandService {
             return Ok(none);
         }
         // A retried request (same request id) for a lease that exists adds nothing.
-        let existing = self.commands.leases.load(&lease_id.to_string()).await?;
+        let existing = self.commands.leases.load(lease_id).await?;
         if existing.secret().is_some() {
             return Ok(none);
         }
@@ -77,17 +62,13 @@ impl CommandService {
             .acquire_owned()
             .await
             .map_err(|_| CommandError::unavailable("the command service is stopping"))?;
-        let mut tx = self.commands.pool().begin().await.map_err(db)?;
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-            .bind(format!("leasehold:lease-quota:{}", req.actor))
-            .execute(&mut *tx)
+        let mut lock = self
+            .commands
+            .store()
+            .lock_quota(&req.actor)
             .await
             .map_err(db)?;
-        let live: i64 = sqlx::query_scalar(LIVE_LEASES)
-            .bind(req.actor.as_str())
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db)?;
+        let live = lock.live_leases().await.map_err(db)?;
         if live >= i64::from(limit) {
             return Err(CommandError::new(
                 "quota_exceeded",
@@ -100,7 +81,7 @@ impl CommandService {
             ));
         }
         Ok(QuotaHold {
-            lock: Some((tx, permit)),
+            lock: Some((lock, permit)),
         })
     }
 }

@@ -121,18 +121,15 @@ impl CommandService {
 
     /// The live secret already made for this Entra user, if any (one per user).
     async fn secret_of_user(&self, user: &EntraObjectId) -> Result<Option<String>, CommandError> {
-        let ids: Vec<String> = sqlx::query_scalar(
-            "SELECT aggregate_id FROM events
-              WHERE aggregate_type = 'DynamicSecret' AND event_type = 'SecretCreated'
-                AND payload -> 'SecretCreated' ->> 'user_object_id' = $1",
-        )
-        .bind(user.as_str())
-        .fetch_all(self.commands.pool())
-        .await
-        .map_err(|e| CommandError::unavailable(e.to_string()))?;
+        let ids = self
+            .commands
+            .store()
+            .secrets_of_user(user)
+            .await
+            .map_err(|e| CommandError::unavailable(e.to_string()))?;
         for id in ids {
             if !self.commands.secrets.load(&id).await?.is_deleted() {
-                return Ok(Some(id));
+                return Ok(Some(id.to_string()));
             }
         }
         Ok(None)
@@ -173,7 +170,7 @@ impl CommandService {
             if taken.contains(&candidate) {
                 continue;
             }
-            let existing = self.commands.secrets.load(&candidate).await?;
+            let existing = self.commands.secrets.load(&name).await?;
             if existing.definition().is_none() {
                 taken.insert(candidate);
                 return Ok(name);

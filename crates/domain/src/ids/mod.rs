@@ -4,11 +4,13 @@ mod actor;
 mod entra;
 mod lease_id;
 mod slug;
+mod stream;
 
 pub use actor::Actor;
 pub use entra::{EntraObjectId, UserPrincipalName};
 pub use lease_id::LeaseId;
 pub use slug::{ConnectionName, SecretName};
+pub use stream::StreamId;
 
 #[cfg(test)]
 mod tests;

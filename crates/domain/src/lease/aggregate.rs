@@ -6,40 +6,10 @@ use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    LeaseCommand, LeaseError, LeaseEvent, LeaseStatus, RevocationReason, REVOCATION_FAILING_AFTER,
+    LeaseCommand, LeaseError, LeaseEvent, LeaseStatus, LeaseTerms, RevocationReason,
+    REVOCATION_FAILING_AFTER,
 };
-use crate::{
-    Actor, ConnectionName, EntraObjectId, LeaseId, Sealed, SecretName, Ttl, UserPrincipalName,
-};
-
-/// What a lease was granted; `expires_at` moves with renewals.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LeaseTerms {
-    /// Id (and aggregate id).
-    pub lease_id: LeaseId,
-    /// The secret leased.
-    pub secret: SecretName,
-    /// Connection used to reach Graph.
-    pub connection: ConnectionName,
-    /// Object id of the Entra user.
-    pub user_object_id: EntraObjectId,
-    /// UPN of the Entra user.
-    pub user_principal_name: UserPrincipalName,
-    /// Default renewal increment.
-    pub default_ttl: Ttl,
-    /// TTL granted at request time.
-    pub ttl: Ttl,
-    /// When issued.
-    pub issued_at: DateTime<Utc>,
-    /// Current expiry.
-    pub expires_at: DateTime<Utc>,
-    /// Hard limit for renewals.
-    pub max_expires_at: DateTime<Utc>,
-    /// Who asked.
-    pub requested_by: Actor,
-    /// Caller's request id, if given.
-    pub request_id: Option<String>,
-}
+use crate::{Actor, ConnectionName, EntraObjectId, Sealed, SecretName, UserPrincipalName};
 
 /// The `Lease` aggregate (id = lease id). Getters return `None` before `LeaseRequested`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -181,34 +151,8 @@ impl Aggregate for Lease {
 
     fn apply(&mut self, event: Self::Event) {
         match event {
-            LeaseEvent::LeaseRequested {
-                lease_id,
-                secret,
-                connection,
-                user_object_id,
-                user_principal_name,
-                default_ttl,
-                ttl,
-                issued_at,
-                expires_at,
-                max_expires_at,
-                requested_by,
-                request_id,
-            } => {
-                self.terms = Some(LeaseTerms {
-                    lease_id,
-                    secret,
-                    connection,
-                    user_object_id,
-                    user_principal_name,
-                    default_ttl,
-                    ttl,
-                    issued_at,
-                    expires_at,
-                    max_expires_at,
-                    requested_by,
-                    request_id,
-                });
+            LeaseEvent::LeaseRequested { terms } => {
+                self.terms = Some(terms);
                 self.status = Some(LeaseStatus::Requested);
             }
             LeaseEvent::LeaseActivated { credential, .. } => {

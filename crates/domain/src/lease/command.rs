@@ -3,40 +3,17 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{FailureInfo, FoldedFailures, RevocationReason};
-use crate::{
-    Actor, ConnectionName, EntraObjectId, LeaseId, Sealed, SecretName, Ttl, UserPrincipalName,
-};
+use super::{FailureInfo, FoldedFailures, LeaseTerms, RevocationReason};
+use crate::{Sealed, Ttl};
 
 /// What a caller or worker asks of a lease; time arrives as `at`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum LeaseCommand {
     /// Record a lease whose slot was reserved on its secret (terms come from `LeaseReserved`).
     Request {
-        /// Id (and aggregate id) of the lease.
-        lease_id: LeaseId,
-        /// The secret leased.
-        secret: SecretName,
-        /// Connection used to reach Graph.
-        connection: ConnectionName,
-        /// Object id of the Entra user.
-        user_object_id: EntraObjectId,
-        /// UPN of the Entra user.
-        user_principal_name: UserPrincipalName,
-        /// The secret's default TTL, used when a renewal names no increment.
-        default_ttl: Ttl,
-        /// Resolved TTL of this lease.
-        ttl: Ttl,
-        /// When the lease was issued.
-        issued_at: DateTime<Utc>,
-        /// When it expires unless renewed.
-        expires_at: DateTime<Utc>,
-        /// Hard limit for renewals.
-        max_expires_at: DateTime<Utc>,
-        /// Who asked.
-        requested_by: Actor,
-        /// Caller's idempotency/request id, if given.
-        request_id: Option<String>,
+        /// What the lease is granted, as built from the reservation
+        /// ([`crate::DynamicSecret::lease_terms`]).
+        terms: LeaseTerms,
     },
     /// The worker set the credential.
     Activate {

@@ -11,38 +11,11 @@ use crate::Ttl;
 impl Lease {
     /// Decides a command; returns the events to record (empty for an idempotent no-op).
     pub(super) fn decide(&self, command: LeaseCommand) -> Result<Vec<LeaseEvent>, LeaseError> {
-        if let LeaseCommand::Request {
-            lease_id,
-            secret,
-            connection,
-            user_object_id,
-            user_principal_name,
-            default_ttl,
-            ttl,
-            issued_at,
-            expires_at,
-            max_expires_at,
-            requested_by,
-            request_id,
-        } = command
-        {
+        if let LeaseCommand::Request { terms } = command {
             if self.terms.is_some() {
                 return Err(LeaseError::AlreadyExists);
             }
-            return Ok(vec![LeaseEvent::LeaseRequested {
-                lease_id,
-                secret,
-                connection,
-                user_object_id,
-                user_principal_name,
-                default_ttl,
-                ttl,
-                issued_at,
-                expires_at,
-                max_expires_at,
-                requested_by,
-                request_id,
-            }]);
+            return Ok(vec![LeaseEvent::LeaseRequested { terms }]);
         }
         let (Some(terms), Some(status)) = (&self.terms, self.status) else {
             return Err(LeaseError::NotFound);

@@ -4,40 +4,17 @@ use chrono::{DateTime, Utc};
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
-use super::{FailureInfo, RevocationReason};
-use crate::{
-    Actor, ConnectionName, EntraObjectId, LeaseId, Sealed, SecretName, Ttl, UserPrincipalName,
-};
+use super::{FailureInfo, LeaseTerms, RevocationReason};
+use crate::Sealed;
 
 /// Something that happened to a lease.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum LeaseEvent {
     /// A lease was recorded; the worker will now set the credential.
     LeaseRequested {
-        /// Id (and aggregate id).
-        lease_id: LeaseId,
-        /// The secret leased.
-        secret: SecretName,
-        /// Connection used to reach Graph.
-        connection: ConnectionName,
-        /// Object id of the Entra user.
-        user_object_id: EntraObjectId,
-        /// UPN of the Entra user.
-        user_principal_name: UserPrincipalName,
-        /// The secret's default TTL at request time.
-        default_ttl: Ttl,
-        /// Resolved TTL.
-        ttl: Ttl,
-        /// When issued.
-        issued_at: DateTime<Utc>,
-        /// When it expires unless renewed.
-        expires_at: DateTime<Utc>,
-        /// Hard limit for renewals.
-        max_expires_at: DateTime<Utc>,
-        /// Who asked.
-        requested_by: Actor,
-        /// Caller's request id, if given.
-        request_id: Option<String>,
+        /// The terms, flattened: the stored payload keeps one key per term.
+        #[serde(flatten)]
+        terms: LeaseTerms,
     },
     /// The credential was set.
     LeaseActivated {

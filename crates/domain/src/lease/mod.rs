@@ -6,8 +6,9 @@ mod decide;
 mod error;
 mod event;
 mod status;
+mod terms;
 
-pub use aggregate::{Lease, LeaseTerms};
+pub use aggregate::Lease;
 pub use command::LeaseCommand;
 pub use error::LeaseError;
 pub use event::LeaseEvent;
@@ -15,6 +16,7 @@ pub use status::{
     FailureInfo, FoldedFailures, LeaseStatus, RevocationReason, MAX_ACTIVATION_ATTEMPTS,
     REVOCATION_FAILING_AFTER, THROTTLED_KIND,
 };
+pub use terms::LeaseTerms;
 
 #[cfg(test)]
 mod tests;

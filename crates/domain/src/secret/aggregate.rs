@@ -42,6 +42,12 @@ pub struct LiveLease {
     pub reserved_at: DateTime<Utc>,
     /// Expiry as reserved (the lease aggregate tracks renewals).
     pub expires_at: DateTime<Utc>,
+    /// TTL as reserved; `None` in snapshots taken before it was kept.
+    #[serde(default)]
+    pub ttl: Option<Ttl>,
+    /// Renewal limit as reserved; `None` in snapshots taken before it was kept.
+    #[serde(default)]
+    pub max_expires_at: Option<DateTime<Utc>>,
 }
 
 /// The `DynamicSecret` aggregate (id = secret name).
@@ -258,14 +264,17 @@ impl Aggregate for DynamicSecret {
             SecretEvent::SecretDeleted { .. } => self.deleted = true,
             SecretEvent::LeaseReserved {
                 lease_id,
+                ttl,
                 issued_at,
                 expires_at,
-                ..
+                max_expires_at,
             } => {
                 self.live_lease = Some(LiveLease {
                     lease_id,
                     reserved_at: issued_at,
                     expires_at,
+                    ttl: Some(ttl),
+                    max_expires_at: Some(max_expires_at),
                 });
             }
             SecretEvent::LeaseReleased { .. } => self.live_lease = None,

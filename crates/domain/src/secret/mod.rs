@@ -4,6 +4,7 @@ mod aggregate;
 mod command;
 mod error;
 mod event;
+mod reservation;
 
 pub use aggregate::{DynamicSecret, LiveLease, SecretDefinition};
 pub use command::{CredentialKind, ReleaseReason, SecretCommand};

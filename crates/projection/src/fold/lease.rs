@@ -2,7 +2,7 @@
 //! rows (`activated_at` .. `revoked_at`) by the apply engine.
 
 use chrono::{DateTime, Utc};
-use leasehold_domain::{FailureInfo, LeaseEvent, LeaseStatus};
+use leasehold_domain::{FailureInfo, LeaseEvent, LeaseStatus, LeaseTerms};
 
 use super::ReadModel;
 use crate::rows::{LastError, LeaseRow};
@@ -27,21 +27,21 @@ impl ReadModel for LeaseRow {
     }
 
     fn fold(state: Option<Self>, event: LeaseEvent) -> Option<Self> {
-        if let LeaseEvent::LeaseRequested {
-            lease_id,
-            secret,
-            connection,
-            user_object_id,
-            user_principal_name,
-            default_ttl: _,
-            ttl,
-            issued_at,
-            expires_at,
-            max_expires_at,
-            requested_by,
-            request_id,
-        } = event
-        {
+        if let LeaseEvent::LeaseRequested { terms } = event {
+            let LeaseTerms {
+                lease_id,
+                secret,
+                connection,
+                user_object_id,
+                user_principal_name,
+                default_ttl: _,
+                ttl,
+                issued_at,
+                expires_at,
+                max_expires_at,
+                requested_by,
+                request_id,
+            } = terms;
             return Some(LeaseRow {
                 lease_id: lease_id.to_string(),
                 secret: secret.to_string(),

@@ -18,7 +18,7 @@ impl World {
     pub async fn history(&self, lease: LeaseId) -> Vec<String> {
         self.commands
             .leases
-            .history(&lease.to_string())
+            .history(&lease)
             .await
             .expect("history")
             .iter()
@@ -30,7 +30,7 @@ impl World {
     pub async fn events_of(&self, lease: LeaseId, event_type: &str) -> Vec<serde_json::Value> {
         self.commands
             .leases
-            .history(&lease.to_string())
+            .history(&lease)
             .await
             .expect("history")
             .iter()

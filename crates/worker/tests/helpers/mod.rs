@@ -217,11 +217,7 @@ impl World {
     }
 
     pub async fn lease(&self, lease: LeaseId) -> Lease {
-        self.commands
-            .leases
-            .load(&lease.to_string())
-            .await
-            .expect("load lease")
+        self.commands.leases.load(&lease).await.expect("load lease")
     }
 
     /// Publishes the whole outbox.

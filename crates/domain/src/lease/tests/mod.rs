@@ -18,9 +18,9 @@ type Fixture = TestFramework<Lease>;
 const HOUR: i64 = 3600;
 const DAY: i64 = 86_400;
 
-/// Request issued at t0, 1h TTL (also the default), 1d max.
-fn request() -> LeaseCommand {
-    LeaseCommand::Request {
+/// Terms issued at t0, 1h TTL (also the default), 1d max.
+fn terms() -> LeaseTerms {
+    LeaseTerms {
         lease_id: lease_id(1),
         secret: secret_name("db-admin"),
         connection: connection_name("contoso"),
@@ -36,21 +36,12 @@ fn request() -> LeaseCommand {
     }
 }
 
+fn request() -> LeaseCommand {
+    LeaseCommand::Request { terms: terms() }
+}
+
 fn requested() -> LeaseEvent {
-    LeaseEvent::LeaseRequested {
-        lease_id: lease_id(1),
-        secret: secret_name("db-admin"),
-        connection: connection_name("contoso"),
-        user_object_id: user_id(),
-        user_principal_name: upn(),
-        default_ttl: ttl(HOUR as u64),
-        ttl: ttl(HOUR as u64),
-        issued_at: at(0),
-        expires_at: at(HOUR),
-        max_expires_at: at(DAY),
-        requested_by: actor(),
-        request_id: Some("req-1".into()),
-    }
+    LeaseEvent::LeaseRequested { terms: terms() }
 }
 
 fn activated() -> LeaseEvent {

@@ -7,6 +7,7 @@ use super::*;
 mod definition;
 mod leases;
 mod state;
+mod terms;
 use crate::test_support::{at, connection_name, lease_id, secret_name, ttl, upn, user_id};
 
 type Fixture = TestFramework<DynamicSecret>;
