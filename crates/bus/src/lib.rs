@@ -11,6 +11,7 @@ mod reply;
 mod request;
 mod reserved;
 pub mod serve;
+mod span;
 mod stream;
 mod subjects;
 
@@ -28,5 +29,6 @@ pub use reserved::{
     actor_inbox_prefix, check_prefix_reserved, is_reserved_actor, RESERVED_ACTORS, STRUCTURE_TOKENS,
 };
 pub use serve::{dropped_requests, reply_allowed, RequestKind, ServeLoop};
+pub use span::{event_span, lease_id_in, record_lease_id, request_span};
 pub use stream::{ensure_stream, StreamSettings};
 pub use subjects::{SubjectError, Subjects, DEFAULT_PREFIX};

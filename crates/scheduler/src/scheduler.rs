@@ -111,13 +111,22 @@ impl Scheduler {
     }
 
     /// Expires one claimed lease; true when it was expired now.
+    #[tracing::instrument(name = "expiry", skip(self, meta),
+        fields(lease_id = %id, request_id = tracing::field::Empty))]
     async fn expire(&self, id: &str, meta: &Meta) -> bool {
         let Ok(lease_id) = LeaseId::parse(id) else {
             tracing::error!(lease = %id, "deadline for an unparsable lease id");
             return false;
         };
         match self.commands.expire_lease(&lease_id, meta).await {
-            Ok(_) => true,
+            Ok(done) => {
+                // The request id the lease was created with, as the worker logs it too.
+                if let Some(request_id) = done.state.request_id() {
+                    tracing::Span::current().record("request_id", request_id);
+                }
+                tracing::info!("lease expired; revocation requested");
+                true
+            }
             // Renewed meanwhile: the trigger moved the deadline and cleared the claim.
             Err(e) if e.code == "lease_not_expired" => false,
             Err(e) => {
