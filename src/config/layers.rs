@@ -95,7 +95,7 @@ impl EnvLayer {
         }
         let mut dict = Dict::new();
         for (key, text) in aliased.into_iter().chain(named) {
-            let nested = figment::util::nest(&key, value_of(&text));
+            let nested = figment::util::nest(&key, value_of(&key, &text));
             if let Some(d) = nested.into_dict() {
                 dict = merge(dict, d);
             }
@@ -104,10 +104,12 @@ impl EnvLayer {
     }
 }
 
-/// Text stays text (the key's type decides how to read it); `[…]` and `{…}` are parsed.
-fn value_of(text: &str) -> Value {
+/// Text stays text (the key's type decides how to read it); `[…]` and `{…}` are parsed,
+/// except for a password or token, which is always taken as written.
+fn value_of(key: &str, text: &str) -> Value {
     let t = text.trim();
-    if t.starts_with('[') || t.starts_with('{') {
+    let secret = key.ends_with(".password") || key.ends_with(".token");
+    if !secret && (t.starts_with('[') || t.starts_with('{')) {
         t.parse().unwrap_or_else(|never| match never {})
     } else {
         Value::from(text.to_string())

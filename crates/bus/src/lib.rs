@@ -15,7 +15,7 @@ mod span;
 mod stream;
 mod subjects;
 
-pub use address::{mask_url, split_servers, Servers, UrlLogin};
+pub use address::{split_servers, Servers, UrlLogin};
 pub use connect::{
     connect, connect_with_inbox, BusError, NatsEndpoint, NatsLogin, NatsTls, NATS_LOG_CAP,
     NATS_LOG_TARGET,
@@ -23,6 +23,7 @@ pub use connect::{
 pub use durable::Durable;
 pub use envelope::{EventMessage, HEADER_MSG_ID, HEADER_REQUEST_ID};
 pub use guard::{check_anonymous_refused, AnonymousAccess};
+pub use leasehold_redact::mask_url;
 pub use reply::{error_body, ok_body, reply_payload, ReplyBody};
 pub use request::{request_as, RequestError};
 pub use reserved::{
