@@ -34,7 +34,7 @@ pub fn request_span(subjects: &Subjects, kind: RequestKind, message: &Message) -
         kind = kind.token(),
         actor = short(actor),
         operation = short(operation),
-        request_id,
+        request_id = request_id.as_deref(),
         lease_id = Empty,
     )
 }
@@ -47,13 +47,13 @@ pub fn event_span(event: &EventMessage) -> Span {
         aggregate_type = %event.aggregate_type,
         aggregate_id = %event.aggregate_id,
         sequence = event.sequence,
-        request_id = event.meta("request_id").map(short),
+        request_id = event.meta("request_id").map(short).as_deref(),
     )
 }
 
 /// Names the lease of the request in its span.
 pub fn record_lease_id(span: &Span, lease_id: &str) {
-    span.record("lease_id", short(lease_id));
+    span.record("lease_id", short(lease_id).as_str());
 }
 
 /// The lease a request names (`lease_id`) or a reply reports (`ok.lease.lease_id`), if any.
@@ -78,11 +78,13 @@ pub fn lease_id_in(body: &[u8]) -> Option<String> {
     find(serde_json::from_slice(body).ok()?)
 }
 
-fn short(text: &str) -> &str {
-    match text.char_indices().nth(MAX_FIELD) {
-        Some((at, _)) => &text[..at],
-        None => text,
-    }
+/// At most [`MAX_FIELD`] characters, control characters (an escape sequence aimed at a
+/// terminal showing the log) replaced by `?`.
+fn short(text: &str) -> String {
+    text.chars()
+        .take(MAX_FIELD)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
 }
 
 #[cfg(test)]
@@ -101,9 +103,10 @@ mod tests {
     }
 
     #[test]
-    fn requester_text_is_cut_short() {
+    fn requester_text_is_cut_short_and_cannot_steer_a_terminal() {
         let long = "x".repeat(1000);
         assert_eq!(short(&long).len(), MAX_FIELD);
         assert_eq!(short("é"), "é");
+        assert_eq!(short("req\u{1b}[31mred\n"), "req?[31mred?");
     }
 }
