@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use figment::providers::{Format, Serialized, Toml};
+use figment::providers::{Data, Format, Serialized, Toml};
 use figment::Figment;
 use leasehold_command::Policy;
 use serde::{Deserialize, Serialize};
@@ -120,19 +120,14 @@ impl Config {
             (None, Some(p)) => Some(p),
             (None, None) => Some(PathBuf::from("leasehold.toml")).filter(|p| p.exists()),
         };
-        let text = match &file {
-            Some(p) => Some(
-                std::fs::read_to_string(p)
-                    .with_context(|| format!("read configuration file {}", p.display()))?,
-            ),
-            None => None,
-        };
+        if let Some(p) = &file {
+            // A named file that cannot be read is an error (figment would skip it).
+            std::fs::File::open(p)
+                .with_context(|| format!("read configuration file {}", p.display()))?;
+        }
         let vars = std::env::vars_os()
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
-        let config = Self::from_layers(text.as_deref(), vars).with_context(|| match &file {
-            Some(p) => format!("invalid configuration (file {})", p.display()),
-            None => "invalid configuration".to_string(),
-        })?;
+        let config = Self::extract(file.as_deref().map(Toml::file_exact), vars)?;
         config.validate()?;
         Ok(config)
     }
@@ -143,15 +138,23 @@ impl Config {
         file: Option<&str>,
         vars: impl IntoIterator<Item = (String, String)>,
     ) -> anyhow::Result<Self> {
+        Self::extract(file.map(Toml::string), vars)
+    }
+
+    fn extract(
+        file: Option<Data<Toml>>,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Self> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
-        if let Some(text) = file {
-            figment = figment.merge(Toml::string(text));
+        if let Some(file) = file {
+            figment = figment.merge(file);
         }
         figment = figment.merge(layers::EnvLayer::new(vars));
         // Lossy: text from the environment is read as the number or flag its key wants.
-        figment
-            .extract_lossy()
-            .map_err(|e| anyhow::anyhow!("{}", e.to_string().replace('\n', "; ")))
+        figment.extract_lossy().map_err(|e| {
+            let text = e.to_string().replace('\n', "; ");
+            anyhow::anyhow!("{}", text.replace("key \"default.", "key \""))
+        })
     }
 
     /// Rejects settings that cannot work, with the reason.
