@@ -9,9 +9,9 @@ use leasehold_graph::{GraphClient, GraphConfig};
 use leasehold_projection::{Projector, QueryService};
 use leasehold_worker::{Worker, WorkerConfig, WorkerDeps};
 
-use crate::app::{Components, Engine};
 use crate::config::NatsRole;
 use crate::directory::GraphDirectory;
+use crate::engine::{Components, Engine};
 use crate::health::Tracker;
 
 type Tasks = JoinSet<(&'static str, anyhow::Result<()>)>;
@@ -92,7 +92,7 @@ pub async fn start_projection(
         engine.config.policy.clone(),
         engine.subjects.clone(),
     )
-    .with_rate_limit(crate::app::rate_limit(&engine.config.limits));
+    .with_rate_limit(crate::engine::rate_limit(&engine.config.limits));
     let client = engine.nats_for(NatsRole::Query).await?;
     let stop = stopped(rx);
     tracker.track(

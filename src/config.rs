@@ -1,14 +1,19 @@
-//! Typed, layered configuration: defaults < `leasehold.toml` < `LEASEHOLD_*` variables.
+//! Typed, layered configuration: defaults < `leasehold.toml` < `LEASEHOLD_*` variables
+//! (merged by `figment`, see [`layers`]).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
+use figment::providers::{Data, Format, Serialized, Toml};
+use figment::Figment;
 use leasehold_command::Policy;
 use serde::{Deserialize, Serialize};
 
+pub mod layers;
 mod nats;
 
+pub use crate::logging::LogFormat;
 pub use nats::{Hidden, Login, NatsAuth, NatsRole, TlsSettings};
 
 /// Environment variable naming the configuration file.
@@ -52,6 +57,8 @@ pub struct Config {
     pub limits: Limits,
     /// Address for Prometheus metrics (`GET /metrics`); none by default.
     pub metrics_listen: Option<std::net::SocketAddr>,
+    /// `text` (default) or `json` (one object per line, span fields included).
+    pub log_format: LogFormat,
     /// Who may do what.
     pub policy: Policy,
 }
@@ -96,6 +103,7 @@ impl Default for Config {
             graph_retry_deadline_secs: 30,
             graph_request_timeout_secs: 10,
             metrics_listen: None,
+            log_format: LogFormat::Text,
             limits: Limits::default(),
             policy: Policy::default(),
         }
@@ -104,7 +112,7 @@ impl Default for Config {
 
 impl Config {
     /// Loads defaults, then the file (`path`, else `$LEASEHOLD_CONFIG`, else
-    /// `./leasehold.toml` if present), then the environment.
+    /// `./leasehold.toml` if present), then the environment, and validates the result.
     pub fn load(path: Option<&Path>) -> anyhow::Result<Self> {
         let env_path = std::env::var_os(CONFIG_ENV).map(PathBuf::from);
         let file = match (path, env_path) {
@@ -112,59 +120,41 @@ impl Config {
             (None, Some(p)) => Some(p),
             (None, None) => Some(PathBuf::from("leasehold.toml")).filter(|p| p.exists()),
         };
-        let mut config = match &file {
-            Some(p) => {
-                let text = std::fs::read_to_string(p)
-                    .with_context(|| format!("read configuration file {}", p.display()))?;
-                toml::from_str(&text)
-                    .with_context(|| format!("invalid configuration in {}", p.display()))?
-            }
-            None => Config::default(),
-        };
-        config.apply_env(|k| std::env::var(k).ok())?;
+        if let Some(p) = &file {
+            // A named file that cannot be read is an error (figment would skip it).
+            std::fs::File::open(p)
+                .with_context(|| format!("read configuration file {}", p.display()))?;
+        }
+        let vars = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
+        let config = Self::extract(file.as_deref().map(Toml::file_exact), vars)?;
         config.validate()?;
         Ok(config)
     }
 
-    /// Overrides fields from `LEASEHOLD_*` variables read through `var`.
-    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
-        if let Some(v) = var("LEASEHOLD_DATABASE_URL") {
-            self.database_url = v;
+    /// Defaults, then `file` (TOML text), then the `LEASEHOLD_*` variables among `vars`
+    /// (see [`layers`] for their names); not validated.
+    pub fn from_layers(
+        file: Option<&str>,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Self> {
+        Self::extract(file.map(Toml::string), vars)
+    }
+
+    fn extract(
+        file: Option<Data<Toml>>,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            figment = figment.merge(file);
         }
-        if let Some(v) = var("LEASEHOLD_NATS_URL") {
-            self.nats_url = v;
-        }
-        if let Some(v) = var("LEASEHOLD_INSECURE_NATS") {
-            self.insecure_nats = nats::parse_bool("LEASEHOLD_INSECURE_NATS", &v)?;
-        }
-        self.nats_auth.apply_env(&var)?;
-        self.nats_tls.apply_env(&var)?;
-        if let Some(v) = var("LEASEHOLD_SUBJECT_PREFIX") {
-            self.subject_prefix = v;
-        }
-        if let Some(v) = var("LEASEHOLD_MASTER_KEY_FILE") {
-            self.master_key_file = Some(PathBuf::from(v));
-        }
-        let number = |name: &str, v: String| -> anyhow::Result<u64> {
-            v.trim()
-                .parse()
-                .with_context(|| format!("{name} must be a whole number, got {v:?}"))
-        };
-        if let Some(v) = var("LEASEHOLD_ACTIVATION_WAIT_SECS") {
-            self.activation_wait_secs = number("LEASEHOLD_ACTIVATION_WAIT_SECS", v)?;
-        }
-        if let Some(v) = var("LEASEHOLD_GRAPH_CONCURRENCY") {
-            self.graph_concurrency = number("LEASEHOLD_GRAPH_CONCURRENCY", v)? as usize;
-        }
-        if let Some(v) = var("LEASEHOLD_METRICS_LISTEN") {
-            self.metrics_listen = Some(v.trim().parse().with_context(|| {
-                format!("LEASEHOLD_METRICS_LISTEN must be host:port, got {v:?}")
-            })?);
-        }
-        if let Some(v) = var("LEASEHOLD_STREAM_REPLICAS") {
-            self.stream_replicas = number("LEASEHOLD_STREAM_REPLICAS", v)? as usize;
-        }
-        Ok(())
+        figment = figment.merge(layers::EnvLayer::new(vars));
+        // Lossy: text from the environment is read as the number or flag its key wants.
+        figment.extract_lossy().map_err(|e| {
+            let text = e.to_string().replace('\n', "; ");
+            anyhow::anyhow!("{}", text.replace("key \"default.", "key \""))
+        })
     }
 
     /// Rejects settings that cannot work, with the reason.
@@ -273,6 +263,7 @@ impl std::fmt::Debug for Config {
                 &self.graph_request_timeout_secs,
             )
             .field("metrics_listen", &self.metrics_listen)
+            .field("log_format", &self.log_format)
             .field("limits", &self.limits)
             .field("policy", &self.policy)
             .finish()
@@ -284,3 +275,6 @@ pub use leasehold_bus::mask_url;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod env_table;

@@ -17,8 +17,8 @@ use serde::Serialize;
 use sqlx::PgPool;
 use tokio::task::AbortHandle;
 
-use crate::app::{Components, Engine};
 use crate::config::NatsRole;
+use crate::engine::{Components, Engine};
 
 /// How long one readiness check may take before it counts as failed.
 const CHECK_DEADLINE: Duration = Duration::from_secs(2);

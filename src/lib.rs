@@ -10,6 +10,7 @@ pub mod config;
 pub mod database;
 pub mod demo;
 mod directory;
+pub mod engine;
 pub mod hardening;
 pub mod health;
 pub mod keys;

@@ -405,6 +405,10 @@ async fn no_log_line_carries_a_secret_even_at_trace() {
         log.lines().filter(|l| l.contains("TRACE")).count() > 10,
         "the log was not captured at trace:\n{log}"
     );
+    assert!(
+        !log.contains('\u{1b}'),
+        "colour codes in a log written to a pipe:\n{log}"
+    );
     let mut secrets = vec![
         ("client secret", DEMO_CLIENT_SECRET.to_string()),
         ("leased password", password),

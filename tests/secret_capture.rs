@@ -101,6 +101,7 @@ async fn no_secret_appears_in_logs_or_nats_traffic() {
     leasehold::logging::init_with(
         tracing_subscriber::EnvFilter::new("trace"),
         move || sink.clone(),
+        leasehold::logging::LogFormat::Text,
         false,
     );
 

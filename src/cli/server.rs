@@ -28,8 +28,8 @@ pub enum ConfigAction {
 
 /// Runs the engine components until SIGINT/SIGTERM.
 pub async fn serve(globals: &Globals, components: Components) -> Result<(), CliError> {
-    init_tracing();
     let config = load_config(globals)?;
+    leasehold::logging::init(config.log_format);
     warn_if_policy_empty(&config);
     let master = MasterKey::from_env_or_file(config.master_key_file.as_deref())
         .map_err(|e| CliError::usage(format!("master key: {e}")))?;
@@ -116,7 +116,7 @@ fn warn_if_policy_empty(config: &leasehold::Config) {
 }
 
 fn init_tracing() {
-    leasehold::logging::init(std::io::stderr);
+    leasehold::logging::init(leasehold::logging::LogFormat::from_env());
 }
 
 async fn shutdown_signal() {

@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use leasehold_bus::{NatsEndpoint, NatsLogin, NatsTls};
 use serde::{Deserialize, Serialize};
 
@@ -60,26 +59,6 @@ impl Login {
             token: self.token.as_ref().map(|t| t.expose().to_string()),
             creds_file: self.creds_file.clone(),
         }
-    }
-
-    fn apply_env(
-        &mut self,
-        var: &impl Fn(&str) -> Option<String>,
-        prefix: &str,
-    ) -> anyhow::Result<()> {
-        if let Some(v) = var(&format!("{prefix}_USER")) {
-            self.user = Some(v);
-        }
-        if let Some(v) = var(&format!("{prefix}_PASSWORD")) {
-            self.password = Some(Hidden::new(v));
-        }
-        if let Some(v) = var(&format!("{prefix}_TOKEN")) {
-            self.token = Some(Hidden::new(v));
-        }
-        if let Some(v) = var(&format!("{prefix}_CREDS_FILE")) {
-            self.creds_file = Some(PathBuf::from(v));
-        }
-        Ok(())
     }
 }
 
@@ -174,29 +153,6 @@ impl NatsAuth {
     pub fn shared_login(&self) -> NatsLogin {
         self.default_login().to_bus()
     }
-
-    /// Reads `LEASEHOLD_NATS_{USER,PASSWORD,TOKEN,CREDS_FILE}` and the same per
-    /// component (`LEASEHOLD_NATS_COMMAND_USER`, …).
-    pub fn apply_env(&mut self, var: &impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
-        let mut default = self.default_login();
-        default.apply_env(var, "LEASEHOLD_NATS")?;
-        self.user = default.user;
-        self.password = default.password;
-        self.token = default.token;
-        self.creds_file = default.creds_file;
-        for role in NatsRole::ALL {
-            let prefix = format!("LEASEHOLD_NATS_{}", role.name().to_uppercase());
-            let login = match role {
-                NatsRole::Command => &mut self.command,
-                NatsRole::Query => &mut self.query,
-                NatsRole::Relay => &mut self.relay,
-                NatsRole::Worker => &mut self.worker,
-                NatsRole::Projection => &mut self.projection,
-            };
-            login.apply_env(var, &prefix)?;
-        }
-        Ok(())
-    }
 }
 
 /// TLS towards NATS (`[nats_tls]`); a `tls://` URL turns TLS on by itself.
@@ -214,23 +170,6 @@ pub struct TlsSettings {
 }
 
 impl TlsSettings {
-    /// Reads `LEASEHOLD_NATS_{CA_FILE,CERT_FILE,KEY_FILE,TLS_REQUIRED}`.
-    pub fn apply_env(&mut self, var: &impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
-        if let Some(v) = var("LEASEHOLD_NATS_CA_FILE") {
-            self.ca_file = Some(PathBuf::from(v));
-        }
-        if let Some(v) = var("LEASEHOLD_NATS_CERT_FILE") {
-            self.cert_file = Some(PathBuf::from(v));
-        }
-        if let Some(v) = var("LEASEHOLD_NATS_KEY_FILE") {
-            self.key_file = Some(PathBuf::from(v));
-        }
-        if let Some(v) = var("LEASEHOLD_NATS_TLS_REQUIRED") {
-            self.required = parse_bool("LEASEHOLD_NATS_TLS_REQUIRED", &v)?;
-        }
-        Ok(())
-    }
-
     /// As the bus crate takes it.
     pub fn to_bus(&self) -> NatsTls {
         NatsTls {
@@ -240,16 +179,6 @@ impl TlsSettings {
             required: self.required,
         }
     }
-}
-
-/// `true`/`false`/`1`/`0`/`yes`/`no`.
-pub fn parse_bool(name: &str, v: &str) -> anyhow::Result<bool> {
-    match v.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Ok(true),
-        "false" | "0" | "no" | "off" | "" => Ok(false),
-        _ => Err(anyhow::anyhow!("{name} must be true or false, got {v:?}")),
-    }
-    .with_context(|| format!("read {name}"))
 }
 
 /// The endpoint for `role` given the URL, logins and TLS.

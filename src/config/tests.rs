@@ -1,16 +1,35 @@
 //! Loading, validation (including reserved names) and masking of the configuration.
 use super::*;
 
+fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 #[test]
 fn env_overrides_file_and_defaults() {
-    let mut c: Config = toml::from_str("subject_prefix = \"fromfile\"").expect("toml");
+    let file = "subject_prefix = \"fromfile\"\ngraph_concurrency = 3";
+    let c = Config::from_layers(Some(file), vars(&[])).expect("file");
     assert_eq!(c.nats_url, "nats://127.0.0.1:4222");
-    c.apply_env(|k| (k == "LEASEHOLD_SUBJECT_PREFIX").then(|| "fromenv".to_string()))
-        .expect("env");
-    assert_eq!(c.subject_prefix, "fromenv");
-    assert!(toml::from_str::<Config>("unknown_key = 1").is_err());
-    let bad = c.apply_env(|k| (k == "LEASEHOLD_GRAPH_CONCURRENCY").then(|| "x".into()));
-    assert!(bad.is_err());
+    assert_eq!(
+        (c.subject_prefix.as_str(), c.graph_concurrency),
+        ("fromfile", 3)
+    );
+    let env = vars(&[("LEASEHOLD_SUBJECT_PREFIX", "fromenv")]);
+    let c = Config::from_layers(Some(file), env).expect("env");
+    assert_eq!(
+        (c.subject_prefix.as_str(), c.graph_concurrency),
+        ("fromenv", 3)
+    );
+    assert!(Config::from_layers(Some("unknown_key = 1"), vars(&[])).is_err());
+    let bad = vars(&[("LEASEHOLD_GRAPH_CONCURRENCY", "x")]);
+    let err = Config::from_layers(None, bad).expect_err("not a number");
+    assert!(
+        format!("{err:#}").contains("LEASEHOLD_GRAPH_CONCURRENCY"),
+        "{err:#}"
+    );
 }
 
 #[test]
@@ -90,20 +109,17 @@ fn masks_passwords_in_urls() {
 
 #[test]
 fn nats_logins_layer_per_component_and_never_show() {
-    let mut c: Config = toml::from_str(
-        "nats_url = \"nats://relay:url-secret@h:4222\"\n\
+    let file = "nats_url = \"nats://relay:url-secret@h:4222\"\n\
          [nats_auth]\nuser = \"engine\"\npassword = \"file-secret\"\n\
-         [nats_auth.query]\ntoken = \"query-token\"\n",
-    )
-    .expect("toml");
-    c.apply_env(|k| match k {
-        "LEASEHOLD_NATS_COMMAND_USER" => Some("cmd".into()),
-        "LEASEHOLD_NATS_COMMAND_PASSWORD" => Some("env-secret".into()),
-        "LEASEHOLD_INSECURE_NATS" => Some("true".into()),
-        "LEASEHOLD_NATS_CA_FILE" => Some("/ca.pem".into()),
-        _ => None,
-    })
-    .expect("env");
+         [nats_auth.query]\ntoken = \"query-token\"\n";
+    // The older variable names still work.
+    let env = vars(&[
+        ("LEASEHOLD_NATS_COMMAND_USER", "cmd"),
+        ("LEASEHOLD_NATS_COMMAND_PASSWORD", "env-secret"),
+        ("LEASEHOLD_INSECURE_NATS", "true"),
+        ("LEASEHOLD_NATS_CA_FILE", "/ca.pem"),
+    ]);
+    let c = Config::from_layers(Some(file), env).expect("env");
     assert!(c.insecure_nats);
     let command = c.nats_endpoint(NatsRole::Command);
     assert_eq!(command.login.user.as_deref(), Some("cmd"));
@@ -119,7 +135,6 @@ fn nats_logins_layer_per_component_and_never_show() {
             assert!(!shown.contains(secret), "{secret} shown in:\n{shown}");
         }
     }
-    assert!(c
-        .apply_env(|k| (k == "LEASEHOLD_INSECURE_NATS").then(|| "maybe".into()))
-        .is_err());
+    let maybe = vars(&[("LEASEHOLD_INSECURE_NATS", "maybe")]);
+    assert!(Config::from_layers(Some(file), maybe).is_err());
 }

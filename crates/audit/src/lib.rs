@@ -22,6 +22,7 @@ mod export;
 mod history;
 mod holder;
 mod log;
+mod problem;
 mod redact;
 mod stored;
 mod verify;

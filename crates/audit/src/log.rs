@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
 use crate::canonical::hex;
-use crate::verify::{Problem, ProblemKind};
+use crate::problem::{Problem, ProblemKind};
 use crate::AuditError;
 
 /// Tag of the running-hash format.

@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::address::{mask_url, split_servers, UrlLogin};
+use crate::address::{split_servers, UrlLogin};
+use leasehold_redact::mask_url;
 
 /// Why NATS could not be used.
 #[derive(Debug, thiserror::Error)]

@@ -18,8 +18,12 @@ use async_nats::{Client, Message};
 use futures::StreamExt;
 use serde_json::json;
 use tokio::sync::Semaphore;
+use tracing::Instrument;
 
-use crate::{actor_inbox_prefix, error_body, reply_payload, Subjects};
+use crate::{
+    actor_inbox_prefix, error_body, lease_id_in, record_lease_id, reply_payload, request_span,
+    Subjects,
+};
 
 /// Which API a loop serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -170,8 +174,19 @@ impl ServeLoop {
             };
             let handle = Arc::clone(&handle);
             let client = client.clone();
-            tokio::spawn(async move {
+            let span = request_span(&self.subjects, self.kind, &message);
+            let named = lease_id_in(&message.payload);
+            if let Some(id) = &named {
+                record_lease_id(&span, id);
+            }
+            let served = async move {
                 let body = (*handle)(message).await;
+                if named.is_none() {
+                    if let Some(id) = lease_id_in(&body) {
+                        record_lease_id(&tracing::Span::current(), &id);
+                    }
+                }
+                tracing::debug!(bytes = body.len(), "request answered");
                 if let Some(reply) = reply {
                     let body = fit(&client, body);
                     if let Err(e) = client.publish(reply, reply_payload(body)).await {
@@ -179,7 +194,8 @@ impl ServeLoop {
                     }
                 }
                 drop(slot);
-            });
+            };
+            tokio::spawn(served.instrument(span));
         }
         requests.unsubscribe().await.ok();
         // Every slot back means every request in flight is finished.

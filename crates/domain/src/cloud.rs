@@ -1,4 +1,5 @@
-//! Which Microsoft cloud a connection talks to.
+//! Which Microsoft cloud a connection talks to, as the connection's events record it.
+//! Its hosts are the Graph client's business (`leasehold_graph::CloudEndpoints`).
 
 use serde::{Deserialize, Serialize};
 
@@ -22,27 +23,4 @@ pub enum Cloud {
         /// Base URL of Microsoft Graph, e.g. `https://graph.microsoft.com`.
         graph_url: String,
     },
-}
-
-impl Cloud {
-    /// Base URL of the login (token) authority for this cloud, without trailing slash.
-    pub fn login_url(&self) -> &str {
-        match self {
-            Cloud::Global => "https://login.microsoftonline.com",
-            Cloud::UsGov | Cloud::UsGovDod => "https://login.microsoftonline.us",
-            Cloud::China => "https://login.chinacloudapi.cn",
-            Cloud::Custom { login_url, .. } => login_url,
-        }
-    }
-
-    /// Base URL of Microsoft Graph for this cloud, without trailing slash or version.
-    pub fn graph_url(&self) -> &str {
-        match self {
-            Cloud::Global => "https://graph.microsoft.com",
-            Cloud::UsGov => "https://graph.microsoft.us",
-            Cloud::UsGovDod => "https://dod-graph.microsoft.us",
-            Cloud::China => "https://microsoftgraph.chinacloudapi.cn",
-            Cloud::Custom { graph_url, .. } => graph_url,
-        }
-    }
 }

@@ -1,7 +1,7 @@
 //! Token-endpoint errors in Entra's exact shape: `error`, an `AADSTSnnnn: …` description
 //! ending in trace/correlation/timestamp lines, `error_codes`, ids and `error_uri`.
 
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
@@ -151,7 +151,17 @@ impl AadError {
             "error_uri": format!("{base_url}/error?code={}", self.code),
         });
         let mut response = (self.status, Json(body)).into_response();
-        crate::token::no_store(&mut response);
+        no_store(&mut response);
         response
     }
+}
+
+/// Marks a token response uncacheable, like Entra does.
+pub(crate) fn no_store(response: &mut Response) {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store, no-cache"),
+    );
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
 }

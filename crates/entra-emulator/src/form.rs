@@ -1,46 +1,21 @@
-//! Minimal `application/x-www-form-urlencoded` and HTTP Basic parsing for the token
-//! endpoint, which must tolerate any content type and unknown fields like Entra does.
+//! `application/x-www-form-urlencoded` (the `url` crate's) and HTTP Basic parsing for the
+//! token endpoint, which must tolerate any content type and unknown fields like Entra does.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use std::collections::HashMap;
 
-/// Decodes `a=1&b=x+y%21` into a map; later duplicates win.
+/// Decodes `a=1&b=x+y%21` into a map; later duplicates win; malformed escapes are
+/// kept literally.
 pub(crate) fn parse_form(body: &[u8]) -> HashMap<String, String> {
-    String::from_utf8_lossy(body)
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| match pair.split_once('=') {
-            Some((k, v)) => (percent_decode(k), percent_decode(v)),
-            None => (percent_decode(pair), String::new()),
-        })
-        .collect()
+    url::form_urlencoded::parse(body).into_owned().collect()
 }
 
-/// Percent-decoding with `+` as space; malformed escapes are kept literally.
-pub(crate) fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(hi), Some(lo)) => {
-                    out.push(hi << 4 | lo);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex(b: u8) -> Option<u8> {
-    (b as char).to_digit(16).map(|d| d as u8)
+/// One form-urlencoded value (`+` is a space).
+fn form_value(text: &str) -> String {
+    percent_encoding::percent_decode_str(&text.replace('+', " "))
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Client id and secret from `Authorization: Basic …` (each form-urlencoded per RFC 6749).
@@ -51,7 +26,7 @@ pub(crate) fn basic_credentials(header: Option<&str>) -> Option<(String, String)
     let decoded = STANDARD.decode(encoded.trim()).ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (id, secret) = text.split_once(':')?;
-    Some((percent_decode(id), percent_decode(secret)))
+    Some((form_value(id), form_value(secret)))
 }
 
 #[cfg(test)]

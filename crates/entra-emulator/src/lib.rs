@@ -29,6 +29,7 @@ mod shared;
 mod throttle;
 mod tls;
 mod token;
+mod token_client;
 mod token_user;
 mod user;
 mod user_props;

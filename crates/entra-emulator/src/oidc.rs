@@ -3,7 +3,7 @@
 use crate::aad_error::AadError;
 use crate::request_log::CallerInfo;
 use crate::shared::{lock, Shared};
-use crate::token::is_alias;
+use crate::token_client::is_alias;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;

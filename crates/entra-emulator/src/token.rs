@@ -1,51 +1,22 @@
 //! `POST /{tenant}/oauth2/v2.0/token`: grant dispatch, client authentication, scopes and
-//! client credentials. User grants (ROPC, refresh) live in `token_user.rs`.
+//! client credentials. User grants (ROPC, refresh) live in `token_user.rs`; what both
+//! share (the parsed request, tenant resolution, client authentication) in
+//! `token_client.rs`.
 
-use crate::aad_error::AadError;
+use crate::aad_error::{no_store, AadError};
 use crate::claims::{is_graph_resource, issuer, AccessClaims};
-use crate::directory::{App, Directory};
 use crate::form::{basic_credentials, parse_form};
 use crate::request_log::CallerInfo;
 use crate::shared::{lock, Shared};
+use crate::token_client::{authenticate_client, is_alias, resolve_tenant, TokenRequest};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::{DateTime, Utc};
 use serde_json::json;
-use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
-
-/// A parsed token request.
-pub(crate) struct TokenRequest {
-    pub tenant: String,
-    pub form: HashMap<String, String>,
-    pub client_id: Option<String>,
-    pub client_secret: Option<String>,
-    pub now: DateTime<Utc>,
-}
-
-impl TokenRequest {
-    pub fn param(&self, name: &str) -> Result<&str, AadError> {
-        self.form
-            .get(name)
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| AadError::missing_parameter(name))
-    }
-}
-
-/// Marks a token response uncacheable, like Entra does.
-pub(crate) fn no_store(response: &mut Response) {
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store, no-cache"),
-    );
-    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-}
 
 /// Handles the token endpoint.
 pub(crate) async fn token_endpoint(
@@ -97,59 +68,6 @@ pub(crate) async fn token_endpoint(
     };
     response.extensions_mut().insert(caller);
     response
-}
-
-/// Resolves a tenant-specific path segment; `common`-style aliases are the caller's job.
-pub(crate) fn resolve_tenant(dir: &Directory, tenant: &str) -> Result<Uuid, AadError> {
-    dir.tenant(tenant)
-        .map(|t| t.id)
-        .ok_or_else(|| AadError::unknown_tenant(tenant))
-}
-
-/// Whether the path segment is one of the multi-tenant aliases.
-pub(crate) fn is_alias(tenant: &str) -> bool {
-    ["common", "organizations", "consumers"]
-        .iter()
-        .any(|a| a.eq_ignore_ascii_case(tenant))
-}
-
-/// Looks the client up and authenticates it. `secret_required` is true for client
-/// credentials; for user grants a secret is required only from confidential clients
-/// (applications that have secrets).
-pub(crate) fn authenticate_client(
-    dir: &Directory,
-    tenant_id: Uuid,
-    request: &TokenRequest,
-    secret_required: bool,
-) -> Result<App, AadError> {
-    let client_id = request
-        .client_id
-        .as_deref()
-        .filter(|c| !c.is_empty())
-        .ok_or_else(|| AadError::missing_parameter("client_id"))?;
-    let tenant = dir
-        .tenant(&tenant_id.to_string())
-        .ok_or_else(|| AadError::unknown_tenant(&request.tenant))?;
-    let app = tenant
-        .app(client_id)
-        .ok_or_else(|| AadError::unknown_app(client_id, &request.tenant))?;
-    let secrets = &app.seed.secrets;
-    match request.client_secret.as_deref() {
-        None if secret_required || !secrets.is_empty() => Err(AadError::missing_secret()),
-        None => Ok(app.clone()),
-        Some(given) => {
-            let live =
-                |s: &&crate::seed::ClientSecretSeed| s.expires_at.is_none_or(|at| at > request.now);
-            match secrets.iter().find(|s| s.value == given) {
-                Some(s) if live(&s) => Ok(app.clone()),
-                Some(_) => Err(AadError::expired_secret(client_id)),
-                None if !secrets.is_empty() && !secrets.iter().any(|s| live(&s)) => {
-                    Err(AadError::expired_secret(client_id))
-                }
-                None => Err(AadError::wrong_secret(client_id)),
-            }
-        }
-    }
 }
 
 fn client_credentials(

@@ -8,7 +8,7 @@ use crate::claims::{
 use crate::directory::App;
 use crate::request_log::CallerInfo;
 use crate::shared::{lock, Shared};
-use crate::token::{authenticate_client, is_alias, resolve_tenant, TokenRequest};
+use crate::token_client::{authenticate_client, is_alias, resolve_tenant, TokenRequest};
 use crate::user::{PasswordCheck, User};
 use chrono::{DateTime, Utc};
 use serde_json::json;

@@ -100,9 +100,18 @@ impl Scheduler {
     }
 
     /// Expires one claimed lease; true when it was expired now.
+    #[tracing::instrument(name = "expiry", skip(self, meta),
+        fields(lease_id = %lease_id, request_id = tracing::field::Empty))]
     async fn expire(&self, lease_id: &LeaseId, meta: &Meta) -> bool {
         match self.commands.expire_lease(lease_id, meta).await {
-            Ok(_) => true,
+            Ok(done) => {
+                // The request id the lease was created with, as the worker logs it too.
+                if let Some(request_id) = done.state.request_id() {
+                    tracing::Span::current().record("request_id", request_id);
+                }
+                tracing::info!("lease expired; revocation requested");
+                true
+            }
             // Renewed meanwhile: the trigger moved the deadline and cleared the claim.
             Err(e) if e.code == "lease_not_expired" => false,
             Err(e) => {

@@ -76,11 +76,24 @@ async fn all_applied(pool: &PgPool) -> bool {
         .all(|m| applied.get(&m.version) == Some(&m.checksum.to_vec()))
 }
 
+/// The URL with its secrets masked, and why it was refused.
 fn redact_url(url: &str, reason: &str) -> String {
-    // Never echo a password that may sit in the URL.
-    let shown = match url.split_once('@') {
-        Some((_, host)) => format!("postgres://…@{host}"),
-        None => url.to_string(),
-    };
-    format!("{shown}: {reason}")
+    format!("{}: {reason}", leasehold_redact::mask_url(url))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_url_is_shown_without_its_secrets() {
+        let shown = redact_url(
+            "postgres://u:pa@ss@db:5432/x?sslpassword=k3y&sslmode=require",
+            "bad",
+        );
+        for secret in ["pa@ss", "ss@db", "k3y"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.ends_with(": bad"), "{shown}");
+    }
 }

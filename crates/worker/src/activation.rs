@@ -8,14 +8,17 @@
 use leasehold_domain::{FailureInfo, Lease, LeaseId, LeaseStatus};
 use leasehold_graph::{generate_password, Credentials, GraphError, DEFAULT_PASSWORD_LENGTH};
 
-use crate::effects::{note_throttling, Creds, Decision, Effects};
+use crate::effects::{note_throttling, record_request_id, Creds, Decision, Effects};
 use crate::failure::{failure_info, is_permanent, local_failure, retry_delay};
 use crate::gate::{ConnectionGate, Priority};
 
 impl Effects {
     /// Handles `LeaseRequested` for `lease_id`.
+    #[tracing::instrument(name = "activation", skip(self),
+        fields(lease_id = %lease_id, request_id = tracing::field::Empty))]
     pub(crate) async fn activate(&self, lease_id: LeaseId) -> anyhow::Result<Decision> {
         let lease = self.commands.leases.load(&lease_id).await?;
+        record_request_id(&lease);
         if lease.status() != Some(LeaseStatus::Requested) {
             tracing::debug!(lease = %lease_id, status = ?lease.status(), "activation: nothing to do");
             return Ok(Decision::Ack);

@@ -5,6 +5,7 @@ use std::time::Duration;
 use async_nats::jetstream::{AckKind, Message};
 use leasehold_bus::EventMessage;
 use leasehold_domain::LeaseId;
+use tracing::{Instrument, Span};
 
 use crate::effects::{Decision, Effects};
 use crate::failure::backoff;
@@ -51,17 +52,18 @@ impl Effects {
     /// slow Graph call does not trigger a redelivery), then ack or nak with a delay.
     /// Infrastructure errors are logged and retried with backoff.
     pub(crate) async fn handle(&self, lane: Lane, msg: Message) -> anyhow::Result<Handled> {
-        let decision = match serde_json::from_slice::<EventMessage>(&msg.payload)
-            .map_err(|e| e.to_string())
-            .and_then(|event| work_of(lane, &event))
-        {
+        let event = serde_json::from_slice::<EventMessage>(&msg.payload).map_err(|e| e.to_string());
+        let span = event
+            .as_ref()
+            .map_or_else(|_| Span::none(), leasehold_bus::event_span);
+        let decision = match event.and_then(|event| work_of(lane, &event)) {
             Err(reason) => {
                 tracing::error!(subject = %msg.subject, reason, "dropping a malformed event");
                 Decision::Ack
             }
             Ok(Work::Nothing) => Decision::Ack,
             Ok(work) => {
-                let run = self.run_work(work);
+                let run = self.run_work(work).instrument(span.clone());
                 match with_progress(&msg, self.config.ack_wait / 3, run).await {
                     Ok(decision) => decision,
                     Err(e) => {
@@ -72,8 +74,10 @@ impl Effects {
                             self.config.retry_base,
                             self.config.activation_retry_cap,
                         );
-                        tracing::warn!(?work, error = %format!("{e:#}"), retry_in_ms = delay.as_millis() as u64,
-                            "handling failed; will retry");
+                        span.in_scope(|| {
+                            tracing::warn!(?work, error = %format!("{e:#}"),
+                                retry_in_ms = delay.as_millis() as u64, "handling failed; will retry");
+                        });
                         Decision::Retry(delay)
                     }
                 }

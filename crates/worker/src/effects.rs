@@ -119,3 +119,11 @@ pub(crate) fn note_throttling(gate: &ConnectionGate, err: &GraphError) {
         gate.hold_for(wait);
     }
 }
+
+/// Puts the request id the lease was created with into the current span, so the
+/// worker's lines for the lease carry it as the command service's did.
+pub(crate) fn record_request_id(lease: &leasehold_domain::Lease) {
+    if let Some(id) = lease.request_id() {
+        tracing::Span::current().record("request_id", id);
+    }
+}

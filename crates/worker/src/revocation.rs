@@ -10,7 +10,7 @@ use leasehold_domain::{FailureInfo, Lease, LeaseStatus, REVOCATION_FAILING_AFTER
 use leasehold_graph::{Credentials, ErrorKind};
 
 use crate::due::{Claim, DueRevocations};
-use crate::effects::{Creds, Effects};
+use crate::effects::{record_request_id, Creds, Effects};
 use crate::failure::{backoff, failure_info, local_failure, retry_delay, same_trouble};
 use crate::gate::ConnectionGate;
 
@@ -38,9 +38,12 @@ impl Effects {
         Ok(())
     }
 
+    #[tracing::instrument(name = "revocation", skip_all, fields(lease_id = %claim.lease_id,
+        request_id = tracing::field::Empty, forced = claim.forced))]
     async fn attempt_revocation(&self, claim: &Claim) -> anyhow::Result<()> {
         let lease_id = claim.lease_id;
         let lease = self.commands.leases.load(&lease_id).await?;
+        record_request_id(&lease);
         let (Some(connection), Some(user)) = (lease.connection(), lease.user_object_id()) else {
             // No terms: no credential was ever set for this id.
             return self.due.forget(&lease_id).await;

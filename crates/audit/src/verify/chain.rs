@@ -13,8 +13,8 @@
 //! | no | bad | bad | `Reordered` if the content seals at a nearby sequence, else `Edited` |
 
 use crate::canonical::chain_hash;
+use crate::problem::{Problem, ProblemKind};
 use crate::stored::StoredEvent;
-use crate::verify::report::{Problem, ProblemKind};
 
 /// How far from its position a moved event is looked for.
 const REORDER_WINDOW: i64 = 64;

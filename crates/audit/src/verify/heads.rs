@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use sqlx::PgPool;
 
 use crate::canonical::hex;
-use crate::verify::report::{Problem, ProblemKind};
+use crate::problem::{Problem, ProblemKind};
 use crate::AuditError;
 
 /// The end of one aggregate's chain as read from `events`.

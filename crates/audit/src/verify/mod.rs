@@ -20,11 +20,12 @@ use leasehold_store::SnapshotKey;
 use sqlx::PgPool;
 
 use crate::log::LogHead;
+pub use crate::problem::{Problem, ProblemKind, MAX_PROBLEMS};
 use crate::stored::{StoredEvent, COLUMNS};
 use crate::AuditError;
 use chain::Chain;
 use heads::Tail;
-pub use report::{Problem, ProblemKind, VerifyReport, MAX_PROBLEMS};
+pub use report::VerifyReport;
 
 /// Events read per query.
 pub const VERIFY_CHUNK: i64 = 5000;

@@ -4,7 +4,7 @@
 
 use sqlx::PgPool;
 
-use crate::verify::report::{Problem, ProblemKind};
+use crate::problem::{Problem, ProblemKind};
 use crate::AuditError;
 
 /// A reservation joined with the lease it names (`None`: the lease has no first event).

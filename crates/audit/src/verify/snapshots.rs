@@ -4,7 +4,7 @@
 use leasehold_store::SnapshotKey;
 use sqlx::PgPool;
 
-use crate::verify::report::{Problem, ProblemKind};
+use crate::problem::{Problem, ProblemKind};
 use crate::AuditError;
 
 /// A snapshot row with the chain hash of the event at its sequence.

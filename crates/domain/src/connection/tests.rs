@@ -198,8 +198,6 @@ fn cloud_serde_is_kind_tagged() {
         serde_json::json!({"kind": "custom", "login_url": "http://127.0.0.1:9000", "graph_url": "http://127.0.0.1:9001"})
     );
     assert_eq!(serde_json::from_value::<Cloud>(json).unwrap(), custom);
-    assert_eq!(custom.graph_url(), "http://127.0.0.1:9001");
-    assert_eq!(Cloud::China.login_url(), "https://login.chinacloudapi.cn");
 }
 
 #[test]
