@@ -175,11 +175,12 @@ impl ServeLoop {
             let handle = Arc::clone(&handle);
             let client = client.clone();
             let span = request_span(&self.subjects, self.kind, &message);
-            let named = lease_id_in(&message.payload);
-            if let Some(id) = &named {
-                record_lease_id(&span, id);
-            }
             let served = async move {
+                // The lease the request names, else (once known) the one its reply reports.
+                let named = lease_id_in(&message.payload);
+                if let Some(id) = &named {
+                    record_lease_id(&tracing::Span::current(), id);
+                }
                 let body = (*handle)(message).await;
                 if named.is_none() {
                     if let Some(id) = lease_id_in(&body) {
