@@ -6,6 +6,11 @@ use async_nats::HeaderMap;
 use leasehold_bus::{ReplyBody, Subjects, HEADER_REQUEST_ID};
 use serde_json::Value;
 
+/// What a confirmed revocation means, in the words of the CLI and the demo.
+pub const REVOCATION_CONFIRMED: &str = "Entra confirmed it: the user has a new password \
+                                        nobody knows and no sessions, so the old password \
+                                        no longer works";
+
 /// An error reply, or a transport failure.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {

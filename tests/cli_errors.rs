@@ -195,3 +195,47 @@ async fn no_engine_on_the_prefix_exits_4() {
             "start one with `leasehold serve`, or set LEASEHOLD_SUBJECT_PREFIX",
         ));
 }
+
+#[tokio::test]
+async fn an_unreachable_sign_in_host_exits_4_naming_the_host() {
+    let app = TestApp::spawn_custom(
+        EmulatorConfig::default(),
+        Components::ALL,
+        Policy::allow_all(),
+        |c| c.graph_retry_deadline_secs = 1,
+    )
+    .await;
+    let admin = Cli::new(&app, "admin");
+    // A login host nothing listens on: the credentials are never even looked at.
+    let dead = "http://127.0.0.1:1";
+    let out = admin
+        .run_with_stdin(
+            &[
+                "connection",
+                "create",
+                "gov",
+                "--tenant-id",
+                entra_emulator::DEMO_TENANT_ID,
+                "--client-id",
+                entra_emulator::DEMO_CLIENT_ID,
+                "--client-secret-file",
+                "-",
+                "--cloud",
+                "custom",
+                "--login-url",
+                dead,
+                "--graph-url",
+                dead,
+            ],
+            entra_emulator::DEMO_CLIENT_SECRET,
+        )
+        .await;
+    out.assert()
+        .code(4)
+        .stderr(contains(
+            "error [unavailable]: cannot reach the sign-in host 127.0.0.1:1 to check the \
+             credentials",
+        ))
+        .stderr(contains("credentials were refused").not());
+    app.stop().await;
+}

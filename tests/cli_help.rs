@@ -95,3 +95,32 @@ fn usage_errors_exit_2() {
         .code(2)
         .stderr(contains("--user <USER>"));
 }
+
+/// With --json, even a command line that does not parse is reported as one JSON object.
+#[test]
+fn usage_errors_are_one_json_object_with_json() {
+    for args in [
+        &["--json", "lease", "create"][..],
+        &["lease", "create", "ops-bob", "--ttl", "5x", "--json"],
+        &["--json", "lease", "frobnicate"],
+        &["--json"],
+    ] {
+        let assert = cargo_bin_cmd!("leasehold")
+            .env_remove("LEASEHOLD_ACTOR")
+            .args(args)
+            .assert()
+            .code(2)
+            .stdout("");
+        let err = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        let body: serde_json::Value = serde_json::from_str(err.trim())
+            .unwrap_or_else(|e| panic!("{args:?}: not one JSON object ({e}):\n{err}"));
+        assert_eq!(body["error"]["code"], "usage", "{args:?}: {body}");
+        assert_eq!(body["error"]["exit_code"], 2, "{args:?}: {body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{args:?}: {body}"
+        );
+    }
+}

@@ -13,7 +13,9 @@ use helpers::TestApp;
 use leasehold::app::Components;
 use leasehold_command::{Policy, Rule};
 use nats_server::NatsServer;
+use predicates::prelude::*;
 use predicates::str::contains;
+use std::time::{Duration, Instant};
 
 #[tokio::test]
 async fn the_cli_speaks_as_its_nats_user() {
@@ -69,18 +71,46 @@ async fn the_cli_speaks_as_its_nats_user() {
     );
     assert_eq!(lease["status"], "active", "{lease}");
 
-    // Speaking as someone else is stopped by NATS itself: no engine ever hears it.
+    // Speaking as someone else is stopped by NATS itself: no engine ever hears it, and
+    // the CLI says so at once instead of waiting for its timeout.
     let as_bob = Cli {
         actor: Some("bob".into()),
         ..alice.clone()
     };
+    let started = Instant::now();
     as_bob
-        .run(&["--timeout", "2s", "lease", "list"])
+        .run(&["lease", "list"])
         .await
         .assert()
         .code(4)
-        .stderr(contains("no leasehold engine answered"))
-        .stderr(contains("check that your NATS user may speak as \"bob\""));
+        .stderr(contains("NATS refused the request: Permissions Violation"))
+        .stderr(contains("Your NATS user may not speak as \"bob\""))
+        .stderr(contains("no leasehold engine answered").not());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+
+    // A wrong password is named as such, not as a server to start.
+    let wrong = Cli {
+        nats_url: server.url("alice").replace("alice-", "wrong-"),
+        ..alice.clone()
+    };
+    let started = Instant::now();
+    wrong
+        .run(&["lease", "list"])
+        .await
+        .assert()
+        .code(4)
+        .stderr(contains("refused the login"))
+        .stderr(contains("LEASEHOLD_NATS_PASSWORD"))
+        .stderr(contains("docker compose up").not());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
     app.stop().await;
     server.stop();
 }

@@ -10,6 +10,7 @@ use leasehold::Config;
 use leasehold_bus::Subjects;
 use leasehold_domain::{Actor, Ttl};
 use serde_json::Value;
+use tokio::sync::watch;
 
 use super::exit::CliError;
 use super::explain;
@@ -60,6 +61,9 @@ pub struct Api {
     pub actor: String,
     /// Whether to print JSON.
     pub json: bool,
+    /// How long to wait for an answer (`--timeout`); also the longest `--wait`.
+    pub timeout: Duration,
+    violations: Violations,
 }
 
 impl Api {
@@ -78,19 +82,21 @@ impl Api {
         let config = load_config(globals)?;
         let subjects =
             Subjects::new(&config.subject_prefix).map_err(|e| CliError::usage(e.to_string()))?;
-        let nats = connect_nats(&config, &actor).await?;
-        let client = ApiClient::new(nats, subjects, &actor)
-            .with_timeout(Duration::from_secs(globals.timeout.as_secs()));
+        let (nats, violations) = connect_nats(&config, &actor).await?;
+        let timeout = Duration::from_secs(globals.timeout.as_secs());
+        let client = ApiClient::new(nats, subjects, &actor).with_timeout(timeout);
         Ok(Api {
             client,
             actor,
             json: globals.json,
+            timeout,
+            violations,
         })
     }
 
     /// Sends command `op`.
     pub async fn command(&self, op: &str, payload: Value) -> Result<Value, CliError> {
-        let reply = self.client.command(op, &payload).await;
+        let reply = self.guard(self.client.command(op, &payload)).await?;
         self.explain(op, &payload, reply)
     }
 
@@ -101,13 +107,15 @@ impl Api {
         payload: Value,
         request_id: &str,
     ) -> Result<Value, CliError> {
-        let reply = self.client.command_with_id(op, &payload, request_id).await;
+        let reply = self
+            .guard(self.client.command_with_id(op, &payload, request_id))
+            .await?;
         self.explain(op, &payload, reply)
     }
 
     /// Sends query `op`.
     pub async fn query(&self, op: &str, payload: Value) -> Result<Value, CliError> {
-        let reply = self.client.query(op, &payload).await;
+        let reply = self.guard(self.client.query(op, &payload)).await?;
         self.explain(op, &payload, reply)
     }
 
@@ -125,8 +133,21 @@ impl Api {
         } else {
             client
         };
-        let reply = client.query(op, &payload).await;
+        let reply = self.guard(client.query(op, &payload)).await?;
         self.explain(op, &payload, reply)
+    }
+
+    /// Runs `call`, unless NATS reports a permission violation first: a request NATS
+    /// refused to deliver would otherwise only end with the timeout.
+    async fn guard<T>(&self, call: impl std::future::Future<Output = T>) -> Result<T, CliError> {
+        let mut seen = self.violations.clone();
+        tokio::select! {
+            done = call => Ok(done),
+            Ok(violation) = seen.wait_for(Option::is_some) => {
+                let violation = violation.clone().unwrap_or_default();
+                Err(explain::permission_violation(&violation, &self.actor))
+            }
+        }
     }
 
     fn explain(
@@ -143,28 +164,41 @@ impl Api {
 /// server is reported at once rather than waited for. It logs in with `[nats_auth]` (or
 /// the credentials of the URL, which never reach the client library's logs) over the
 /// configured TLS, and receives replies on the actor's own inbox prefix
-/// (`_INBOX_<actor>`), which NATS permissions may reserve to that user.
-pub async fn connect_nats(config: &Config, actor: &str) -> Result<async_nats::Client, CliError> {
+/// (`_INBOX_<actor>`), which NATS permissions may reserve to that user. The permission
+/// violations the server reports on it are sent to the returned receiver.
+pub async fn connect_nats(
+    config: &Config,
+    actor: &str,
+) -> Result<(async_nats::Client, Violations), CliError> {
     let endpoint = leasehold_bus::NatsEndpoint {
         url: config.nats_url.clone(),
         login: config.nats_auth.shared_login(),
         tls: config.nats_tls.to_bus(),
     };
-    let unreachable = |e: String| {
-        CliError::failure(format!(
-            "cannot reach NATS at {}: {e}; start it (`docker compose up -d nats`, or \
-             `nats-server -js` on this host) or set LEASEHOLD_NATS_URL",
-            endpoint.shown()
-        ))
-    };
+    let shown = endpoint.shown();
     let (options, servers) = endpoint
         .options(&format!("leasehold-cli-{actor}"), false)
         .await
-        .map_err(|e| unreachable(e.to_string()))?;
+        .map_err(|e| CliError::usage(format!("cannot use the NATS settings for {shown}: {e}")))?;
+    let (violations, seen) = watch::channel(None);
     options
         .connection_timeout(CONNECT_TIMEOUT)
         .custom_inbox_prefix(leasehold_bus::actor_inbox_prefix(actor))
+        .event_callback(move |event| {
+            let violations = violations.clone();
+            async move {
+                if let async_nats::Event::ServerError(async_nats::ServerError::Other(m)) = event {
+                    if m.to_lowercase().contains("permissions violation") {
+                        violations.send_replace(Some(m));
+                    }
+                }
+            }
+        })
         .connect(servers)
         .await
-        .map_err(|e| unreachable(e.to_string()))
+        .map(|client| (client, seen))
+        .map_err(|e| explain::connect_error(&shown, e))
 }
+
+/// The latest permission violation NATS reported on the CLI's connection.
+pub type Violations = watch::Receiver<Option<String>>;

@@ -144,6 +144,21 @@ impl CliError {
     }
 }
 
+/// Reports a command line clap could not parse: help and version as clap prints them,
+/// anything else as a usage error (one JSON object on stderr with `--json`).
+pub fn command_line(e: clap::Error, json_output: bool) -> std::process::ExitCode {
+    use clap::error::ErrorKind;
+    if !json_output || matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        e.exit();
+    }
+    let text = e.render().to_string();
+    let message = text.trim().trim_start_matches("error: ").to_string();
+    let mut err = CliError::usage(message);
+    err.details = json!({ "kind": format!("{:?}", e.kind()) });
+    err.report(true);
+    std::process::ExitCode::from(USAGE)
+}
+
 impl From<anyhow::Error> for CliError {
     fn from(e: anyhow::Error) -> Self {
         Self::failure(format!("{e:#}"))

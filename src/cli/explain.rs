@@ -41,6 +41,42 @@ pub fn api_error(e: ApiError, op: &str, payload: &Value, actor: &str) -> CliErro
     }
 }
 
+/// A failed NATS connect for people: a refused login, an unknown host, or no server.
+pub fn connect_error(shown: &str, e: async_nats::ConnectError) -> CliError {
+    use async_nats::ConnectErrorKind as Kind;
+    match e.kind() {
+        Kind::AuthorizationViolation | Kind::Authentication => CliError::failure(format!(
+            "NATS at {shown} refused the login ({e}): the user, password, token or .creds \
+             file is wrong; check LEASEHOLD_NATS_USER and LEASEHOLD_NATS_PASSWORD (or \
+             LEASEHOLD_NATS_TOKEN, LEASEHOLD_NATS_CREDS_FILE, or the credentials in \
+             LEASEHOLD_NATS_URL)"
+        )),
+        Kind::Dns => CliError::failure(format!(
+            "cannot resolve the NATS host of {shown} ({e}); check the host name in \
+             LEASEHOLD_NATS_URL and this machine's DNS"
+        )),
+        Kind::Tls => CliError::failure(format!(
+            "the TLS handshake with NATS at {shown} failed ({e}); check [nats_tls] (CA, \
+             client certificate) and that the server speaks TLS"
+        )),
+        _ => CliError::failure(format!(
+            "cannot reach NATS at {shown}: {e}; start it (`docker compose up -d nats`, or \
+             `nats-server -js` on this host) or set LEASEHOLD_NATS_URL"
+        )),
+    }
+}
+
+/// A permission violation NATS reported while a request was under way.
+pub fn permission_violation(violation: &str, actor: &str) -> CliError {
+    CliError::failure(format!(
+        "NATS refused the request: {violation}. Your NATS user may not speak as {actor:?}: \
+         run as the actor your NATS user is for (--actor or LEASEHOLD_ACTOR), or ask the \
+         NATS administrator to let it publish on `<prefix>.cmd.{actor}.>` and \
+         `<prefix>.query.{actor}.>` and subscribe to `_INBOX_{actor}.>` \
+         (docs/nats-security.md)"
+    ))
+}
+
 /// A string field of the details, else of the request payload, else `fallback`.
 fn field(details: &Value, payload: &Value, key: &str, fallback: &str) -> String {
     details[key]
@@ -153,6 +189,24 @@ fn refusal(
                  application's Graph permissions and directory role (docs/azure-setup.md)"
             )
         }
+        "invalid_ttl" if details["would_shorten"] == true => {
+            let id = field(details, payload, "lease_id", "LEASE");
+            let now = Utc::now();
+            let shown = |key: &str| {
+                details[key]
+                    .as_str()
+                    .and_then(parse_time)
+                    .map(|t| at(t, now))
+                    .unwrap_or_else(|| "-".to_string())
+            };
+            format!(
+                "renewing lease {id} by {} would shorten it: it expires {} and would expire {}; \
+                 add --shorten if that is what you want, or give a longer --ttl",
+                ttl(details, "ttl"),
+                shown("expires_at"),
+                shown("requested_expires_at"),
+            )
+        }
         "invalid_ttl" => format!(
             "{message}; give a TTL such as 90s, 30m, 1h30m or 2d (a default no longer than \
              the max)"
@@ -175,6 +229,11 @@ fn refusal(
         "quota_exceeded" => format!(
             "{message}; revoke one of your leases first (list them with \
              `leasehold lease list --requested-by {actor} --status active`)"
+        ),
+        "unavailable" if details["host"].is_string() => format!(
+            "{message}; check the cloud of the connection (--cloud, or --login-url for \
+             custom) and that the machine running `leasehold serve` resolves and reaches {}",
+            details["host"].as_str().unwrap_or("it")
         ),
         "unavailable" => format!(
             "{message}; leasehold cannot reach PostgreSQL or another dependency: retry \

@@ -1,5 +1,7 @@
 //! `leasehold lease …`: ask for a working password, see it, extend it, give it back.
 
+use std::io::IsTerminal;
+
 use clap::{ArgGroup, Subcommand, ValueEnum};
 use leasehold_domain::Ttl;
 use serde_json::{json, Value};
@@ -7,6 +9,7 @@ use serde_json::{json, Value};
 use super::context::Api;
 use super::exit::CliError;
 use super::output::{print_fields, print_json, text, ttl, when, Table};
+use super::revoke;
 use super::secret::more;
 
 /// Leases: one issued password for one dynamic secret, with an expiry.
@@ -50,13 +53,18 @@ pub enum LeaseCmd {
         #[arg(long)]
         credentials: bool,
     },
-    /// Extend a lease: expires now + TTL, never past issue time + the max TTL.
+    /// Extend a lease: expires now + TTL, never past issue time + the max TTL, and never
+    /// earlier than it does now unless --shorten says so.
     Renew {
         /// Lease id.
         id: String,
         /// New TTL from now (default: the secret's default TTL).
         #[arg(long, value_name = "DURATION")]
         ttl: Option<Ttl>,
+        /// Allow the renewal to move the expiry earlier (a --ttl shorter than what is
+        /// left).
+        #[arg(long)]
+        shorten: bool,
     },
     /// Revoke a lease now: set a password nobody knows and end the user's sessions.
     #[command(group(ArgGroup::new("which").required(true).args(["id", "secret"])))]
@@ -69,6 +77,13 @@ pub enum LeaseCmd {
         /// Mark it revoked at once even if Graph keeps failing (audited).
         #[arg(long)]
         force: bool,
+        /// Wait until Entra confirms the old password no longer works (the default when
+        /// standard output is a terminal; at most --timeout).
+        #[arg(long, overrides_with = "no_wait")]
+        wait: bool,
+        /// Return as soon as the revocation is recorded (the default in scripts).
+        #[arg(long, overrides_with = "wait")]
+        no_wait: bool,
     },
 }
 
@@ -178,14 +193,23 @@ pub async fn run(api: &Api, cmd: LeaseCmd) -> Result<(), CliError> {
                 show(&reply["lease"], credentials.then_some(&reply["credential"]));
             }
         }
-        LeaseCmd::Renew { id, ttl } => {
+        LeaseCmd::Renew { id, ttl, shorten } => {
             let mut payload = json!({ "lease_id": id });
             if let Some(t) = ttl {
                 payload["ttl"] = json!(t.to_string());
             }
+            if shorten {
+                payload["shorten"] = json!(true);
+            }
             let reply = api.command("lease.renew", payload).await?;
             if api.json {
                 print_json(&reply);
+            } else if reply["unchanged"] == true {
+                println!(
+                    "lease {id} not renewed: it already expires {}, later than its default \
+                     TTL from now; to shorten it, give `--ttl DURATION --shorten`",
+                    when(&reply, "expires_at")
+                );
             } else {
                 let capped = if reply["capped"] == true {
                     "; capped at its max TTL: request a new lease to go beyond"
@@ -198,42 +222,15 @@ pub async fn run(api: &Api, cmd: LeaseCmd) -> Result<(), CliError> {
                 );
             }
         }
-        LeaseCmd::Revoke { id, secret, force } => {
-            let mut payload = match (&id, &secret) {
-                (Some(id), _) => json!({ "lease_id": id }),
-                (None, secret) => json!({ "secret": secret }),
-            };
-            if force {
-                payload["force"] = json!(true);
-            }
-            let reply = api.command("lease.revoke", payload).await?;
-            if api.json {
-                print_json(&reply);
-                return Ok(());
-            }
-            let revoked: Vec<String> = reply["revoked"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|v| v.as_str().map(String::from))
-                .collect();
-            if revoked.is_empty() {
-                println!(
-                    "secret {} has no live lease; nothing to revoke",
-                    secret.unwrap_or_default()
-                );
-            }
-            for lease in revoked {
-                println!(
-                    "lease {lease} is {}{}",
-                    text(&reply["lease"], "status"),
-                    if reply["lease"]["status"] == "revoked" {
-                        ""
-                    } else {
-                        " (the password is replaced in Entra in a moment)"
-                    }
-                );
-            }
+        LeaseCmd::Revoke {
+            id,
+            secret,
+            force,
+            wait,
+            no_wait,
+        } => {
+            let wait = wait || (!no_wait && std::io::stdout().is_terminal());
+            revoke::one(api, id, secret, force, wait).await?;
         }
     }
     Ok(())

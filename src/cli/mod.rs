@@ -10,6 +10,7 @@ mod keys;
 mod lease;
 mod output;
 mod pick;
+mod revoke;
 mod secret;
 mod server;
 mod users;
@@ -100,7 +101,10 @@ enum Command {
 
 /// Parses the command line, runs it, reports any error and returns the exit code.
 pub async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return exit::command_line(e, wants_json(std::env::args_os())),
+    };
     leasehold::tls::install_ring_provider();
     let json = cli.globals.json;
     match run(cli).await {
@@ -110,6 +114,15 @@ pub async fn main() -> ExitCode {
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// Whether the command line asks for JSON (`--json` anywhere before a lone `--`), even
+/// when it does not parse.
+fn wants_json(args: impl IntoIterator<Item = std::ffi::OsString>) -> bool {
+    args.into_iter()
+        .skip(1)
+        .take_while(|a| a != "--")
+        .any(|a| a == "--json")
 }
 
 async fn run(cli: Cli) -> Result<(), CliError> {

@@ -131,14 +131,21 @@ pub async fn walk(engine: &Engine, emulator: &Emulator) -> anyhow::Result<()> {
     }
 
     title("7. revoke early");
-    dev.command("lease.revoke", &json!({ "lease_id": alice.id }))
+    let asked = dev
+        .command("lease.revoke", &json!({ "lease_id": alice.id }))
         .await
         .context("lease.revoke")?;
+    step(&format!(
+        "lease {} is {}: waiting for Entra to confirm (`leasehold lease revoke --wait`)",
+        alice.id,
+        asked["lease"]["status"].as_str().unwrap_or("?")
+    ));
     let revoked = wait_for_status(&dev, &alice.id, "revoked", Duration::from_secs(60)).await?;
     step(&format!(
-        "lease {} is {}",
+        "lease {} is {}: {}",
         alice.id,
-        revoked["status"].as_str().unwrap_or("?")
+        revoked["status"].as_str().unwrap_or("?"),
+        crate::client::REVOCATION_CONFIRMED
     ));
     expect_refused(prove(&http, &base, &alice).await?, "the old password")?;
 

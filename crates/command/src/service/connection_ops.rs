@@ -1,8 +1,8 @@
 //! `connection.create|rotate|delete`.
 
 use leasehold_domain::{ConnectionName, SecretName};
-use leasehold_graph::Credentials;
-use serde_json::Value;
+use leasehold_graph::{Credentials, ErrorKind, GraphError};
+use serde_json::{json, Value};
 
 use super::input::{decode, ByName, CreateConnection, RotateConnection};
 use super::{graph_error, views, CommandService, Request};
@@ -24,7 +24,7 @@ impl CommandService {
         self.graph
             .verify(&creds)
             .await
-            .map_err(|e| graph_error("the credentials were refused", &e))?;
+            .map_err(|e| verify_error("the credentials were refused", &creds, &e))?;
         let new = NewConnection {
             name,
             tenant_id: input.tenant_id,
@@ -54,7 +54,7 @@ impl CommandService {
         self.graph
             .verify(&creds)
             .await
-            .map_err(|e| graph_error("the new client secret was refused", &e))?;
+            .map_err(|e| verify_error("the new client secret was refused", &creds, &e))?;
         let done = self
             .commands
             .rotate_connection_secret(&name, &input.client_secret, &req.meta())
@@ -95,6 +95,34 @@ impl CommandService {
     }
 }
 
+/// A failed credential check: a refusal by the identity platform is `graph_error` under
+/// `refused`; a sign-in host that could not be reached at all (DNS, connection, timeout:
+/// no HTTP answer) is `unavailable`, naming the host, since the credentials were never
+/// looked at.
+fn verify_error(refused: &str, creds: &Credentials, e: &GraphError) -> CommandError {
+    let unreachable =
+        e.status().is_none() && matches!(e.kind(), ErrorKind::Transient | ErrorKind::Timeout);
+    if !unreachable {
+        return graph_error(refused, e);
+    }
+    let host = host_of(creds.cloud.login_base());
+    CommandError::new(
+        "unavailable",
+        format!(
+            "cannot reach the sign-in host {host} to check the credentials: {}",
+            e.message()
+        ),
+        json!({ "host": host, "kind": e.kind().label() }),
+    )
+}
+
+/// The host (and port) of a URL, without scheme, credentials or path.
+fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    authority.rsplit_once('@').map_or(authority, |(_, h)| h)
+}
+
 /// Tenant and client ids are GUIDs (or, for tenants, a verified domain name).
 fn check_id(field: &'static str, value: &str) -> Result<(), CommandError> {
     let ok = !value.is_empty()
@@ -108,5 +136,20 @@ fn check_id(field: &'static str, value: &str) -> Result<(), CommandError> {
         Err(CommandError::invalid_request(format!(
             "{field} must be a GUID or a domain name"
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::host_of;
+
+    #[test]
+    fn the_host_of_a_url_drops_scheme_credentials_and_path() {
+        assert_eq!(
+            host_of("https://login.microsoftonline.us/"),
+            "login.microsoftonline.us"
+        );
+        assert_eq!(host_of("http://u:p@127.0.0.1:1/x?y"), "127.0.0.1:1");
+        assert_eq!(host_of("example.org"), "example.org");
     }
 }

@@ -140,6 +140,9 @@ pub struct CreateLease {
 pub struct RenewLease {
     pub lease_id: String,
     pub ttl: Option<TtlInput>,
+    /// A renewal never moves the expiry earlier unless this says so.
+    #[serde(default)]
+    pub shorten: bool,
 }
 
 /// `lease.revoke`: one lease, or the live lease of a secret.

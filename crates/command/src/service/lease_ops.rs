@@ -101,9 +101,15 @@ impl CommandService {
         let increment = opt_ttl(&input.ttl, "ttl")?;
         let lease = self.authorize_lease(req, "lease.renew", &lease_id).await?;
         self.authorize_other_actors(req, "lease.renew_any", &lease)?;
+        let meta = req.meta();
+        if !input.shorten {
+            if let Some(kept) = keep_longer_expiry(&lease, increment, &meta)? {
+                return Ok(kept);
+            }
+        }
         let done = self
             .commands
-            .renew_lease(&lease_id, increment, &req.meta())
+            .renew_lease(&lease_id, increment, &meta)
             .await?;
         let capped = done
             .events
@@ -275,6 +281,57 @@ impl CommandService {
             Some(status) => Err(not_active(lease_id, status, state)),
             None => Err(CommandError::not_found("lease", &lease_id.to_string())),
         }
+    }
+}
+
+/// A renewal never moves an expiry earlier unless asked (`"shorten": true`): when the
+/// new expiry (now + the increment, capped at the max) would come before the current one,
+/// a renewal without a TTL leaves the lease as it is and says so (`"unchanged": true`),
+/// and one with an explicit TTL is refused with `invalid_ttl`. `None`: renew as usual
+/// (the aggregate still decides whether the lease is renewable at all).
+fn keep_longer_expiry(
+    lease: &Lease,
+    increment: Option<leasehold_domain::Ttl>,
+    meta: &crate::Meta,
+) -> Result<Option<Value>, CommandError> {
+    let (Some(terms), Some(LeaseStatus::Active)) = (lease.terms(), lease.status()) else {
+        return Ok(None);
+    };
+    if meta.at >= terms.expires_at {
+        return Ok(None);
+    }
+    let step = increment.unwrap_or(terms.default_ttl);
+    let wanted = step.after(meta.at).min(terms.max_expires_at);
+    if wanted >= terms.expires_at {
+        return Ok(None);
+    }
+    let lease_id = terms.lease_id;
+    match increment {
+        Some(ttl) => Err(CommandError::new(
+            "invalid_ttl",
+            format!(
+                "renewing lease {lease_id} by {ttl} would move its expiry earlier, from {} to                  {}; renew with a longer TTL, or ask for it with \"shorten\": true",
+                terms.expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                wanted.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            ),
+            json!({
+                "lease_id": lease_id,
+                "ttl": ttl.as_secs(),
+                "expires_at": terms.expires_at,
+                "requested_expires_at": wanted,
+                "would_shorten": true,
+            }),
+        )),
+        None => Ok(Some(json!({
+            "lease": views::lease(lease),
+            "expires_at": terms.expires_at,
+            "capped": false,
+            "unchanged": true,
+            "message": format!(
+                "lease {lease_id} already runs longer than its default TTL {step} from now; \
+                 its expiry is unchanged"
+            ),
+        }))),
     }
 }
 

@@ -1,0 +1,117 @@
+//! `lease revoke`: ask for the revocation, then (with `--wait`) follow the lease until
+//! Entra has confirmed it, so "revoked" on the screen means the old password is dead.
+
+use std::io::{IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+use leasehold::client::REVOCATION_CONFIRMED as CONFIRMED;
+use serde_json::{json, Value};
+
+use super::context::Api;
+use super::exit::CliError;
+use super::output::{print_json, text};
+
+/// How often `--wait` asks for the lease's state.
+const POLL: Duration = Duration::from_millis(200);
+
+/// Revokes lease `id` (or the live lease of `secret`), waiting for Entra if `wait`.
+pub async fn one(
+    api: &Api,
+    id: Option<String>,
+    secret: Option<String>,
+    force: bool,
+    wait: bool,
+) -> Result<(), CliError> {
+    let mut payload = match (&id, &secret) {
+        (Some(id), _) => json!({ "lease_id": id }),
+        (None, secret) => json!({ "secret": secret }),
+    };
+    if force {
+        payload["force"] = json!(true);
+    }
+    let mut reply = api.command("lease.revoke", payload).await?;
+    let revoked: Vec<String> = reply["revoked"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(String::from))
+        .collect();
+    if wait {
+        for lease in &revoked {
+            reply["lease"] = confirmed(api, lease).await?;
+        }
+    }
+    if api.json {
+        print_json(&reply);
+        return Ok(());
+    }
+    if revoked.is_empty() {
+        println!(
+            "secret {} has no live lease; nothing to revoke",
+            secret.unwrap_or_default()
+        );
+    }
+    for lease in revoked {
+        if reply["lease"]["status"] == "revoked" {
+            println!("lease {lease} is revoked: {CONFIRMED}");
+        } else {
+            println!(
+                "lease {lease} is {}: Entra has not confirmed yet, so the old password may \
+                 work a moment longer; `leasehold lease revoke {lease} --wait` waits for it",
+                text(&reply["lease"], "status")
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Follows `lease` until it is revoked, with a progress line on stderr; the lease as
+/// `lease.get` shows it. Not confirmed within the timeout is a failure (exit 4).
+pub async fn confirmed(api: &Api, lease: &str) -> Result<Value, CliError> {
+    let started = Instant::now();
+    let live = std::io::stderr().is_terminal();
+    if !api.json {
+        eprint!("waiting for Entra to confirm the revocation of lease {lease} …");
+        if !live {
+            eprintln!();
+        }
+    }
+    loop {
+        let got = api.query("lease.get", json!({ "lease_id": lease })).await?;
+        let state = got.get("lease").cloned().unwrap_or(got);
+        if state["status"] == "revoked" {
+            if live && !api.json {
+                eprintln!(" done in {:.1}s", started.elapsed().as_secs_f64());
+            }
+            return Ok(state);
+        }
+        if started.elapsed() >= api.timeout {
+            if live && !api.json {
+                eprintln!();
+            }
+            let last = state["last_error"]["message"]
+                .as_str()
+                .map(|m| format!(" (last Graph error: {m})"))
+                .unwrap_or_default();
+            return Err(CliError::failure(format!(
+                "Entra has not confirmed the revocation of lease {lease} within {}s{last}; \
+                 leasehold keeps retrying: follow it with `leasehold lease get {lease}`, or \
+                 close it with `leasehold lease revoke {lease} --force` (audited)",
+                api.timeout.as_secs()
+            )));
+        }
+        if live && !api.json {
+            let failing = if state["revocation_failing"] == true {
+                ", Graph keeps failing, retrying"
+            } else {
+                ""
+            };
+            eprint!(
+                "\rwaiting for Entra to confirm the revocation of lease {lease} … {}s{failing}",
+                started.elapsed().as_secs()
+            );
+            std::io::stderr().flush().ok();
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}

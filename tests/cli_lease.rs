@@ -1,0 +1,122 @@
+//! `leasehold lease …` as a user meets it: renewals that never shorten a lease by
+//! surprise, revocations that wait for Entra, output made for scripts.
+
+mod cli_support;
+mod helpers;
+
+use std::time::Duration;
+
+use assert_cmd::assert::OutputAssertExt;
+use cli_support::{json, ok, stderr, Cli};
+use helpers::TestApp;
+use leasehold::signin::SignIn;
+use predicates::str::contains;
+use serde_json::Value;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// Seconds from now until the lease's `expires_at`.
+fn secs_left(lease: &Value) -> i64 {
+    let at = lease["expires_at"].as_str().expect("expires_at");
+    let at = chrono::DateTime::parse_from_rfc3339(at).expect("rfc3339");
+    (at.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_seconds()
+}
+
+#[tokio::test]
+async fn a_renewal_never_shortens_a_lease_unless_asked() {
+    let app = TestApp::spawn().await;
+    app.connect().await;
+    // Given a secret whose default TTL (5m) is shorter than the lease taken (60m)
+    app.secrets("ops", &["alice"], "5m", "2h").await;
+    let dev = Cli::new(&app, "dev");
+    let lease = json(
+        &dev.run(&["--json", "lease", "create", "ops-alice", "--ttl", "60m"])
+            .await,
+    );
+    let id = lease["lease"]["lease_id"].as_str().expect("id").to_string();
+
+    // When it is renewed without a TTL, it keeps its 60 minutes and says so
+    let kept = ok(&dev.run(&["lease", "renew", &id]).await);
+    assert!(
+        kept.contains(&format!("lease {id} not renewed: it already expires"))
+            && kept.contains("(in 1h)")
+            && kept.contains("--shorten"),
+        "{kept}"
+    );
+    let now = json(&dev.run(&["--json", "lease", "get", &id]).await);
+    assert!(secs_left(&now["lease"]) > 3500, "{now}");
+    assert_eq!(now["lease"]["renewals"], 0, "{now}");
+
+    // and a TTL shorter than what is left is refused, naming the way to mean it
+    dev.run(&["lease", "renew", &id, "--ttl", "10m"])
+        .await
+        .assert()
+        .code(3)
+        .stderr(contains(format!(
+            "error [invalid_ttl]: renewing lease {id} by 10m would shorten it"
+        )))
+        .stderr(contains("add --shorten"));
+    let now = json(&dev.run(&["--json", "lease", "get", &id]).await);
+    assert!(secs_left(&now["lease"]) > 3500, "{now}");
+
+    // Then --shorten does what it says
+    let short = ok(&dev
+        .run(&["lease", "renew", &id, "--ttl", "10m", "--shorten"])
+        .await);
+    assert!(short.contains("(in 10m)"), "{short}");
+    dev.until(&["--json", "lease", "get", &id], WAIT, |s| {
+        serde_json::from_str::<Value>(s)
+            .is_ok_and(|v| (500..=600).contains(&secs_left(&v["lease"])))
+    })
+    .await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn revoke_wait_returns_once_the_old_password_no_longer_signs_in() {
+    let app = TestApp::spawn().await;
+    app.connect().await;
+    app.secrets("ops", &["alice"], "30m", "2h").await;
+    let dev = Cli::new(&app, "dev");
+    let lease = json(&dev.run(&["--json", "lease", "create", "ops-alice"]).await);
+    let id = lease["lease"]["lease_id"].as_str().expect("id").to_string();
+    let password = lease["credential"]["password"].as_str().expect("password");
+    let upn = "alice@contoso.onmicrosoft.com";
+    assert_eq!(app.sign_in(upn, password).await, SignIn::Accepted);
+
+    // When the lease is revoked with --wait
+    let out = dev.run(&["lease", "revoke", &id, "--wait"]).await;
+
+    // Then it returns only once Entra confirmed, saying so, with a progress line
+    let said = ok(&out);
+    assert!(
+        said.contains(&format!("lease {id} is revoked: Entra confirmed it"))
+            && said.contains("the old password no longer works"),
+        "{said}"
+    );
+    assert!(
+        stderr(&out).contains(&format!(
+            "waiting for Entra to confirm the revocation of lease {id}"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    // and at that moment the old password is already refused
+    assert!(
+        matches!(app.sign_in(upn, password).await, SignIn::Refused { .. }),
+        "the old password still signs in after `lease revoke --wait` returned"
+    );
+    // and the JSON form carries the confirmed lease
+    dev.until(&["--json", "secret", "get", "ops-alice"], WAIT, |s| {
+        serde_json::from_str::<Value>(s).is_ok_and(|v| v["live_lease_id"].is_null())
+    })
+    .await;
+    let lease = json(&dev.run(&["--json", "lease", "create", "ops-alice"]).await);
+    let second = lease["lease"]["lease_id"].as_str().expect("id").to_string();
+    let done = json(
+        &dev.run(&["--json", "lease", "revoke", &second, "--wait"])
+            .await,
+    );
+    assert_eq!(done["lease"]["status"], "revoked", "{done}");
+    app.stop().await;
+}
