@@ -179,14 +179,19 @@ fn refusal(
             )
         }
         "lease_not_renewable" | "lease_not_active" => format!(
-            "{message}; request a new lease with `leasehold lease create {}`",
+            "{}; request a new lease with `leasehold lease create {}`",
+            fact(message),
             secret_of(details, payload)
         ),
         "activation_failed" => {
             let id = details["lease"]["lease_id"].as_str().unwrap_or("LEASE");
+            let request = details["cause"]["request_id"]
+                .as_str()
+                .map(|r| format!(" (Graph request id {r})"))
+                .unwrap_or_default();
             format!(
-                "{message}; see each attempt with `leasehold audit history {id}` and check the \
-                 application's Graph permissions and directory role (docs/azure-setup.md)"
+                "{message}{request}; check the application's Graph permissions and directory \
+                 role (docs/azure-setup.md); every attempt is in `leasehold audit history {id}`"
             )
         }
         "invalid_ttl" if details["would_shorten"] == true => {
@@ -225,7 +230,7 @@ fn refusal(
                  and directory role (docs/azure-setup.md){request}"
             )
         }
-        "rate_limited" => format!("{message}; slow down and retry in a moment"),
+        "rate_limited" => format!("{}; slow down and retry in a moment", fact(message)),
         "quota_exceeded" => format!(
             "{message}; revoke one of your leases first (list them with \
              `leasehold lease list --requested-by {actor} --status active`)"
@@ -236,15 +241,23 @@ fn refusal(
             details["host"].as_str().unwrap_or("it")
         ),
         "unavailable" => format!(
-            "{message}; leasehold cannot reach PostgreSQL or another dependency: retry \
-             later, or look at the log of `leasehold serve`"
+            "{}; leasehold cannot reach PostgreSQL or another dependency: retry \
+             later, or look at the log of `leasehold serve`",
+            fact(message)
         ),
         "internal" => format!(
-            "{message}; this is a bug in leasehold: the server log has the details, please \
-             report it"
+            "{}; this is a bug in leasehold: the server log has the details, please \
+             report it",
+            fact(message)
         ),
         _ => message.to_string(),
     }
+}
+
+/// The statement of a message without the advice the engine adds after "; ", for the
+/// codes whose advice the CLI gives in its own words (so it is not said twice).
+fn fact(message: &str) -> &str {
+    message.split("; ").next().unwrap_or(message)
 }
 
 /// What a `not_found` is about: the details say, else the operation and its payload do.

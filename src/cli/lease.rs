@@ -2,15 +2,15 @@
 
 use std::io::IsTerminal;
 
-use clap::{ArgGroup, Subcommand, ValueEnum};
+use clap::{ArgGroup, Subcommand};
 use leasehold_domain::Ttl;
 use serde_json::{json, Value};
 
 use super::context::Api;
 use super::exit::CliError;
-use super::output::{print_fields, print_json, text, ttl, when, Table};
-use super::revoke;
-use super::secret::more;
+use super::lease_list::{self, ends, status_text, ListArgs};
+use super::output::{print_fields, print_json, text, ttl, when};
+use super::{resolve, revoke};
 
 /// Leases: one issued password for one dynamic secret, with an expiry.
 #[derive(Subcommand, Debug)]
@@ -26,37 +26,29 @@ pub enum LeaseCmd {
         /// Idempotency key: sending the same id again returns the same lease.
         #[arg(long, value_name = "ID")]
         request_id: Option<String>,
+        /// Print only this field (e.g. password, username, lease_id, expires_at), for
+        /// scripts.
+        #[arg(long, value_name = "NAME")]
+        field: Option<String>,
     },
-    /// List leases you may see, oldest first.
-    List {
-        /// Only the leases of this secret.
-        #[arg(long)]
-        secret: Option<String>,
-        /// Only leases in this state.
-        #[arg(long, value_enum)]
-        status: Option<Status>,
-        /// Only leases requested by this actor.
-        #[arg(long, value_name = "ACTOR")]
-        requested_by: Option<String>,
-        /// Page size (1-1000).
-        #[arg(long, default_value_t = 100)]
-        limit: u32,
-        /// Continue after this lease id (the `next` of the previous page).
-        #[arg(long, value_name = "LEASE")]
-        after: Option<String>,
-    },
+    /// List leases you may see, newest first.
+    List(ListArgs),
     /// Show one lease.
     Get {
-        /// Lease id.
+        /// Lease id, or its first characters if they are unique.
         id: String,
         /// Also print the password (only to its requester or an admin, while active).
         #[arg(long)]
         credentials: bool,
+        /// Print only this field (e.g. password, username, status, expires_at), for
+        /// scripts; password and username imply --credentials.
+        #[arg(long, value_name = "NAME")]
+        field: Option<String>,
     },
     /// Extend a lease: expires now + TTL, never past issue time + the max TTL, and never
     /// earlier than it does now unless --shorten says so.
     Renew {
-        /// Lease id.
+        /// Lease id, or its first characters if they are unique.
         id: String,
         /// New TTL from now (default: the secret's default TTL).
         #[arg(long, value_name = "DURATION")]
@@ -67,13 +59,25 @@ pub enum LeaseCmd {
         shorten: bool,
     },
     /// Revoke a lease now: set a password nobody knows and end the user's sessions.
-    #[command(group(ArgGroup::new("which").required(true).args(["id", "secret"])))]
+    /// Admins may revoke many at once, by secret prefix, connection or requester.
+    #[command(group(ArgGroup::new("which").required(true).multiple(true)
+        .args(["id", "secret", "prefix", "connection", "requested_by"])))]
     Revoke {
-        /// Lease id.
+        /// Lease id, or its first characters if they are unique.
+        #[arg(conflicts_with_all = ["secret", "prefix", "connection", "requested_by"])]
         id: Option<String>,
         /// Instead of an id: revoke the live lease of this secret (one at most).
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["prefix", "connection", "requested_by"])]
         secret: Option<String>,
+        /// Bulk (admins): every live lease of the secrets whose name starts with this.
+        #[arg(long, value_name = "PREFIX")]
+        prefix: Option<String>,
+        /// Bulk (admins): every live lease of the secrets on this connection.
+        #[arg(long, value_name = "CONNECTION")]
+        connection: Option<String>,
+        /// Bulk (admins): every live lease this actor requested.
+        #[arg(long, value_name = "ACTOR")]
+        requested_by: Option<String>,
         /// Mark it revoked at once even if Graph keeps failing (audited).
         #[arg(long)]
         force: bool,
@@ -87,34 +91,6 @@ pub enum LeaseCmd {
     },
 }
 
-/// Lease states for `--status`.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-#[value(rename_all = "snake_case")]
-pub enum Status {
-    /// Recorded, password not set yet.
-    Requested,
-    /// Password set and handed out.
-    Active,
-    /// Entra refused to set the password.
-    ActivationFailed,
-    /// Being revoked.
-    Revoking,
-    /// Revoked.
-    Revoked,
-}
-
-impl Status {
-    fn as_str(self) -> &'static str {
-        match self {
-            Status::Requested => "requested",
-            Status::Active => "active",
-            Status::ActivationFailed => "activation_failed",
-            Status::Revoking => "revoking",
-            Status::Revoked => "revoked",
-        }
-    }
-}
-
 /// Runs a `lease` subcommand.
 pub async fn run(api: &Api, cmd: LeaseCmd) -> Result<(), CliError> {
     match cmd {
@@ -122,6 +98,7 @@ pub async fn run(api: &Api, cmd: LeaseCmd) -> Result<(), CliError> {
             secret,
             ttl,
             request_id,
+            field,
         } => {
             let mut payload = json!({ "secret": secret });
             if let Some(t) = ttl {
@@ -131,7 +108,9 @@ pub async fn run(api: &Api, cmd: LeaseCmd) -> Result<(), CliError> {
                 Some(id) => api.command_with_id("lease.create", payload, &id).await?,
                 None => api.command("lease.create", payload).await?,
             };
-            if api.json {
+            if let Some(name) = field {
+                print_field(&reply, &name)?;
+            } else if api.json {
                 print_json(&reply);
             } else {
                 show(&reply["lease"], Some(&reply["credential"]));
@@ -144,56 +123,27 @@ pub async fn run(api: &Api, cmd: LeaseCmd) -> Result<(), CliError> {
                 }
             }
         }
-        LeaseCmd::List {
-            secret,
-            status,
-            requested_by,
-            limit,
-            after,
+        LeaseCmd::List(args) => lease_list::run(api, args).await?,
+        LeaseCmd::Get {
+            id,
+            credentials,
+            field,
         } => {
-            let payload = json!({
-                "secret": secret,
-                "status": status.map(Status::as_str),
-                "requested_by": requested_by,
-                "limit": limit,
-                "after": after,
-            });
-            let reply = api.query("lease.list", payload).await?;
-            if api.json {
-                print_json(&reply);
-                return Ok(());
-            }
-            let mut table = Table::new(&[
-                "LEASE",
-                "SECRET",
-                "USER",
-                "STATUS",
-                "EXPIRES",
-                "REQUESTED BY",
-            ]);
-            for l in reply["items"].as_array().into_iter().flatten() {
-                table.row(vec![
-                    text(l, "lease_id"),
-                    text(l, "secret"),
-                    text(l, "user_principal_name"),
-                    status_text(l),
-                    when(l, "expires_at"),
-                    text(l, "requested_by"),
-                ]);
-            }
-            table.print("no leases");
-            more(&reply, "lease list");
-        }
-        LeaseCmd::Get { id, credentials } => {
+            let id = resolve::lease_id(api, &id).await?;
+            let credentials =
+                credentials || matches!(field.as_deref(), Some("password" | "username"));
             let payload = json!({ "lease_id": id, "credentials": credentials });
             let reply = api.query("lease.get", payload).await?;
-            if api.json {
+            if let Some(name) = field {
+                print_field(&reply, &name)?;
+            } else if api.json {
                 print_json(&reply);
             } else {
                 show(&reply["lease"], credentials.then_some(&reply["credential"]));
             }
         }
         LeaseCmd::Renew { id, ttl, shorten } => {
+            let id = resolve::lease_id(api, &id).await?;
             let mut payload = json!({ "lease_id": id });
             if let Some(t) = ttl {
                 payload["ttl"] = json!(t.to_string());
@@ -225,25 +175,56 @@ pub async fn run(api: &Api, cmd: LeaseCmd) -> Result<(), CliError> {
         LeaseCmd::Revoke {
             id,
             secret,
+            prefix,
+            connection,
+            requested_by,
             force,
             wait,
             no_wait,
         } => {
             let wait = wait || (!no_wait && std::io::stdout().is_terminal());
+            if prefix.is_some() || connection.is_some() || requested_by.is_some() {
+                let selector = revoke::Selector {
+                    prefix,
+                    connection,
+                    requested_by,
+                };
+                return revoke::bulk(api, selector, force, wait).await;
+            }
+            let id = match id {
+                Some(id) => Some(resolve::lease_id(api, &id).await?),
+                None => None,
+            };
             revoke::one(api, id, secret, force, wait).await?;
         }
     }
     Ok(())
 }
 
-/// The status, flagged when revocation keeps failing.
-fn status_text(l: &Value) -> String {
-    let status = text(l, "status");
-    if l["revocation_failing"] == true {
-        format!("{status} (failing)")
-    } else {
-        status
+/// Prints one field of a lease reply (the credential's first, then the lease's) and
+/// nothing else, for scripts.
+fn print_field(reply: &Value, name: &str) -> Result<(), CliError> {
+    let found = [&reply["credential"], &reply["lease"], reply]
+        .into_iter()
+        .find_map(|v| v.get(name).filter(|f| !f.is_null() && !f.is_object()));
+    match found {
+        Some(Value::String(s)) => println!("{s}"),
+        Some(other) => println!("{other}"),
+        None => {
+            let mut names: Vec<&str> = [&reply["credential"], &reply["lease"]]
+                .into_iter()
+                .filter_map(Value::as_object)
+                .flat_map(|o| o.keys().map(String::as_str))
+                .collect();
+            names.sort_unstable();
+            names.dedup();
+            return Err(CliError::usage(format!(
+                "this reply has no field {name:?}; fields: {}",
+                names.join(", ")
+            )));
+        }
     }
+    Ok(())
 }
 
 fn show(l: &Value, credential: Option<&Value>) {
@@ -257,19 +238,23 @@ fn show(l: &Value, credential: Option<&Value>) {
         fields.push(("username", text(c, "username")));
         fields.push(("password", text(c, "password")));
     }
+    fields.extend([("ttl", ttl(l, "ttl")), ("issued", when(l, "issued_at"))]);
+    if matches!(l["status"].as_str(), Some("revoked" | "activation_failed")) {
+        // An ended lease: when it ended, not an expiry that will never come.
+        fields.push(("ended", ends(l)));
+    } else {
+        fields.push(("expires", when(l, "expires_at")));
+        fields.push(("max expires", when(l, "max_expires_at")));
+    }
     fields.extend([
-        ("ttl", ttl(l, "ttl")),
-        ("issued", when(l, "issued_at")),
-        ("expires", when(l, "expires_at")),
-        ("max expires", when(l, "max_expires_at")),
         ("renewals", text(l, "renewals")),
         ("requested by", text(l, "requested_by")),
     ]);
     if !l["revocation_reason"].is_null() {
         fields.push(("revocation", text(l, "revocation_reason")));
     }
-    if !l["revoked_at"].is_null() {
-        fields.push(("revoked", when(l, "revoked_at")));
+    if let Some(cause) = l["activation_failure"].as_str() {
+        fields.push(("failure", cause.to_string()));
     }
     if let Some(err) = l["last_error"].as_object() {
         let message = err.get("message").and_then(Value::as_str).unwrap_or("");

@@ -65,6 +65,102 @@ pub async fn one(
     Ok(())
 }
 
+/// The leases a bulk revocation takes (every one given must match).
+pub struct Selector {
+    /// Secrets whose name starts with this.
+    pub prefix: Option<String>,
+    /// Secrets on this connection.
+    pub connection: Option<String>,
+    /// Leases this actor requested.
+    pub requested_by: Option<String>,
+}
+
+impl Selector {
+    fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(p) = &self.prefix {
+            parts.push(format!("secrets starting with {p}"));
+        }
+        if let Some(c) = &self.connection {
+            parts.push(format!("connection {c}"));
+        }
+        if let Some(a) = &self.requested_by {
+            parts.push(format!("requested by {a}"));
+        }
+        parts.join(", ")
+    }
+}
+
+/// Revokes every live lease `selector` takes, in one command (admins only).
+pub async fn bulk(api: &Api, selector: Selector, force: bool, wait: bool) -> Result<(), CliError> {
+    let payload = json!({
+        "prefix": selector.prefix,
+        "connection": selector.connection,
+        "requested_by": selector.requested_by,
+        "force": force,
+    });
+    let reply = api.command("lease.revoke", payload).await?;
+    let revoked: Vec<String> = reply["revoked"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(String::from))
+        .collect();
+    let mut done = 0;
+    if wait {
+        for lease in &revoked {
+            confirmed(api, lease).await?;
+            done += 1;
+        }
+    }
+    let failed = reply["failed"].as_array().cloned().unwrap_or_default();
+    if api.json {
+        print_json(&reply);
+    } else {
+        let what = selector.describe();
+        let request = text(&reply, "request_id");
+        match revoked.len() {
+            0 => println!("no live lease matches ({what}); nothing revoked"),
+            n => {
+                let state = if wait && done == n {
+                    format!("revoked, {CONFIRMED}")
+                } else {
+                    "revoking; Entra confirms in a moment (`--wait` waits for it)".to_string()
+                };
+                println!("{n} lease(s) ({what}) {state}; one command, request id {request}:");
+                for lease in &revoked {
+                    println!("  {lease}");
+                }
+            }
+        }
+    }
+    if failed.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = failed
+        .iter()
+        .map(|f| {
+            format!(
+                "{}: {} ({})",
+                text(f, "lease_id"),
+                text(&f["error"], "message"),
+                text(&f["error"], "code")
+            )
+        })
+        .collect();
+    let code = failed[0]["error"]["code"].as_str().unwrap_or("internal");
+    Err(CliError::refused(
+        code,
+        format!(
+            "{} lease(s) could not be revoked:\n  {}\nrevoke them one by one with \
+             `leasehold lease revoke ID`",
+            failed.len(),
+            lines.join("\n  ")
+        ),
+        json!({ "failed": failed }),
+    ))
+}
+
 /// Follows `lease` until it is revoked, with a progress line on stderr; the lease as
 /// `lease.get` shows it. Not confirmed within the timeout is a failure (exit 4).
 pub async fn confirmed(api: &Api, lease: &str) -> Result<Value, CliError> {

@@ -145,14 +145,28 @@ pub struct RenewLease {
     pub shorten: bool,
 }
 
-/// `lease.revoke`: one lease, or the live lease of a secret.
+/// `lease.revoke`: one lease, the live lease of a secret, or (admins) every live lease
+/// of secrets named with a prefix, of a connection, or requested by an actor.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RevokeLease {
     pub lease_id: Option<String>,
     pub secret: Option<String>,
+    /// Bulk: live leases of every secret whose name starts with this.
+    pub prefix: Option<String>,
+    /// Bulk: live leases of every secret on this connection.
+    pub connection: Option<String>,
+    /// Bulk: live leases this actor requested.
+    pub requested_by: Option<String>,
     #[serde(default)]
     pub force: bool,
+}
+
+impl RevokeLease {
+    /// Whether this names leases by a bulk selector.
+    pub fn is_bulk(&self) -> bool {
+        self.prefix.is_some() || self.connection.is_some() || self.requested_by.is_some()
+    }
 }
 
 #[cfg(test)]

@@ -124,6 +124,9 @@ impl CommandService {
 
     pub(super) async fn revoke_lease(&self, req: &Request<'_>) -> Result<Value, CommandError> {
         let input: RevokeLease = decode(req.payload)?;
+        if input.is_bulk() {
+            return self.revoke_bulk(req, input).await;
+        }
         let lease_id = match (&input.lease_id, &input.secret) {
             (Some(id), None) => LeaseId::parse(id).map_err(|e| e.with_field("lease_id"))?,
             (None, Some(name)) => {
@@ -273,11 +276,9 @@ impl CommandService {
                 "message": "activation is still in progress; fetch the credential with \
                             lease.get and \"credentials\": true",
             })),
-            Some(LeaseStatus::ActivationFailed) => Err(CommandError::new(
-                "activation_failed",
-                format!("lease {lease_id} could not be activated in Entra; see its history"),
-                json!({ "lease": views::lease(state) }),
-            )),
+            Some(LeaseStatus::ActivationFailed) => {
+                Err(self.activation_failed(lease_id, state).await)
+            }
             Some(status) => Err(not_active(lease_id, status, state)),
             None => Err(CommandError::not_found("lease", &lease_id.to_string())),
         }
@@ -310,8 +311,11 @@ fn keep_longer_expiry(
         Some(ttl) => Err(CommandError::new(
             "invalid_ttl",
             format!(
-                "renewing lease {lease_id} by {ttl} would move its expiry earlier, from {} to                  {}; renew with a longer TTL, or ask for it with \"shorten\": true",
-                terms.expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                "renewing lease {lease_id} by {ttl} would move its expiry earlier, from {} to \
+                 {}; renew with a longer TTL, or ask for it with \"shorten\": true",
+                terms
+                    .expires_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 wanted.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             ),
             json!({
@@ -332,6 +336,50 @@ fn keep_longer_expiry(
                  its expiry is unchanged"
             ),
         }))),
+    }
+}
+
+impl CommandService {
+    /// `activation_failed` with its cause: the last failed Graph attempt (`details.cause`:
+    /// kind, message, Graph request id) and why activation gave up (`details.reason`),
+    /// from the lease's own events.
+    async fn activation_failed(&self, lease_id: &LeaseId, state: &Lease) -> CommandError {
+        let history = self
+            .commands
+            .leases
+            .history(lease_id)
+            .await
+            .unwrap_or_default();
+        let mut cause = None;
+        let mut reason = None;
+        for event in history.iter().rev() {
+            match &event.payload {
+                LeaseEvent::ActivationAttemptFailed { error, .. } if cause.is_none() => {
+                    cause = Some(error.clone());
+                }
+                LeaseEvent::LeaseActivationFailed { reason: r, .. } if reason.is_none() => {
+                    reason = Some(r.clone());
+                }
+                _ => {}
+            }
+        }
+        let said = match &cause {
+            Some(c) => format!(": {} ({})", c.message, c.kind),
+            None => String::new(),
+        };
+        CommandError::new(
+            "activation_failed",
+            format!("lease {lease_id} could not be activated in Entra{said}"),
+            json!({
+                "lease": views::lease(state),
+                "cause": cause.map(|c| json!({
+                    "kind": c.kind,
+                    "message": c.message,
+                    "request_id": c.request_id,
+                })),
+                "reason": reason,
+            }),
+        )
     }
 }
 

@@ -5,7 +5,8 @@ use leasehold_domain::{Actor, LeaseId, SecretName};
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 
-use super::read::{get, page};
+use super::fresh;
+use super::read::{get, page_ordered};
 use super::request::{limit, parse, LeaseGet, LeaseList};
 use super::{views, QueryService};
 use crate::rows::LeaseRow;
@@ -20,6 +21,7 @@ impl QueryService {
         let lease_id = LeaseId::parse(&req.lease_id)?;
         let id = lease_id.to_string();
         let op = "lease.get";
+        fresh::lease(&self.pool, &id).await;
         let Some(row) = get::<LeaseRow>(&self.pool, &id).await? else {
             return Err(CommandError::not_found("lease", &id));
         };
@@ -63,11 +65,12 @@ impl QueryService {
         let requested_by = req.requested_by.as_deref().map(Actor::parse).transpose()?;
         let after = req.after.as_deref().map(LeaseId::parse).transpose()?;
         let limit = limit(req.limit)?;
+        fresh::own_leases(&self.pool, actor.as_str()).await;
         if let Some(secret) = &secret {
             let allowed = self.policy.can_see(actor.as_str(), secret.as_str());
             self.require(allowed, actor, "lease.list")?;
         }
-        let (rows, next) = page::<LeaseRow>(
+        let (rows, next) = page_ordered::<LeaseRow>(
             &self.pool,
             "($1::text IS NULL OR secret = $1) AND ($2::text IS NULL OR status = $2)
              AND ($3::text IS NULL OR requested_by = $3)",
@@ -78,6 +81,7 @@ impl QueryService {
             ],
             after.map(|id| id.to_string()),
             limit,
+            req.order,
             |row| self.policy.can_see(actor.as_str(), &row.secret),
         )
         .await?;

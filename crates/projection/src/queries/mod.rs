@@ -2,12 +2,14 @@
 //! answered from the read models (and, for `users.list`, the tenant's directory).
 //!
 //! Reads are eventually consistent with commands: a row appears once the projector has
-//! applied its event. Credentials are the exception: `lease.get` with `credentials`
+//! applied its event; `lease.get` and `lease.list` first wait briefly for the caller's own
+//! recent lease changes (`fresh.rs`). Credentials are the exception: `lease.get` with `credentials`
 //! opens them from the event store, so a just-activated lease already has them.
 
 mod audit;
 mod catalog;
 mod directory;
+mod fresh;
 mod leases;
 mod limits;
 mod read;

@@ -35,15 +35,52 @@ pub(crate) async fn page<M: ReadModel>(
     pool: &PgPool,
     filters: &str,
     binds: &[Option<&str>],
-    mut after: Option<String>,
+    after: Option<String>,
     limit: i64,
     visible: impl Fn(&M) -> bool,
 ) -> Result<Page<M>, CommandError> {
+    page_ordered(
+        pool,
+        filters,
+        binds,
+        after,
+        limit,
+        Order::Ascending,
+        visible,
+    )
+    .await
+}
+
+/// Which way a page runs through the keys.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Order {
+    /// Smallest key first (for leases, UUID v7 ids: oldest first).
+    #[default]
+    Ascending,
+    /// Largest key first (newest lease first); `after` continues downwards.
+    Descending,
+}
+
+/// Like [`page`], in `order`.
+pub(crate) async fn page_ordered<M: ReadModel>(
+    pool: &PgPool,
+    filters: &str,
+    binds: &[Option<&str>],
+    mut after: Option<String>,
+    limit: i64,
+    order: Order,
+    visible: impl Fn(&M) -> bool,
+) -> Result<Page<M>, CommandError> {
     let n = binds.len();
+    let (beyond, direction) = match order {
+        Order::Ascending => (">", "ASC"),
+        Order::Descending => ("<", "DESC"),
+    };
     let sql = format!(
         "SELECT to_jsonb(t) FROM {table} t
-          WHERE ({filters}) AND (${a}::text IS NULL OR {key} > ${a})
-          ORDER BY {key} LIMIT ${l}",
+          WHERE ({filters}) AND (${a}::text IS NULL OR {key} {beyond} ${a})
+          ORDER BY {key} {direction} LIMIT ${l}",
         table = M::TABLE,
         key = M::KEY,
         a = n + 1,

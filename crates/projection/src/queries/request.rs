@@ -7,6 +7,8 @@ use leasehold_domain::LeaseStatus;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+use super::read::Order;
+
 /// Largest payload a query may carry.
 pub const MAX_PAYLOAD: usize = 1024 * 1024;
 /// Page size when a list names none.
@@ -53,6 +55,9 @@ pub(crate) struct LeaseList {
     pub requested_by: Option<String>,
     pub limit: Option<u32>,
     pub after: Option<String>,
+    /// `ascending` (oldest first, the default) or `descending` (newest first).
+    #[serde(default)]
+    pub order: Order,
 }
 
 /// `users.list`.

@@ -22,6 +22,25 @@ impl Store {
             .await
     }
 
+    /// Every live (requested or active) lease, oldest first: the candidates of a bulk
+    /// revocation. A stored id that does not parse is skipped and logged.
+    pub async fn live_lease_ids(&self) -> Result<Vec<LeaseId>, sqlx::Error> {
+        let ids: Vec<String> =
+            sqlx::query_scalar("SELECT lease_id FROM lease_deadlines ORDER BY lease_id")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| match LeaseId::parse(id) {
+                Ok(id) => Some(id),
+                Err(e) => {
+                    tracing::error!(lease = %id, error = %e, "a deadline names no lease id");
+                    None
+                }
+            })
+            .collect())
+    }
+
     /// Claims up to `batch` deadlines due at `now` until `claim_until`, earliest first.
     /// A stored id that does not parse is logged and left claimed (it cannot be expired).
     pub async fn claim_due_deadlines(
