@@ -61,6 +61,9 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Who may do what.
     pub policy: Policy,
+    /// A TOML file holding the policy (`admins = […]`, `[[rules]]`) instead of the
+    /// `[policy]` section, so it can be kept and deployed on its own.
+    pub policy_file: Option<PathBuf>,
 }
 
 /// Per-actor abuse limits, answered with `rate_limited` / `quota_exceeded`.
@@ -106,6 +109,7 @@ impl Default for Config {
             log_format: LogFormat::Text,
             limits: Limits::default(),
             policy: Policy::default(),
+            policy_file: None,
         }
     }
 }
@@ -128,6 +132,7 @@ impl Config {
         let vars = std::env::vars_os()
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
         let config = Self::extract(file.as_deref().map(Toml::file_exact), vars)?;
+        let config = config.with_policy_file()?;
         config.validate()?;
         Ok(config)
     }
@@ -155,6 +160,27 @@ impl Config {
             let text = e.to_string().replace('\n', "; ");
             anyhow::anyhow!("{}", text.replace("key \"default.", "key \""))
         })
+    }
+
+    /// The configuration with the policy read from `policy_file`, when one is named
+    /// (it may not also be given inline: two sources of rights would be one too many).
+    pub fn with_policy_file(mut self) -> anyhow::Result<Self> {
+        let Some(path) = &self.policy_file else {
+            return Ok(self);
+        };
+        if !self.policy.admins.is_empty() || !self.policy.rules.is_empty() {
+            bail!(
+                "the policy is given both in policy_file ({}) and inline ([policy] or \
+                 LEASEHOLD_POLICY__*); keep one",
+                path.display()
+            );
+        }
+        std::fs::File::open(path)
+            .with_context(|| format!("read policy file {}", path.display()))?;
+        self.policy = Figment::from(Toml::file_exact(path))
+            .extract()
+            .map_err(|e| anyhow::anyhow!("policy file {}: {e}", path.display()))?;
+        Ok(self)
     }
 
     /// Rejects settings that cannot work, with the reason.
@@ -266,6 +292,7 @@ impl std::fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("limits", &self.limits)
             .field("policy", &self.policy)
+            .field("policy_file", &self.policy_file)
             .finish()
     }
 }

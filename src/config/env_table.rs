@@ -41,6 +41,11 @@ fn table() -> Vec<(String, String, String)> {
         ("LIMITS__REQUESTS_PER_SECOND", "50", "50"),
         ("LIMITS__BURST", "60", "60"),
         ("METRICS_LISTEN", "127.0.0.1:9464", "\"127.0.0.1:9464\""),
+        (
+            "POLICY_FILE",
+            "/etc/leasehold/policy.toml",
+            "\"/etc/leasehold/policy.toml\"",
+        ),
         ("LOG_FORMAT", "json", "\"json\""),
         (
             "POLICY__ADMINS",

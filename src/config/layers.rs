@@ -16,7 +16,7 @@ use figment::{Error, Metadata, Profile, Provider};
 pub const ENV_PREFIX: &str = "LEASEHOLD_";
 
 /// The top-level keys of the configuration file, each with its environment form.
-pub const KEYS: [&str; 17] = [
+pub const KEYS: [&str; 18] = [
     "database_url",
     "nats_url",
     "insecure_nats",
@@ -34,6 +34,7 @@ pub const KEYS: [&str; 17] = [
     "metrics_listen",
     "log_format",
     "policy",
+    "policy_file",
 ];
 
 /// Older names of NATS keys, still read (the `__` form wins when both are set).
