@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use super::context::Api;
 use super::exit::CliError;
-use super::output::{print_fields, print_json, text, when, Table};
+use super::output::{print_fields, print_json, text, warn, when, Table};
 
 /// Entra applications leasehold acts through.
 #[derive(Subcommand, Debug)]
@@ -31,6 +31,9 @@ pub enum ConnectionCmd {
         name: String,
         #[command(flatten)]
         secret: ClientSecret,
+        /// Store the new secret without asking Entra (for setups that cannot reach it).
+        #[arg(long)]
+        skip_verify: bool,
     },
     /// Delete a connection (refused while live secrets use it).
     Delete {
@@ -61,6 +64,11 @@ pub struct CreateArgs {
     /// Microsoft Graph host for `--cloud custom`, e.g. https://graph.microsoft.com.
     #[arg(long, required_if_eq("cloud", "custom"), value_name = "URL")]
     graph_url: Option<String>,
+    /// Store the connection without asking Entra whether the secret works and the app
+    /// has the Graph permissions and directory role leasehold needs (for setups that
+    /// cannot reach Entra).
+    #[arg(long)]
+    skip_verify: bool,
 }
 
 /// Where the client secret comes from (never a command-line argument: `ps` shows those).
@@ -135,15 +143,19 @@ impl CreateArgs {
 pub async fn run(api: &Api, cmd: ConnectionCmd) -> Result<(), CliError> {
     match cmd {
         ConnectionCmd::Create(args) => {
-            let payload = json!({
+            let mut payload = json!({
                 "name": args.name,
                 "tenant_id": args.tenant_id,
                 "client_id": args.client_id,
                 "client_secret": args.secret.read()?,
                 "cloud": args.cloud(),
             });
+            if args.skip_verify {
+                payload["skip_verify"] = json!(true);
+            }
             let reply = api.command("connection.create", payload).await?;
             show(api, &reply);
+            warn(&reply);
         }
         ConnectionCmd::List => {
             let reply = api.query("connection.list", json!({})).await?;
@@ -167,14 +179,22 @@ pub async fn run(api: &Api, cmd: ConnectionCmd) -> Result<(), CliError> {
             let reply = api.query("connection.get", json!({ "name": name })).await?;
             show(api, &reply);
         }
-        ConnectionCmd::Rotate { name, secret } => {
-            let payload = json!({ "name": name, "client_secret": secret.read()? });
+        ConnectionCmd::Rotate {
+            name,
+            secret,
+            skip_verify,
+        } => {
+            let mut payload = json!({ "name": name, "client_secret": secret.read()? });
+            if skip_verify {
+                payload["skip_verify"] = json!(true);
+            }
             let reply = api.command("connection.rotate", payload).await?;
             if api.json {
                 print_json(&reply);
             } else {
                 println!("rotated the client secret of connection {name}; its secrets use it now");
             }
+            warn(&reply);
         }
         ConnectionCmd::Delete { name } => {
             let reply = api

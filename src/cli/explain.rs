@@ -220,6 +220,7 @@ fn refusal(
             "this engine does not know the query {op}; upgrade `leasehold serve` to this \
              version"
         ),
+        "graph_error" if details["missing"].is_array() => message.to_string(),
         "graph_error" => {
             let request = details["request_id"]
                 .as_str()

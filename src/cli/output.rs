@@ -77,6 +77,18 @@ pub fn print_fields(fields: &[(&str, String)]) {
     }
 }
 
+/// Prints the reply's `warnings` (texts, or objects with a `message`) on stderr, and a
+/// note when it was stored without verification.
+pub fn warn(reply: &Value) {
+    if reply["verified"] == false {
+        eprintln!("warning: not verified with Entra (--skip-verify)");
+    }
+    for w in reply["warnings"].as_array().into_iter().flatten() {
+        let text = w.as_str().or_else(|| w["message"].as_str()).unwrap_or("");
+        eprintln!("warning: {text}");
+    }
+}
+
 /// Prints a value as pretty JSON on stdout.
 pub fn print_json(value: &Value) {
     println!(

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::context::Api;
 use super::exit::CliError;
-use super::output::{print_fields, print_json, text, ttl, when, Table};
+use super::output::{print_fields, print_json, text, ttl, warn, when, Table};
 use super::{pick, users};
 
 /// Dynamic secrets: one Entra user each, with a default and a max lease TTL.
@@ -207,6 +207,7 @@ async fn create(api: &Api, args: CreateArgs) -> Result<(), CliError> {
         }
         table.print("no secret created");
     }
+    warn(&reply);
     if failed.is_empty() {
         return Ok(());
     }

@@ -23,6 +23,10 @@ pub(crate) struct AccessClaims {
     pub idtyp: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<String>,
+    /// Template ids of the directory roles of the app (always listed, maybe empty) or of
+    /// the signed-in user (when there are any), as Entra lists them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wids: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scp: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

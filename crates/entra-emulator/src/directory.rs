@@ -35,6 +35,49 @@ pub(crate) fn roles_may_manage(roles: &[String], target: &User) -> bool {
     holds(PRIVILEGED) || (!target.is_admin() && holds(ORDINARY))
 }
 
+/// Template ids of the built-in directory roles the emulator knows, by name.
+const ROLE_TEMPLATES: &[(&str, &str)] = &[
+    (
+        "Global Administrator",
+        "62e90394-69f5-4237-9190-012177145e10",
+    ),
+    (
+        "Privileged Authentication Administrator",
+        "7be44c8a-adaf-4e2a-84d6-ab2649e08a13",
+    ),
+    ("User Administrator", "fe930be7-5e62-47db-91af-98c3a49a38b1"),
+    (
+        "Helpdesk Administrator",
+        "729827e3-9c14-49f7-bb1b-9608f156bbb8",
+    ),
+    (
+        "Authentication Administrator",
+        "c4e39bd9-1100-46d3-8c65-fb160da0071f",
+    ),
+];
+
+/// The template ids of `roles` (names), as a token's `wids` claim lists them; roles the
+/// emulator does not know are left out.
+pub(crate) fn role_template_ids(roles: &[String]) -> Vec<String> {
+    roles
+        .iter()
+        .filter_map(|r| {
+            ROLE_TEMPLATES
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case(r))
+                .map(|(_, id)| id.to_string())
+        })
+        .collect()
+}
+
+/// The template id of the role named `name`, if the emulator knows it.
+pub(crate) fn role_template_id(name: &str) -> Option<&'static str> {
+    ROLE_TEMPLATES
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, id)| *id)
+}
+
 /// One tenant; users keyed by lower-case id so listing order is stable.
 #[derive(Debug)]
 pub(crate) struct Tenant {

@@ -33,6 +33,7 @@ mod token_client;
 mod token_user;
 mod user;
 mod user_props;
+mod user_roles;
 mod users;
 mod users_query;
 mod users_write;

@@ -21,6 +21,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             get(crate::users::get_user).patch(crate::users_write::patch_user),
         )
         .route(
+            "/v1.0/users/{key}/memberOf/microsoft.graph.directoryRole",
+            get(crate::user_roles::user_directory_roles),
+        )
+        .route(
             "/v1.0/users/{key}/revokeSignInSessions",
             post(crate::users_write::revoke_sessions),
         )

@@ -109,6 +109,9 @@ fn client_credentials(
         sub: app.seed.client_id.to_string(),
         idtyp: "app".to_string(),
         roles: app.seed.permissions.clone(),
+        wids: Some(crate::directory::role_template_ids(
+            &app.seed.directory_roles,
+        )),
         scp: None,
         upn: None,
         ver: "1.0".to_string(),

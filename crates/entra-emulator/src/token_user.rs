@@ -190,6 +190,8 @@ fn issue(
         sub: user.id.to_string(),
         idtyp: "user".to_string(),
         roles: Vec::new(),
+        wids: Some(crate::directory::role_template_ids(&user.admin_roles))
+            .filter(|w| !w.is_empty()),
         scp: Some(scope.scp.clone()),
         upn: Some(user.upn.clone()),
         ver: "1.0".to_string(),

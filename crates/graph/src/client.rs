@@ -84,6 +84,18 @@ impl GraphClient {
         Ok(())
     }
 
+    /// A fresh token for `creds` (never a cached one), which then replaces the cached one.
+    pub(crate) async fn fresh_token(
+        &self,
+        creds: &Credentials,
+    ) -> Result<secrecy::SecretString, GraphError> {
+        Ok(self
+            .token(creds, Some(ForceRefresh::Always))
+            .await?
+            .token
+            .secret)
+    }
+
     async fn token(
         &self,
         creds: &Credentials,

@@ -13,6 +13,7 @@ mod cloud;
 mod config;
 mod credentials;
 mod error;
+pub mod grants;
 mod password;
 mod retry;
 mod throttle_gate;
@@ -26,6 +27,7 @@ pub use cloud::CloudEndpoints;
 pub use config::GraphConfig;
 pub use credentials::Credentials;
 pub use error::{ErrorKind, GraphError};
+pub use grants::{role_name, AppGrants, MANAGES_ADMINS, MANAGES_ORDINARY_USERS, ROLE_NAMES};
 pub use password::{
     check_password_policy, generate_password, PolicyViolation, DEFAULT_PASSWORD_LENGTH,
     MAX_PASSWORD_LENGTH, MIN_GENERATED_LENGTH, MIN_POLICY_LENGTH, SYMBOLS,

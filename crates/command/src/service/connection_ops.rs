@@ -5,7 +5,7 @@ use leasehold_graph::{Credentials, ErrorKind, GraphError};
 use serde_json::{json, Value};
 
 use super::input::{decode, ByName, CreateConnection, RotateConnection};
-use super::{graph_error, views, CommandService, Request};
+use super::{app_checks, graph_error, views, CommandService, Request};
 use crate::{endpoints, CommandError, NewConnection};
 
 impl CommandService {
@@ -21,10 +21,12 @@ impl CommandService {
             input.client_secret.clone(),
             endpoints(&input.cloud),
         );
-        self.graph
-            .verify(&creds)
-            .await
-            .map_err(|e| verify_error("the credentials were refused", &creds, &e))?;
+        let warnings = if input.skip_verify {
+            Vec::new()
+        } else {
+            self.check_app(&creds, "the credentials were refused")
+                .await?
+        };
         let new = NewConnection {
             name,
             tenant_id: input.tenant_id,
@@ -33,7 +35,11 @@ impl CommandService {
             cloud: input.cloud,
         };
         let done = self.commands.create_connection(new, &req.meta()).await?;
-        Ok(views::connection(&done.state))
+        Ok(checked(
+            views::connection(&done.state),
+            input.skip_verify,
+            warnings,
+        ))
     }
 
     pub(super) async fn rotate_connection(&self, req: &Request<'_>) -> Result<Value, CommandError> {
@@ -51,15 +57,21 @@ impl CommandService {
             input.client_secret.clone(),
             endpoints(&details.cloud),
         );
-        self.graph
-            .verify(&creds)
-            .await
-            .map_err(|e| verify_error("the new client secret was refused", &creds, &e))?;
+        let warnings = if input.skip_verify {
+            Vec::new()
+        } else {
+            self.check_app(&creds, "the new client secret was refused")
+                .await?
+        };
         let done = self
             .commands
             .rotate_connection_secret(&name, &input.client_secret, &req.meta())
             .await?;
-        Ok(views::connection(&done.state))
+        Ok(checked(
+            views::connection(&done.state),
+            input.skip_verify,
+            warnings,
+        ))
     }
 
     pub(super) async fn delete_connection(&self, req: &Request<'_>) -> Result<Value, CommandError> {
@@ -72,6 +84,26 @@ impl CommandService {
             .delete_connection(&name, dependents, &req.meta())
             .await?;
         Ok(views::connection(&done.state))
+    }
+
+    /// Proves the credentials with a fresh token and checks what it grants: Graph
+    /// permissions and a directory role that can reset passwords. Fails naming all that
+    /// is missing; what cannot be told from the token comes back as warnings.
+    async fn check_app(
+        &self,
+        creds: &Credentials,
+        refused: &str,
+    ) -> Result<Vec<String>, CommandError> {
+        let grants = self
+            .graph
+            .app_grants(creds)
+            .await
+            .map_err(|e| verify_error(refused, creds, &e))?;
+        let (missing, unknown) = app_checks::missing(&grants);
+        if !missing.is_empty() {
+            return Err(app_checks::lacking(&creds.client_id, &missing));
+        }
+        Ok(unknown)
     }
 
     /// Live secrets whose current connection is `name`, from the event store.
@@ -93,6 +125,17 @@ impl CommandService {
         }
         Ok(live)
     }
+}
+
+/// The connection's reply, saying when it was not verified and what could not be.
+fn checked(mut view: Value, skipped: bool, warnings: Vec<String>) -> Value {
+    if skipped {
+        view["verified"] = json!(false);
+    }
+    if !warnings.is_empty() {
+        view["warnings"] = json!(warnings);
+    }
+    view
 }
 
 /// A failed credential check: a refusal by the identity platform is `graph_error` under

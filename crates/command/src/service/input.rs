@@ -86,6 +86,9 @@ pub struct CreateConnection {
     pub client_secret: secrecy::SecretString,
     #[serde(default)]
     pub cloud: Cloud,
+    /// Store it without asking Entra (a setup that cannot reach it).
+    #[serde(default)]
+    pub skip_verify: bool,
 }
 
 /// `connection.rotate`.
@@ -94,6 +97,9 @@ pub struct CreateConnection {
 pub struct RotateConnection {
     pub name: String,
     pub client_secret: secrecy::SecretString,
+    /// Store it without asking Entra (a setup that cannot reach it).
+    #[serde(default)]
+    pub skip_verify: bool,
 }
 
 /// `connection.delete`, `secret.delete`.

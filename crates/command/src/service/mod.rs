@@ -1,6 +1,7 @@
 //! The NATS command service: request/reply on `<prefix>.cmd.<actor>.<noun>.<verb>` in a
 //! queue group, so any number of copies can serve.
 
+mod app_checks;
 mod bulk_revoke;
 mod connection_ops;
 mod guard;

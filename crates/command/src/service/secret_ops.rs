@@ -43,6 +43,8 @@ impl CommandService {
         let mut taken = HashSet::new();
         let mut created = Vec::new();
         let mut failed = Vec::new();
+        let mut warnings = Vec::new();
+        let mut grants = None;
         for user in &input.users {
             let outcome = async {
                 let found = self
@@ -63,6 +65,12 @@ impl CommandService {
                     .free_name(&input.prefix, upn.as_str(), &mut taken)
                     .await?;
                 self.authorize(req, "secret.create", Some(name.as_str()))?;
+                if let Some(w) = self
+                    .directory_role_warning(&creds, &found.id, upn.as_str(), &mut grants)
+                    .await
+                {
+                    warnings.push(w);
+                }
                 let new = NewSecret {
                     name,
                     connection: connection.clone(),
@@ -84,7 +92,11 @@ impl CommandService {
                 })),
             }
         }
-        Ok(json!({ "created": created, "failed": failed }))
+        let mut reply = json!({ "created": created, "failed": failed });
+        if !warnings.is_empty() {
+            reply["warnings"] = json!(warnings);
+        }
+        Ok(reply)
     }
 
     pub(super) async fn update_secret(&self, req: &Request<'_>) -> Result<Value, CommandError> {
