@@ -124,3 +124,45 @@ fn usage_errors_are_one_json_object_with_json() {
         );
     }
 }
+
+/// --actor, --json and --timeout are offered and accepted only where they apply.
+#[test]
+fn client_options_only_where_they_apply() {
+    for path in ["serve", "migrate", "emulator", "demo", "config check"] {
+        let args: Vec<&str> = path.split(' ').collect();
+        let assert = cargo_bin_cmd!("leasehold")
+            .args(&args)
+            .arg("--help")
+            .assert()
+            .success();
+        let help = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+        for flag in ["--actor", "--json", "--timeout"] {
+            assert!(!help.contains(flag), "{path} offers {flag}:\n{help}");
+        }
+        assert!(help.contains("--config"), "{path}:\n{help}");
+    }
+    for path in ["lease list", "secret create", "audit history", "users list"] {
+        let args: Vec<&str> = path.split(' ').collect();
+        let assert = cargo_bin_cmd!("leasehold")
+            .args(&args)
+            .arg("--help")
+            .assert()
+            .success();
+        let help = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+        for flag in ["--actor", "--json", "--timeout"] {
+            assert!(help.contains(flag), "{path} lacks {flag}:\n{help}");
+        }
+    }
+    cargo_bin_cmd!("leasehold")
+        .args(["serve", "--json"])
+        .assert()
+        .code(2)
+        .stderr(contains("unexpected argument '--json'"));
+    cargo_bin_cmd!("leasehold")
+        .args(["--timeout", "5s", "config", "check"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "--timeout does not apply to `leasehold config check`",
+        ));
+}

@@ -1,51 +1,24 @@
 //! What every client subcommand needs: the configuration, the actor, a NATS connection
 //! that fails fast, and API calls whose errors say what to do next.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Args;
 use leasehold::client::{ApiClient, ApiError};
 use leasehold::Config;
 use leasehold_bus::Subjects;
-use leasehold_domain::{Actor, Ttl};
+use leasehold_domain::Actor;
 use serde_json::Value;
 use tokio::sync::watch;
 
 use super::exit::CliError;
 use super::explain;
-
-/// Options every subcommand accepts.
-#[derive(Args, Clone, Debug)]
-#[command(next_help_heading = "Global options")]
-pub struct Globals {
-    /// Configuration file (default: $LEASEHOLD_CONFIG, else ./leasehold.toml if present).
-    #[arg(long, global = true, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Who is asking: the <actor> token of the NATS subjects (NATS permissions
-    /// authenticate it).
-    #[arg(long, global = true, env = "LEASEHOLD_ACTOR", value_name = "ACTOR")]
-    pub actor: Option<String>,
-    /// Print the API's JSON replies instead of tables (errors become one JSON line on
-    /// stderr).
-    #[arg(long, global = true)]
-    pub json: bool,
-    /// How long to wait for an answer from leasehold.
-    #[arg(
-        long,
-        global = true,
-        env = "LEASEHOLD_TIMEOUT",
-        value_name = "DURATION",
-        default_value = "30s"
-    )]
-    pub timeout: Ttl,
-}
+use super::flags::Settings;
 
 /// Seconds a NATS connection attempt may take before the CLI gives up.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Loads the configuration; an unusable one is a usage error.
-pub fn load_config(globals: &Globals) -> Result<Config, CliError> {
+pub fn load_config(globals: &Settings) -> Result<Config, CliError> {
     Config::load(globals.config.as_deref()).map_err(|e| {
         CliError::usage(format!(
             "invalid configuration: {e:#}; fix it (see docs/operations.md) and check it with \
@@ -68,7 +41,7 @@ pub struct Api {
 
 impl Api {
     /// Loads the configuration and connects to NATS, failing within seconds.
-    pub async fn connect(globals: &Globals) -> Result<Api, CliError> {
+    pub async fn connect(globals: &Settings) -> Result<Api, CliError> {
         let Some(actor) = globals.actor.clone() else {
             return Err(CliError::usage(
                 "no actor: say who is asking with --actor NAME or LEASEHOLD_ACTOR=NAME",

@@ -3,8 +3,9 @@
 use clap::Subcommand;
 use serde_json::json;
 
-use super::context::{load_config, Globals};
+use super::context::load_config;
 use super::exit::CliError;
+use super::flags::Settings;
 use super::output::{print_json, Table};
 
 /// Master-key management (talks to PostgreSQL directly, not over NATS).
@@ -16,8 +17,18 @@ pub enum KeysCmd {
     RotateMaster,
 }
 
+/// `keys`: its `--json` and its subcommand.
+#[derive(clap::Args, Debug)]
+pub struct KeysArgs {
+    /// Print the report as JSON.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub cmd: KeysCmd,
+}
+
 /// Runs a `keys` subcommand.
-pub async fn run(globals: &Globals, cmd: KeysCmd) -> Result<(), CliError> {
+pub async fn run(globals: &Settings, cmd: KeysCmd) -> Result<(), CliError> {
     let KeysCmd::RotateMaster = cmd;
     let config = load_config(globals)?;
     let previous = config

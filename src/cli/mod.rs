@@ -6,6 +6,7 @@ mod connection;
 mod context;
 mod exit;
 mod explain;
+mod flags;
 mod keys;
 mod lease;
 mod lease_list;
@@ -24,8 +25,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use leasehold::app::Components;
 
-use context::{Api, Globals};
+use context::Api;
 use exit::CliError;
+use flags::{Client, Globals, Settings};
 
 const AFTER_HELP: &str = "\
 Environment:
@@ -56,24 +58,18 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Entra applications (tenant, client id, client secret) leasehold acts through.
-    #[command(subcommand)]
-    Connection(connection::ConnectionCmd),
+    Connection(Client<connection::ConnectionCmd>),
     /// Users of a connection's tenant, to pick dynamic secrets from.
-    #[command(subcommand)]
-    Users(users::UsersCmd),
+    Users(Client<users::UsersCmd>),
     /// Dynamic secrets: one Entra user each, with a default and a max lease TTL.
-    #[command(subcommand)]
-    Secret(secret::SecretCmd),
+    Secret(Client<secret::SecretCmd>),
     /// Leases: ask for a working password, list, renew and revoke them.
-    #[command(subcommand)]
-    Lease(lease::LeaseCmd),
+    Lease(Client<lease::LeaseCmd>),
     /// Replay the history: events of a lease or secret, who held a user when, export,
     /// verify.
-    #[command(subcommand)]
-    Audit(audit::AuditCmd),
+    Audit(Client<audit::AuditCmd>),
     /// Master-key rotation (needs PostgreSQL and the keys, not NATS).
-    #[command(subcommand)]
-    Keys(keys::KeysCmd),
+    Keys(keys::KeysArgs),
     /// Run the engine: command service, relay, worker, scheduler and projection.
     Serve {
         /// Comma-separated subset: command,relay,worker,scheduler,projection (or all).
@@ -108,7 +104,7 @@ pub async fn main() -> ExitCode {
         Err(e) => return exit::command_line(e, wants_json(std::env::args_os())),
     };
     leasehold::tls::install_ring_provider();
-    let json = cli.globals.json;
+    let json = cli.json();
     match run(cli).await {
         Ok(()) => ExitCode::from(exit::SUCCESS),
         Err(e) => {
@@ -127,21 +123,56 @@ fn wants_json(args: impl IntoIterator<Item = std::ffi::OsString>) -> bool {
         .any(|a| a == "--json")
 }
 
+impl Cli {
+    /// Whether errors are to be reported as JSON.
+    fn json(&self) -> bool {
+        let after = match &self.command {
+            Command::Connection(c) => c.opts.json,
+            Command::Users(c) => c.opts.json,
+            Command::Secret(c) => c.opts.json,
+            Command::Lease(c) => c.opts.json,
+            Command::Audit(c) => c.opts.json,
+            Command::Keys(k) => k.json,
+            _ => false,
+        };
+        after || self.globals.client.json
+    }
+}
+
 async fn run(cli: Cli) -> Result<(), CliError> {
     let globals = cli.globals;
+    let api = |opts: &flags::ClientOpts| Settings::merge(&globals, opts);
+    let plain = |name: &str| {
+        globals
+            .client
+            .refuse_for(name, false)
+            .map(|()| Settings::plain(&globals))
+    };
     match cli.command {
-        Command::Connection(cmd) => connection::run(&Api::connect(&globals).await?, cmd).await,
-        Command::Users(cmd) => users::run(&Api::connect(&globals).await?, cmd).await,
-        Command::Secret(cmd) => secret::run(&Api::connect(&globals).await?, cmd).await,
-        Command::Lease(cmd) => lease::run(&Api::connect(&globals).await?, cmd).await,
-        Command::Audit(cmd) => audit::run(&Api::connect(&globals).await?, cmd).await,
-        Command::Keys(cmd) => keys::run(&globals, cmd).await,
-        Command::Serve { components } => server::serve(&globals, components).await,
-        Command::Migrate => server::migrate(&globals).await,
-        Command::Emulator { seed, listen } => server::emulator(seed, listen).await,
-        Command::Demo => server::demo(&globals).await,
-        Command::Projections(server::ProjectionAction::Rebuild) => server::rebuild(&globals).await,
-        Command::Config(server::ConfigAction::Check) => server::check_config(&globals),
+        Command::Connection(c) => connection::run(&Api::connect(&api(&c.opts)).await?, c.cmd).await,
+        Command::Users(c) => users::run(&Api::connect(&api(&c.opts)).await?, c.cmd).await,
+        Command::Secret(c) => secret::run(&Api::connect(&api(&c.opts)).await?, c.cmd).await,
+        Command::Lease(c) => lease::run(&Api::connect(&api(&c.opts)).await?, c.cmd).await,
+        Command::Audit(c) => audit::run(&Api::connect(&api(&c.opts)).await?, c.cmd).await,
+        Command::Keys(k) => {
+            globals.client.refuse_for("keys", true)?;
+            let mut settings = Settings::plain(&globals);
+            settings.json |= k.json;
+            keys::run(&settings, k.cmd).await
+        }
+        Command::Serve { components } => server::serve(&plain("serve")?, components).await,
+        Command::Migrate => server::migrate(&plain("migrate")?).await,
+        Command::Emulator { seed, listen } => {
+            plain("emulator")?;
+            server::emulator(seed, listen).await
+        }
+        Command::Demo => server::demo(&plain("demo")?).await,
+        Command::Projections(server::ProjectionAction::Rebuild) => {
+            server::rebuild(&plain("projections rebuild")?).await
+        }
+        Command::Config(server::ConfigAction::Check) => {
+            server::check_config(&plain("config check")?)
+        }
     }
 }
 

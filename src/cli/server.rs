@@ -9,8 +9,9 @@ use clap::Subcommand;
 use leasehold::app::{self, Components, Engine};
 use leasehold_crypto::MasterKey;
 
-use super::context::{load_config, Globals};
+use super::context::load_config;
 use super::exit::CliError;
+use super::flags::Settings;
 
 /// Read-model maintenance.
 #[derive(Subcommand, Debug)]
@@ -27,7 +28,7 @@ pub enum ConfigAction {
 }
 
 /// Runs the engine components until SIGINT/SIGTERM.
-pub async fn serve(globals: &Globals, components: Components) -> Result<(), CliError> {
+pub async fn serve(globals: &Settings, components: Components) -> Result<(), CliError> {
     let config = load_config(globals)?;
     leasehold::logging::init(config.log_format);
     warn_if_policy_empty(&config);
@@ -41,7 +42,7 @@ pub async fn serve(globals: &Globals, components: Components) -> Result<(), CliE
 }
 
 /// Applies the database migrations.
-pub async fn migrate(globals: &Globals) -> Result<(), CliError> {
+pub async fn migrate(globals: &Settings) -> Result<(), CliError> {
     let config = load_config(globals)?;
     leasehold::database::ensure_database(&config.database_url).await?;
     let pool = leasehold_store::connect(&config.database_url, 2)
@@ -64,13 +65,13 @@ pub async fn emulator(seed: Option<PathBuf>, listen: SocketAddr) -> Result<(), C
 }
 
 /// Walks the whole flow against a built-in emulator.
-pub async fn demo(globals: &Globals) -> Result<(), CliError> {
+pub async fn demo(globals: &Settings) -> Result<(), CliError> {
     leasehold::demo::run(globals.config.as_deref()).await?;
     Ok(())
 }
 
 /// Rebuilds the read models.
-pub async fn rebuild(globals: &Globals) -> Result<(), CliError> {
+pub async fn rebuild(globals: &Settings) -> Result<(), CliError> {
     let config = load_config(globals)?;
     let pool = leasehold_store::connect(&config.database_url, 4)
         .await
@@ -88,7 +89,7 @@ pub async fn rebuild(globals: &Globals) -> Result<(), CliError> {
 }
 
 /// Validates and prints the configuration, secrets masked.
-pub fn check_config(globals: &Globals) -> Result<(), CliError> {
+pub fn check_config(globals: &Settings) -> Result<(), CliError> {
     let config = load_config(globals)?;
     warn_if_policy_empty(&config);
     print!("{}", config.masked());
