@@ -29,6 +29,9 @@ struct Inner {
     gates: Gates,
 }
 
+/// The longest an interactive check (a connection being registered) keeps retrying.
+pub const INTERACTIVE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
+
 impl GraphClient {
     /// Builds the client over rustls. The process must have installed a rustls crypto
     /// provider first (the binary installs ring at start-up); without one this returns a
@@ -85,12 +88,17 @@ impl GraphClient {
     }
 
     /// A fresh token for `creds` (never a cached one), which then replaces the cached one.
+    /// Someone is waiting for the answer (a connection being registered): retries stop
+    /// after [`INTERACTIVE_DEADLINE`] at most, so a host that cannot be reached is
+    /// reported while they still wait, not after.
     pub(crate) async fn fresh_token(
         &self,
         creds: &Credentials,
     ) -> Result<secrecy::SecretString, GraphError> {
+        let mut policy = self.policy();
+        policy.deadline = policy.deadline.min(INTERACTIVE_DEADLINE);
         Ok(self
-            .token(creds, Some(ForceRefresh::Always))
+            .token_with(creds, Some(ForceRefresh::Always), policy)
             .await?
             .token
             .secret)
@@ -101,8 +109,16 @@ impl GraphClient {
         creds: &Credentials,
         force: Option<ForceRefresh>,
     ) -> Result<CachedToken, GraphError> {
+        self.token_with(creds, force, self.policy()).await
+    }
+
+    async fn token_with(
+        &self,
+        creds: &Credentials,
+        force: Option<ForceRefresh>,
+        policy: RetryPolicy,
+    ) -> Result<CachedToken, GraphError> {
         let margin = self.inner.config.token_refresh_margin;
-        let policy = self.policy();
         self.inner
             .tokens
             .get(&creds.cache_key(), margin, force, || {
