@@ -204,6 +204,13 @@ pub async fn run(api: &Api, cmd: LeaseCmd) -> Result<(), CliError> {
 /// Prints one field of a lease reply (the credential's first, then the lease's) and
 /// nothing else, for scripts.
 fn print_field(reply: &Value, name: &str) -> Result<(), CliError> {
+    if reply["status"] == "pending" && matches!(name, "password" | "username") {
+        return Err(CliError::failure(format!(
+            "the password is not set in Entra yet; fetch it in a moment with `leasehold \
+             lease get {} --field {name}`",
+            text(&reply["lease"], "lease_id")
+        )));
+    }
     let found = [&reply["credential"], &reply["lease"], reply]
         .into_iter()
         .find_map(|v| v.get(name).filter(|f| !f.is_null() && !f.is_object()));

@@ -22,7 +22,7 @@ pub enum SecretCmd {
         #[arg(long)]
         connection: Option<String>,
         /// Page size (1-1000).
-        #[arg(long, default_value_t = 100)]
+        #[arg(long, default_value_t = DEFAULT_LIMIT)]
         limit: u32,
         /// Continue after this secret name (the `next` of the previous page).
         #[arg(long, value_name = "NAME")]
@@ -122,7 +122,14 @@ pub async fn run(api: &Api, cmd: SecretCmd) -> Result<(), CliError> {
                 ]);
             }
             table.print("no dynamic secrets; create some with `leasehold secret create`");
-            more(&reply, "secret list");
+            let mut again = String::from("secret list");
+            if let Some(c) = &connection {
+                again.push_str(&format!(" --connection {c}"));
+            }
+            if limit != DEFAULT_LIMIT {
+                again.push_str(&format!(" --limit {limit}"));
+            }
+            more(&reply, &again);
             Ok(())
         }
         SecretCmd::Get { name } => {
@@ -257,8 +264,11 @@ fn show(api: &Api, s: &Value) {
     ]);
 }
 
-/// Tells how to get the next page when there is one.
-pub fn more(reply: &Value, command: &str) {
+/// Page size of `secret list` unless told otherwise.
+const DEFAULT_LIMIT: u32 = 100;
+
+/// Tells how to get the next page when there is one (`command` with its filters).
+fn more(reply: &Value, command: &str) {
     if let Some(next) = reply["next"].as_str() {
         println!("(more: `leasehold {command} --after {next}`)");
     }
