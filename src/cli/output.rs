@@ -157,7 +157,6 @@ pub fn relative(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
 pub fn span(secs: i64) -> String {
     const MIN: i64 = 60;
     const HOUR: i64 = 60 * MIN;
-    const DAY: i64 = 24 * HOUR;
     let join = |big: i64, big_unit: &str, small: i64, small_unit: &str| {
         if small == 0 {
             format!("{big}{big_unit}")
@@ -165,12 +164,14 @@ pub fn span(secs: i64) -> String {
             format!("{big}{big_unit}{small}{small_unit}")
         }
     };
+    // Rounded up to the next unit (59m40s is "1h", not "60m").
+    let mins = (secs + MIN / 2) / MIN;
+    let hours = (secs + HOUR / 2) / HOUR;
     if secs < MIN {
         format!("{secs}s")
-    } else if secs < HOUR {
-        format!("{}m", (secs + MIN / 2) / MIN)
-    } else if secs < DAY {
-        let mins = (secs + MIN / 2) / MIN;
+    } else if mins < 60 {
+        format!("{mins}m")
+    } else if hours < 24 {
         join(mins / 60, "h", mins % 60, "m")
     } else {
         let hours = (secs + HOUR / 2) / HOUR;
@@ -201,6 +202,8 @@ mod tests {
         assert_eq!(relative(now + Duration::hours(2), now), "in 2h");
         assert_eq!(relative(now + Duration::hours(51), now), "in 2d3h");
         assert_eq!(relative(now, now), "now");
+        assert_eq!(relative(now + Duration::seconds(3590), now), "in 1h");
+        assert_eq!(relative(now - Duration::seconds(86_000), now), "1d ago");
     }
 
     #[test]
