@@ -122,7 +122,7 @@ async fn bob_cannot_renew_or_revoke_alices_lease_without_a_grant() {
 
     // alice still manages her own lease.
     alice
-        .command("lease.renew", &json!({ "lease_id": id, "ttl": "30m" }))
+        .command("lease.renew", &json!({ "lease_id": id, "ttl": "2h" }))
         .await
         .expect("alice renews");
     alice
