@@ -1,0 +1,180 @@
+//! Request payloads, one struct per operation. Unknown fields are refused; names stay
+//! strings here and are parsed into the engine's types (answering which field was wrong).
+
+use schemars::JsonSchema;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+use crate::{Cloud, LeaseStatus, TtlInput};
+
+/// `connection.create`: register an Entra application.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionCreate {
+    /// Connection name (a slug).
+    pub name: String,
+    /// Entra tenant id.
+    pub tenant_id: String,
+    /// Application (client) id.
+    pub client_id: String,
+    /// The application's client secret; sealed before it is stored.
+    #[schemars(with = "String")]
+    pub client_secret: SecretString,
+    /// The Microsoft cloud (default: global).
+    #[serde(default)]
+    pub cloud: Cloud,
+}
+
+/// `connection.rotate`: a new client secret for every secret using the connection.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionRotate {
+    /// Connection name.
+    pub name: String,
+    /// The new client secret.
+    #[schemars(with = "String")]
+    pub client_secret: SecretString,
+}
+
+/// `{"name": …}`: `connection.delete`, `secret.delete`, `connection.get`, `secret.get`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ByName {
+    /// The connection's or secret's name.
+    pub name: String,
+}
+
+/// `secret.create`: one dynamic secret per user.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecretCreate {
+    /// The connection of the users' tenant.
+    pub connection: String,
+    /// Name prefix; secrets are named `<prefix>-<user slug>`.
+    pub prefix: String,
+    /// Users by object id or UPN (1 to 100).
+    pub users: Vec<String>,
+    /// Default lease TTL (default 1h).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_ttl: Option<TtlInput>,
+    /// Max lease TTL (default 1d).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_ttl: Option<TtlInput>,
+}
+
+/// `secret.update`: new TTLs or another connection.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecretUpdate {
+    /// The secret.
+    pub name: String,
+    /// New default lease TTL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_ttl: Option<TtlInput>,
+    /// New max lease TTL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_ttl: Option<TtlInput>,
+    /// Another connection (of the same tenant).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection: Option<String>,
+}
+
+/// `lease.create`: a credential for a secret's user.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeaseCreate {
+    /// The secret to lease.
+    pub secret: String,
+    /// TTL (default: the secret's default TTL; at most its max TTL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<TtlInput>,
+}
+
+/// `lease.renew`: move a lease's expiry to now + `ttl` (capped at its max).
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeaseRenew {
+    /// The lease.
+    pub lease_id: String,
+    /// Increment (default: the secret's default TTL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<TtlInput>,
+}
+
+/// `lease.revoke`: one lease, or the live lease of a secret.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeaseRevoke {
+    /// The lease (or give `secret`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_id: Option<String>,
+    /// The secret whose live lease to revoke (or give `lease_id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// Close the lease without Graph's confirmation (needs `lease.force_revoke`).
+    #[serde(default)]
+    pub force: bool,
+}
+
+/// `{}`: `connection.list`, `audit.verify` without parameters.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Empty {}
+
+/// `secret.list`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecretList {
+    /// Only the secrets of this connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection: Option<String>,
+    /// Page size (1 to 1000, default 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// The `next` of the previous page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+}
+
+/// `lease.get`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeaseGet {
+    /// The lease.
+    pub lease_id: String,
+    /// Also open the credential (the requesting actor's active lease only).
+    #[serde(default)]
+    pub credentials: bool,
+}
+
+/// `lease.list`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeaseList {
+    /// Only leases of this secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// Only leases in this status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<LeaseStatus>,
+    /// Only leases this actor requested.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_by: Option<String>,
+    /// Page size (1 to 1000, default 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// The `next` of the previous page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+}
+
+/// `users.list`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UsersList {
+    /// The connection of the tenant.
+    pub connection: String,
+    /// Only users whose UPN or display name starts with this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starts_with: Option<String>,
+}
