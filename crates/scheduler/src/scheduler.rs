@@ -1,5 +1,6 @@
 //! Claiming due deadlines and expiring their leases, by the database's clock.
 
+use leasehold_api::ErrorCode;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -113,9 +114,9 @@ impl Scheduler {
                 true
             }
             // Renewed meanwhile: the trigger moved the deadline and cleared the claim.
-            Err(e) if e.code == "lease_not_expired" => false,
+            Err(e) if e.code == ErrorCode::LeaseNotExpired => false,
             Err(e) => {
-                tracing::warn!(lease = %lease_id, code = e.code, message = %e.message,
+                tracing::warn!(lease = %lease_id, code = %e.code, message = %e.message,
                     "expiry failed; retried when the claim lapses");
                 false
             }

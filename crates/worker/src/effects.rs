@@ -1,6 +1,7 @@
 //! What the handlers share: the command facade, the Graph client, per-connection gates,
 //! per-user locks, and the Graph steps both activation and revocation use.
 
+use leasehold_api::ErrorCode;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -78,7 +79,7 @@ impl Effects {
     pub(crate) async fn credentials(&self, connection: &ConnectionName) -> anyhow::Result<Creds> {
         match self.commands.credentials(connection).await {
             Ok(creds) => Ok(Creds::Ready(creds)),
-            Err(e) if e.code == "not_found" => Ok(Creds::Gone(e)),
+            Err(e) if e.code == ErrorCode::NotFound => Ok(Creds::Gone(e)),
             Err(e) => Err(e.into()),
         }
     }

@@ -4,6 +4,7 @@
 //! A forced revocation closes the lease at once, and its scramble is retried the same way
 //! until Graph confirms it (`ForcedRevocationConfirmed`).
 
+use leasehold_api::ErrorCode;
 use std::time::Duration;
 
 use leasehold_domain::{FailureInfo, Lease, LeaseStatus, REVOCATION_FAILING_AFTER, THROTTLED_KIND};
@@ -196,7 +197,7 @@ impl Effects {
         {
             Ok(done) => done,
             // Revoked meanwhile (forced, or another worker confirmed): nothing left to do.
-            Err(e) if e.code == "lease_not_active" => return Ok(()),
+            Err(e) if e.code == ErrorCode::LeaseNotActive => return Ok(()),
             Err(e) => return Err(e.into()),
         };
         if done.state.revocation_failing() && !failing {

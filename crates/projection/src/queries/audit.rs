@@ -2,6 +2,7 @@
 //! (`leasehold-audit`), see docs/audit.md.
 
 use chrono::{DateTime, Utc};
+use leasehold_api::Operation;
 use leasehold_audit::{
     AuditError, HistoryTarget, LogHead, VerifyOptions, DEFAULT_EXPORT_LIMIT, MAX_EXPORT_LIMIT,
 };
@@ -67,7 +68,7 @@ impl QueryService {
             }
         };
         let limit = page_limit(req.limit)?;
-        let op = "audit.history";
+        let op = Operation::AuditHistory;
         // Authorised by the secret, as every lease operation is.
         let secret = match &target {
             HistoryTarget::Lease(id) => {
@@ -81,7 +82,9 @@ impl QueryService {
             }
             HistoryTarget::Secret(name) => name.to_string(),
         };
-        let allowed = self.policy.allows(actor.as_str(), op, Some(&secret));
+        let allowed = self
+            .policy()
+            .allows(actor.as_str(), op.name(), Some(&secret));
         self.require(allowed, actor, op)?;
         let page = leasehold_audit::history_page(&self.pool, &target, req.after, limit)
             .await
@@ -100,8 +103,12 @@ impl QueryService {
         let req: AtRequest = parse(payload)?;
         let user = UserPrincipalName::parse(&req.user)?;
         let time = time("time", &req.time)?;
-        let op = "audit.at";
-        self.require(self.policy.allows(actor.as_str(), op, None), actor, op)?;
+        let op = Operation::AuditAt;
+        self.require(
+            self.policy().allows(actor.as_str(), op.name(), None),
+            actor,
+            op,
+        )?;
         let holder = leasehold_audit::at(&self.pool, &user, time)
             .await
             .map_err(audit_error)?;
@@ -117,8 +124,12 @@ impl QueryService {
         let from = time("from", &req.from)?;
         let to = time("to", &req.to)?;
         let limit = page_limit(req.limit)?;
-        let op = "audit.export";
-        self.require(self.policy.allows(actor.as_str(), op, None), actor, op)?;
+        let op = Operation::AuditExport;
+        self.require(
+            self.policy().allows(actor.as_str(), op.name(), None),
+            actor,
+            op,
+        )?;
         let page = leasehold_audit::export(&self.pool, from, to, req.after, limit)
             .await
             .map_err(audit_error)?;
@@ -131,8 +142,12 @@ impl QueryService {
         payload: &[u8],
     ) -> Result<Value, CommandError> {
         let req: VerifyRequest = parse(payload)?;
-        let op = "audit.verify";
-        self.require(self.policy.allows(actor.as_str(), op, None), actor, op)?;
+        let op = Operation::AuditVerify;
+        self.require(
+            self.policy().allows(actor.as_str(), op.name(), None),
+            actor,
+            op,
+        )?;
         if let Some(against) = &req.against {
             if against.position < 0
                 || (against.position > 0 && against.running_hash.len() != 64)
@@ -164,8 +179,12 @@ impl QueryService {
         payload: &[u8],
     ) -> Result<Value, CommandError> {
         let _: Empty = parse(payload)?;
-        let op = "audit.anchor";
-        self.require(self.policy.allows(actor.as_str(), op, None), actor, op)?;
+        let op = Operation::AuditAnchor;
+        self.require(
+            self.policy().allows(actor.as_str(), op.name(), None),
+            actor,
+            op,
+        )?;
         let head = leasehold_audit::log_head(&self.pool)
             .await
             .map_err(audit_error)?;

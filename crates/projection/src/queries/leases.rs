@@ -1,5 +1,6 @@
 //! `lease.get` (optionally with the credential) and `lease.list`.
 
+use leasehold_api::{ErrorCode, Operation};
 use leasehold_command::CommandError;
 use leasehold_domain::{Actor, LeaseId, SecretName};
 use secrecy::ExposeSecret;
@@ -19,11 +20,13 @@ impl QueryService {
         let req: LeaseGet = parse(payload)?;
         let lease_id = LeaseId::parse(&req.lease_id)?;
         let id = lease_id.to_string();
-        let op = "lease.get";
+        let op = Operation::LeaseGet;
         let Some(row) = get::<LeaseRow>(&self.pool, &id).await? else {
             return Err(CommandError::not_found("lease", &id));
         };
-        let allowed = self.policy.allows(actor.as_str(), op, Some(&row.secret));
+        let allowed = self
+            .policy()
+            .allows(actor.as_str(), op.name(), Some(&row.secret));
         self.require(allowed, actor, op)?;
         if !req.credentials {
             return Ok(json!({ "lease": views::lease(&row) }));
@@ -34,13 +37,13 @@ impl QueryService {
         let (lease, password) = self.commands.lease_credential(&lease_id).await?;
         let requester = lease.requested_by().map(Actor::as_str);
         let secret = lease.secret().map(SecretName::as_str);
-        let own = requester == Some(actor.as_str()) || self.policy.is_admin(actor.as_str());
-        if !own || !self.policy.allows(actor.as_str(), op, secret) {
+        let own = requester == Some(actor.as_str()) || self.policy().is_admin(actor.as_str());
+        if !own || !self.policy().allows(actor.as_str(), op.name(), secret) {
             drop(password);
             return Err(CommandError::new(
-                "forbidden",
+                ErrorCode::Forbidden,
                 format!("only the requester of lease {id} or an admin may read its credential"),
-                json!({ "actor": actor.as_str(), "op": op, "lease_id": id }),
+                json!({ "actor": actor.as_str(), "op": op.name(), "lease_id": id }),
             ));
         }
         let username = lease
@@ -64,8 +67,8 @@ impl QueryService {
         let after = req.after.as_deref().map(LeaseId::parse).transpose()?;
         let limit = limit(req.limit)?;
         if let Some(secret) = &secret {
-            let allowed = self.policy.can_see(actor.as_str(), secret.as_str());
-            self.require(allowed, actor, "lease.list")?;
+            let allowed = self.policy().can_see(actor.as_str(), secret.as_str());
+            self.require(allowed, actor, Operation::LeaseList)?;
         }
         let (rows, next) = page::<LeaseRow>(
             &self.pool,
@@ -78,7 +81,7 @@ impl QueryService {
             ],
             after.map(|id| id.to_string()),
             limit,
-            |row| self.policy.can_see(actor.as_str(), &row.secret),
+            |row| self.policy().can_see(actor.as_str(), &row.secret),
         )
         .await?;
         let items: Vec<Value> = rows.iter().map(views::lease).collect();
