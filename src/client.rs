@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use async_nats::HeaderMap;
-use leasehold_bus::{ReplyBody, Subjects, HEADER_REQUEST_ID};
+use leasehold_api::{ErrorBody, ErrorCode, Operation, Reply, Tree};
+use leasehold_bus::{Subjects, HEADER_REQUEST_ID};
 use serde_json::Value;
 
 /// An error reply, or a transport failure.
@@ -13,7 +14,7 @@ pub enum ApiError {
     #[error("{code}: {message}")]
     Refused {
         /// The documented code.
-        code: String,
+        code: ErrorCode,
         /// The message.
         message: String,
         /// Structured details.
@@ -38,9 +39,9 @@ pub enum ApiError {
 
 impl ApiError {
     /// The error code, when leasehold refused.
-    pub fn code(&self) -> Option<&str> {
+    pub fn code(&self) -> Option<ErrorCode> {
         match self {
-            ApiError::Refused { code, .. } => Some(code),
+            ApiError::Refused { code, .. } => Some(*code),
             _ => None,
         }
     }
@@ -99,31 +100,53 @@ impl ApiClient {
         c
     }
 
-    /// Sends `op` on the command subjects.
-    pub async fn command(&self, op: &str, payload: &Value) -> Result<Value, ApiError> {
-        self.call(self.subjects.command(&self.actor, op), payload, None)
+    /// Sends `op` on its subject tree (commands on `cmd`, queries on `query`).
+    pub async fn send(&self, op: Operation, payload: &Value) -> Result<Value, ApiError> {
+        self.call(self.subject(op.tree(), op.name()), payload, None)
             .await
     }
 
-    /// Sends `op` on the command subjects with a request id (idempotency key).
+    /// Sends command `op`.
+    pub async fn command(&self, op: Operation, payload: &Value) -> Result<Value, ApiError> {
+        self.send(op, payload).await
+    }
+
+    /// Sends command `op` with a request id (idempotency key).
     pub async fn command_with_id(
         &self,
-        op: &str,
+        op: Operation,
         payload: &Value,
         request_id: &str,
     ) -> Result<Value, ApiError> {
         self.call(
-            self.subjects.command(&self.actor, op),
+            self.subject(op.tree(), op.name()),
             payload,
             Some(request_id),
         )
         .await
     }
 
-    /// Sends `op` on the query subjects.
-    pub async fn query(&self, op: &str, payload: &Value) -> Result<Value, ApiError> {
-        self.call(self.subjects.query(&self.actor, op), payload, None)
-            .await
+    /// Sends query `op`.
+    pub async fn query(&self, op: Operation, payload: &Value) -> Result<Value, ApiError> {
+        self.send(op, payload).await
+    }
+
+    /// Sends a request under any operation name on `tree`, known or not: for probing
+    /// what the engine answers to names that are not operations.
+    pub async fn send_raw(
+        &self,
+        tree: Tree,
+        name: &str,
+        payload: &Value,
+    ) -> Result<Value, ApiError> {
+        self.call(self.subject(tree, name), payload, None).await
+    }
+
+    fn subject(&self, tree: Tree, name: &str) -> String {
+        match tree {
+            Tree::Command => self.subjects.command(&self.actor, name),
+            Tree::Query => self.subjects.query(&self.actor, name),
+        }
     }
 
     async fn call(
@@ -153,13 +176,13 @@ impl ApiClient {
             prefix: self.subjects.prefix().to_string(),
             reason: e.to_string(),
         })?;
-        match serde_json::from_slice::<ReplyBody>(&reply.payload) {
-            Ok(ReplyBody::Ok(v)) => Ok(v),
-            Ok(ReplyBody::Error {
+        match serde_json::from_slice::<Reply<Value>>(&reply.payload) {
+            Ok(Reply::Ok(v)) => Ok(v),
+            Ok(Reply::Error(ErrorBody {
                 code,
                 message,
                 details,
-            }) => Err(ApiError::Refused {
+            })) => Err(ApiError::Refused {
                 code,
                 message,
                 details,

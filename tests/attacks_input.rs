@@ -7,6 +7,7 @@
 mod helpers;
 mod nats_server;
 
+use leasehold_api::Operation;
 use std::time::Duration;
 
 use async_nats::{Client, HeaderMap};
@@ -70,7 +71,7 @@ fn crafted_payload() -> Vec<u8> {
 async fn lease_works(alice: &ApiClient) {
     let lease = alice
         .command(
-            "lease.create",
+            Operation::LeaseCreate,
             &json!({ "secret": "ops-alice", "ttl": "10m" }),
         )
         .await
@@ -78,7 +79,7 @@ async fn lease_works(alice: &ApiClient) {
     assert_eq!(lease["status"], "active", "{lease}");
     let id = lease["lease"]["lease_id"].as_str().expect("lease id");
     alice
-        .command("lease.revoke", &json!({ "lease_id": id }))
+        .command(Operation::LeaseRevoke, &json!({ "lease_id": id }))
         .await
         .expect("revoke");
 }

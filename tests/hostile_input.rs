@@ -5,6 +5,7 @@
 mod helpers;
 mod hostile;
 
+use leasehold_api::Operation;
 use std::time::Duration;
 
 use entra_emulator::EmulatorConfig;
@@ -143,7 +144,7 @@ async fn a_thousand_bad_requests_get_documented_errors_and_the_engine_keeps_serv
     let lease = app
         .client("fuzz")
         .command(
-            "lease.create",
+            Operation::LeaseCreate,
             &json!({ "secret": "ops-bob", "ttl": "10m" }),
         )
         .await

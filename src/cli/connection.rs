@@ -1,5 +1,6 @@
 //! `leasehold connection …`: register, inspect, rotate and delete Entra applications.
 
+use leasehold_api::Operation;
 use std::io::Read;
 use std::path::PathBuf;
 
@@ -142,11 +143,11 @@ pub async fn run(api: &Api, cmd: ConnectionCmd) -> Result<(), CliError> {
                 "client_secret": args.secret.read()?,
                 "cloud": args.cloud(),
             });
-            let reply = api.command("connection.create", payload).await?;
+            let reply = api.command(Operation::ConnectionCreate, payload).await?;
             show(api, &reply);
         }
         ConnectionCmd::List => {
-            let reply = api.query("connection.list", json!({})).await?;
+            let reply = api.query(Operation::ConnectionList, json!({})).await?;
             if api.json {
                 print_json(&reply);
                 return Ok(());
@@ -164,12 +165,14 @@ pub async fn run(api: &Api, cmd: ConnectionCmd) -> Result<(), CliError> {
             table.print("no connections; register one with `leasehold connection create`");
         }
         ConnectionCmd::Get { name } => {
-            let reply = api.query("connection.get", json!({ "name": name })).await?;
+            let reply = api
+                .query(Operation::ConnectionGet, json!({ "name": name }))
+                .await?;
             show(api, &reply);
         }
         ConnectionCmd::Rotate { name, secret } => {
             let payload = json!({ "name": name, "client_secret": secret.read()? });
-            let reply = api.command("connection.rotate", payload).await?;
+            let reply = api.command(Operation::ConnectionRotate, payload).await?;
             if api.json {
                 print_json(&reply);
             } else {
@@ -178,7 +181,7 @@ pub async fn run(api: &Api, cmd: ConnectionCmd) -> Result<(), CliError> {
         }
         ConnectionCmd::Delete { name } => {
             let reply = api
-                .command("connection.delete", json!({ "name": name }))
+                .command(Operation::ConnectionDelete, json!({ "name": name }))
                 .await?;
             if api.json {
                 print_json(&reply);

@@ -2,21 +2,22 @@
 
 use chrono::Utc;
 use leasehold::client::ApiError;
+use leasehold_api::{ErrorCode, Operation};
 use serde_json::Value;
 
 use super::exit::CliError;
 use super::output::{at, parse_time, ttl};
 
 /// The error of one API call (`op` with `payload`, as `actor`) for people.
-pub fn api_error(e: ApiError, op: &str, payload: &Value, actor: &str) -> CliError {
+pub fn api_error(e: ApiError, op: Operation, payload: &Value, actor: &str) -> CliError {
     match e {
         ApiError::Refused {
             code,
             message,
             details,
         } => {
-            let text = refusal(&code, &message, &details, op, payload, actor);
-            CliError::refused(&code, text, details)
+            let text = refusal(code, &message, &details, op, payload, actor);
+            CliError::refused(code.as_str(), text, details)
         }
         ApiError::NoAnswer {
             subject,
@@ -51,16 +52,16 @@ fn field(details: &Value, payload: &Value, key: &str, fallback: &str) -> String 
 }
 
 fn refusal(
-    code: &str,
+    code: ErrorCode,
     message: &str,
     details: &Value,
-    op: &str,
+    op: Operation,
     payload: &Value,
     actor: &str,
 ) -> String {
     let secret = field(details, payload, "secret", "SECRET");
     match code {
-        "lease_conflict" => {
+        ErrorCode::LeaseConflict => {
             let id = field(details, payload, "lease_id", "?");
             let until = details["expires_at"]
                 .as_str()
@@ -72,22 +73,22 @@ fn refusal(
                  `leasehold lease revoke {id}` or wait for it to expire"
             )
         }
-        "ttl_exceeds_max" => {
-            let requested = ttl(details, "requested_ttl");
-            let max = ttl(details, "max_ttl");
+        ErrorCode::TtlExceedsMax => {
+            let requested = ttl(details, "requested");
+            let max = ttl(details, "max");
             format!(
                 "requested TTL {requested} exceeds the max TTL {max} of secret {secret}; ask \
                  for `--ttl {max}` or less, or raise the max with \
                  `leasehold secret update {secret} --max-ttl DURATION`"
             )
         }
-        "forbidden" => match details["lease_id"].as_str() {
-            Some(id) if op == "lease.get" => format!(
+        ErrorCode::Forbidden => match details["lease_id"].as_str() {
+            Some(id) if op == Operation::LeaseGet => format!(
                 "only the requester of lease {id} or an admin may read its credential; ask \
                  whoever requested it (`leasehold lease get {id}` shows who)"
             ),
             _ => {
-                let what = details["op"].as_str().unwrap_or(op);
+                let what = details["op"].as_str().unwrap_or(op.name());
                 let on = details["secret"]
                     .as_str()
                     .or_else(|| payload["secret"].as_str())
@@ -99,7 +100,7 @@ fn refusal(
                 )
             }
         },
-        "not_found" => {
+        ErrorCode::NotFound => {
             let (kind, id) = missing(details, op, payload);
             match kind {
                 "secret" => {
@@ -115,7 +116,7 @@ fn refusal(
                 _ => format!("{message}; check the name"),
             }
         }
-        "already_exists" => {
+        ErrorCode::AlreadyExists => {
             match details["secret"].as_str() {
                 Some(existing) => format!(
                 "{} already has dynamic secret {existing} (one secret per user); lease it with \
@@ -125,7 +126,7 @@ fn refusal(
                 None => format!("{message}; names are never reused, so pick another name"),
             }
         }
-        "connection_in_use" => {
+        ErrorCode::ConnectionInUse => {
             let name = field(details, payload, "name", "the connection");
             let users: Vec<&str> = details["secrets"]
                 .as_array()
@@ -142,26 +143,26 @@ fn refusal(
                 }
             )
         }
-        "lease_not_renewable" | "lease_not_active" => format!(
+        ErrorCode::LeaseNotRenewable | ErrorCode::LeaseNotActive => format!(
             "{message}; request a new lease with `leasehold lease create {}`",
             secret_of(details, payload)
         ),
-        "activation_failed" => {
+        ErrorCode::ActivationFailed => {
             let id = details["lease"]["lease_id"].as_str().unwrap_or("LEASE");
             format!(
                 "{message}; see each attempt with `leasehold audit history {id}` and check the \
                  application's Graph permissions and directory role (docs/azure-setup.md)"
             )
         }
-        "invalid_ttl" => format!(
+        ErrorCode::InvalidTtl => format!(
             "{message}; give a TTL such as 90s, 30m, 1h30m or 2d (a default no longer than \
              the max)"
         ),
-        "invalid_request" if message.contains("unknown query operation") => format!(
+        ErrorCode::InvalidRequest if message.contains("unknown query operation") => format!(
             "this engine does not know the query {op}; upgrade `leasehold serve` to this \
              version"
         ),
-        "graph_error" => {
+        ErrorCode::GraphError => {
             let request = details["request_id"]
                 .as_str()
                 .map(|r| format!("; quote Graph request id {r} to Microsoft support"))
@@ -171,16 +172,16 @@ fn refusal(
                  and directory role (docs/azure-setup.md){request}"
             )
         }
-        "rate_limited" => format!("{message}; slow down and retry in a moment"),
-        "quota_exceeded" => format!(
+        ErrorCode::RateLimited => format!("{message}; slow down and retry in a moment"),
+        ErrorCode::QuotaExceeded => format!(
             "{message}; revoke one of your leases first (list them with \
              `leasehold lease list --requested-by {actor} --status active`)"
         ),
-        "unavailable" => format!(
+        ErrorCode::Unavailable => format!(
             "{message}; leasehold cannot reach PostgreSQL or another dependency: retry \
              later, or look at the log of `leasehold serve`"
         ),
-        "internal" => format!(
+        ErrorCode::Internal => format!(
             "{message}; this is a bug in leasehold: the server log has the details, please \
              report it"
         ),
@@ -189,19 +190,23 @@ fn refusal(
 }
 
 /// What a `not_found` is about: the details say, else the operation and its payload do.
-fn missing<'a>(details: &'a Value, op: &str, payload: &'a Value) -> (&'a str, &'a str) {
+fn missing<'a>(details: &'a Value, op: Operation, payload: &'a Value) -> (&'a str, &'a str) {
     if let (Some(kind), Some(id)) = (details["kind"].as_str(), details["id"].as_str()) {
         return (kind, id);
     }
     let named = |key: &str| payload[key].as_str().unwrap_or("");
     match op {
-        "lease.create" => ("secret", named("secret")),
-        _ if op.starts_with("lease.") && payload["secret"].is_string() => {
-            ("secret", named("secret"))
+        Operation::LeaseCreate => ("secret", named("secret")),
+        _ if op.is_lease() && payload["secret"].is_string() => ("secret", named("secret")),
+        _ if op.is_lease() => ("lease", named("lease_id")),
+        Operation::SecretGet | Operation::SecretUpdate | Operation::SecretDelete => {
+            ("secret", named("name"))
         }
-        _ if op.starts_with("lease.") => ("lease", named("lease_id")),
-        "secret.get" | "secret.update" | "secret.delete" => ("secret", named("name")),
-        _ if op.starts_with("connection.") => ("connection", named("name")),
+        Operation::ConnectionCreate
+        | Operation::ConnectionRotate
+        | Operation::ConnectionDelete
+        | Operation::ConnectionGet
+        | Operation::ConnectionList => ("connection", named("name")),
         _ => ("", ""),
     }
 }

@@ -1,6 +1,7 @@
 //! `leasehold lease …`: ask for a working password, see it, extend it, give it back.
 
 use clap::{ArgGroup, Subcommand, ValueEnum};
+use leasehold_api::Operation;
 use leasehold_domain::Ttl;
 use serde_json::{json, Value};
 
@@ -113,8 +114,11 @@ pub async fn run(api: &Api, cmd: LeaseCmd) -> Result<(), CliError> {
                 payload["ttl"] = json!(t.to_string());
             }
             let reply = match request_id {
-                Some(id) => api.command_with_id("lease.create", payload, &id).await?,
-                None => api.command("lease.create", payload).await?,
+                Some(id) => {
+                    api.command_with_id(Operation::LeaseCreate, payload, &id)
+                        .await?
+                }
+                None => api.command(Operation::LeaseCreate, payload).await?,
             };
             if api.json {
                 print_json(&reply);
@@ -143,7 +147,7 @@ pub async fn run(api: &Api, cmd: LeaseCmd) -> Result<(), CliError> {
                 "limit": limit,
                 "after": after,
             });
-            let reply = api.query("lease.list", payload).await?;
+            let reply = api.query(Operation::LeaseList, payload).await?;
             if api.json {
                 print_json(&reply);
                 return Ok(());
@@ -171,7 +175,7 @@ pub async fn run(api: &Api, cmd: LeaseCmd) -> Result<(), CliError> {
         }
         LeaseCmd::Get { id, credentials } => {
             let payload = json!({ "lease_id": id, "credentials": credentials });
-            let reply = api.query("lease.get", payload).await?;
+            let reply = api.query(Operation::LeaseGet, payload).await?;
             if api.json {
                 print_json(&reply);
             } else {
@@ -183,7 +187,7 @@ pub async fn run(api: &Api, cmd: LeaseCmd) -> Result<(), CliError> {
             if let Some(t) = ttl {
                 payload["ttl"] = json!(t.to_string());
             }
-            let reply = api.command("lease.renew", payload).await?;
+            let reply = api.command(Operation::LeaseRenew, payload).await?;
             if api.json {
                 print_json(&reply);
             } else {
@@ -206,7 +210,7 @@ pub async fn run(api: &Api, cmd: LeaseCmd) -> Result<(), CliError> {
             if force {
                 payload["force"] = json!(true);
             }
-            let reply = api.command("lease.revoke", payload).await?;
+            let reply = api.command(Operation::LeaseRevoke, payload).await?;
             if api.json {
                 print_json(&reply);
                 return Ok(());

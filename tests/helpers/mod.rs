@@ -2,6 +2,7 @@
 //! emulator on port 0, all components in-process.
 #![allow(dead_code)]
 
+use leasehold_api::Operation;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -156,7 +157,7 @@ impl TestApp {
         let base = self.emulator.base_url();
         self.admin
             .command(
-                "connection.create",
+                Operation::ConnectionCreate,
                 &json!({
                     "name": "contoso",
                     "tenant_id": DEMO_TENANT_ID,
@@ -183,7 +184,7 @@ impl TestApp {
             .collect();
         self.admin
             .command(
-                "secret.create",
+                Operation::SecretCreate,
                 &json!({
                     "connection": "contoso",
                     "prefix": prefix,
@@ -222,7 +223,7 @@ impl TestApp {
         loop {
             if let Ok(reply) = self
                 .admin
-                .query("lease.get", &json!({ "lease_id": lease_id }))
+                .query(Operation::LeaseGet, &json!({ "lease_id": lease_id }))
                 .await
             {
                 last = reply.get("lease").cloned().unwrap_or(reply);

@@ -185,6 +185,9 @@ impl Permission {
         Permission::RevokeAny,
     ];
 
+    /// The policy pattern granting every lease operation (not the explicit powers).
+    pub const ALL_LEASE_OPS: &'static str = "lease.*";
+
     /// The name policy rules use, e.g. `lease.create` or `lease.force_revoke`.
     pub fn name(self) -> &'static str {
         match self {

@@ -1,6 +1,7 @@
 //! `leasehold serve` as a child process: start it, time it to its first answered query,
 //! read its memory, stop it.
 
+use leasehold_api::Operation;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -97,7 +98,7 @@ impl Serve {
                 bail!("leasehold serve exited with {status} before answering (see its log)");
             }
             let payload = json!({ "limit": 1 });
-            let ask = client.query("lease.list", &payload);
+            let ask = client.query(Operation::LeaseList, &payload);
             if let Ok(Ok(_)) = tokio::time::timeout(Duration::from_millis(500), ask).await {
                 let ready = self.started.elapsed();
                 let (rss_kib, _) = memory_kib(self.pid()).unwrap_or_default();
