@@ -67,11 +67,16 @@ fn from_code<E: Coded + std::fmt::Display>(e: E) -> CommandError {
 }
 
 impl CommandError {
+    /// Whether this is a `code` error: how callers branch on an outcome.
+    pub fn is(&self, code: ErrorCode) -> bool {
+        code == self.code
+    }
+
     /// Fills a `not_found` without details (a domain error does not know the name it was
     /// looked up by) with the `kind` and `id` that `docs/errors.md` promises.
     pub fn naming(mut self, kind: &str, id: &str) -> Self {
         let empty = self.details.as_object().is_none_or(|d| d.is_empty());
-        if self.code == ErrorCode::NotFound && empty {
+        if self.is(ErrorCode::NotFound) && empty {
             self.details = json!({ "kind": kind, "id": id });
         }
         self

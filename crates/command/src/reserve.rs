@@ -61,7 +61,7 @@ impl Commands {
         let reserved = loop {
             match self.secrets.execute(secret, reserve.clone(), meta).await {
                 Ok(done) => break done,
-                Err(e) if e.code == ErrorCode::LeaseConflict && round < RECONCILE_ROUNDS => {
+                Err(e) if e.is(ErrorCode::LeaseConflict) && round < RECONCILE_ROUNDS => {
                     round += 1;
                     if !self.reconcile(secret, lease_id, meta).await? {
                         return Err(self.conflict(secret, e).await);
@@ -85,7 +85,7 @@ impl Commands {
         let command = LeaseCommand::Request { terms };
         match self.leases.execute(&lease_id, command, meta).await {
             // A concurrent retry with the same id created it first.
-            Err(e) if e.code == ErrorCode::AlreadyExists => Ok(Executed {
+            Err(e) if e.is(ErrorCode::AlreadyExists) => Ok(Executed {
                 events: Vec::new(),
                 state: self.leases.load(&lease_id).await?,
             }),

@@ -114,7 +114,7 @@ impl Scheduler {
                 true
             }
             // Renewed meanwhile: the trigger moved the deadline and cleared the claim.
-            Err(e) if e.code == ErrorCode::LeaseNotExpired => false,
+            Err(e) if e.is(ErrorCode::LeaseNotExpired) => false,
             Err(e) => {
                 tracing::warn!(lease = %lease_id, code = %e.code, message = %e.message,
                     "expiry failed; retried when the claim lapses");

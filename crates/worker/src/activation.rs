@@ -90,7 +90,7 @@ impl Effects {
                 tracing::info!(lease = %lease_id, "lease activated");
                 Ok(Decision::Ack)
             }
-            Err(e) if e.code == ErrorCode::LeaseNotActive => {
+            Err(e) if e.is(ErrorCode::LeaseNotActive) => {
                 self.undo_lost_activation(&lease, creds, gate).await?;
                 Ok(Decision::Ack)
             }
@@ -141,7 +141,7 @@ impl Effects {
         {
             Ok(done) => done,
             // Revoked meanwhile: revocation takes over (and scrambles whatever was set).
-            Err(e) if e.code == ErrorCode::LeaseNotActive => return Ok(Decision::Ack),
+            Err(e) if e.is(ErrorCode::LeaseNotActive) => return Ok(Decision::Ack),
             Err(e) => return Err(e.into()),
         };
         if done.state.status() != Some(LeaseStatus::Requested) {

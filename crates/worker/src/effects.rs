@@ -79,7 +79,7 @@ impl Effects {
     pub(crate) async fn credentials(&self, connection: &ConnectionName) -> anyhow::Result<Creds> {
         match self.commands.credentials(connection).await {
             Ok(creds) => Ok(Creds::Ready(creds)),
-            Err(e) if e.code == ErrorCode::NotFound => Ok(Creds::Gone(e)),
+            Err(e) if e.is(ErrorCode::NotFound) => Ok(Creds::Gone(e)),
             Err(e) => Err(e.into()),
         }
     }

@@ -197,7 +197,7 @@ impl Effects {
         {
             Ok(done) => done,
             // Revoked meanwhile (forced, or another worker confirmed): nothing left to do.
-            Err(e) if e.code == ErrorCode::LeaseNotActive => return Ok(()),
+            Err(e) if e.is(ErrorCode::LeaseNotActive) => return Ok(()),
             Err(e) => return Err(e.into()),
         };
         if done.state.revocation_failing() && !failing {
