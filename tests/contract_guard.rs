@@ -140,11 +140,8 @@ fn non_test_lines(text: &str) -> Vec<(usize, &str)> {
         }
         depth += opens - closes;
         match skipping_from {
-            Some(start) => {
-                if depth <= start {
-                    skipping_from = None;
-                }
-            }
+            Some(start) if depth <= start => skipping_from = None,
+            Some(_) => {}
             None if !trimmed.starts_with("//") => out.push((i + 1, line)),
             None => {}
         }
