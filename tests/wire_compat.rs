@@ -115,6 +115,12 @@ async fn replies_match_the_recorded_wire_format() {
         std::fs::write(FIXTURE, text).expect("write fixture");
         return;
     }
+    let undocumented = check_against_errors_md(&got);
+    assert!(
+        undocumented.is_empty(),
+        "error replies that docs/errors.md does not describe:\n{}",
+        undocumented.join("\n")
+    );
     let recorded: Value =
         serde_json::from_str(&std::fs::read_to_string(FIXTURE).expect("fixture")).expect("json");
     let recorded = recorded.as_object().expect("object");
@@ -142,6 +148,71 @@ async fn replies_match_the_recorded_wire_format() {
         differing.len(),
         differing.join("\n")
     );
+}
+
+/// Every error reply of the script against docs/errors.md's table: its code has a row,
+/// and each key of its `details` is listed in that row's details column.
+fn check_against_errors_md(replies: &serde_json::Map<String, Value>) -> Vec<String> {
+    let table = errors_table(&std::fs::read_to_string("docs/errors.md").expect("errors.md"));
+    assert!(table.len() >= 18, "errors.md lists every code: {table:?}");
+    let mut problems = Vec::new();
+    let mut seen = 0;
+    for (step, reply) in replies {
+        let Some(error) = reply.get("error") else {
+            continue;
+        };
+        seen += 1;
+        let code = error["code"].as_str().unwrap_or_default();
+        let Some(documented) = table.get(code) else {
+            problems.push(format!("step {step}: code {code:?} has no row"));
+            continue;
+        };
+        for key in error["details"]
+            .as_object()
+            .into_iter()
+            .flat_map(|d| d.keys())
+        {
+            if !documented.contains(key) {
+                problems.push(format!(
+                    "step {step}: {code} detail {key:?} is not in its row ({documented:?})"
+                ));
+            }
+        }
+    }
+    assert!(seen >= 10, "the script produces error replies: {seen}");
+    problems
+}
+
+/// The codes of errors.md's table and the detail fields of each (its `details` column).
+fn errors_table(markdown: &str) -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut header: Option<Vec<String>> = None;
+    let mut table = std::collections::BTreeMap::new();
+    for line in markdown.lines().filter(|l| l.starts_with('|')) {
+        let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+        let Some(columns) = &header else {
+            header = Some(cells.iter().map(|c| c.to_string()).collect());
+            continue;
+        };
+        let column = |name: &str| {
+            let i = columns
+                .iter()
+                .position(|c| c == name)
+                .expect("errors.md column");
+            cells.get(i).copied().unwrap_or_default()
+        };
+        let code = column("code").trim_matches('`');
+        if code.is_empty() || code.starts_with('-') {
+            continue;
+        }
+        let fields = column("details")
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect();
+        table.insert(code.to_string(), fields);
+    }
+    table
 }
 
 /// A successful reply, with items when it is a list.
