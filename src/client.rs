@@ -1,5 +1,6 @@
 //! A small client of leasehold's NATS API, used by the CLI and the demo.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::HeaderMap;
@@ -47,6 +48,10 @@ impl ApiError {
     }
 }
 
+/// Sees the body of every reply a client receives, with the tree and the operation name
+/// it answers (for tests that check replies against `docs/schema/`, or for tracing).
+pub type ReplyObserver = Arc<dyn Fn(Tree, &str, &[u8]) + Send + Sync>;
+
 /// Speaks the API as one actor.
 #[derive(Clone)]
 pub struct ApiClient {
@@ -54,6 +59,7 @@ pub struct ApiClient {
     subjects: Subjects,
     actor: String,
     timeout: Duration,
+    observer: Option<ReplyObserver>,
 }
 
 impl ApiClient {
@@ -64,7 +70,15 @@ impl ApiClient {
             subjects,
             actor: actor.to_string(),
             timeout: Duration::from_secs(30),
+            observer: None,
         }
+    }
+
+    /// The same client (and every client derived from it with [`ApiClient::as_actor`])
+    /// showing each reply body to `observer`.
+    pub fn observe_replies(mut self, observer: ReplyObserver) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// How long each request waits for its answer.
@@ -102,8 +116,7 @@ impl ApiClient {
 
     /// Sends `op` on its subject tree (commands on `cmd`, queries on `query`).
     pub async fn send(&self, op: Operation, payload: &Value) -> Result<Value, ApiError> {
-        self.call(self.subject(op.tree(), op.name()), payload, None)
-            .await
+        self.call(op.tree(), op.name(), payload, None).await
     }
 
     /// Sends command `op`.
@@ -118,12 +131,8 @@ impl ApiClient {
         payload: &Value,
         request_id: &str,
     ) -> Result<Value, ApiError> {
-        self.call(
-            self.subject(op.tree(), op.name()),
-            payload,
-            Some(request_id),
-        )
-        .await
+        self.call(op.tree(), op.name(), payload, Some(request_id))
+            .await
     }
 
     /// Sends query `op`.
@@ -139,7 +148,7 @@ impl ApiClient {
         name: &str,
         payload: &Value,
     ) -> Result<Value, ApiError> {
-        self.call(self.subject(tree, name), payload, None).await
+        self.call(tree, name, payload, None).await
     }
 
     fn subject(&self, tree: Tree, name: &str) -> String {
@@ -151,10 +160,12 @@ impl ApiClient {
 
     async fn call(
         &self,
-        subject: String,
+        tree: Tree,
+        name: &str,
         payload: &Value,
         request_id: Option<&str>,
     ) -> Result<Value, ApiError> {
+        let subject = self.subject(tree, name);
         let mut headers = HeaderMap::new();
         if let Some(id) = request_id {
             headers.insert(HEADER_REQUEST_ID, id);
@@ -176,6 +187,9 @@ impl ApiClient {
             prefix: self.subjects.prefix().to_string(),
             reason: e.to_string(),
         })?;
+        if let Some(observer) = &self.observer {
+            observer(tree, name, &reply.payload);
+        }
         match serde_json::from_slice::<Reply<Value>>(&reply.payload) {
             Ok(Reply::Ok(v)) => Ok(v),
             Ok(Reply::Error(ErrorBody {

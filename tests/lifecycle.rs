@@ -189,6 +189,8 @@ async fn full_lifecycle_over_nats() {
         }
         assert!(poll.again().await, "never released: {secret}");
     }
+    app.replies
+        .check_against_schemas("full_lifecycle_over_nats");
     app.stop().await;
 }
 
@@ -273,6 +275,8 @@ async fn one_live_lease_per_secret_and_idempotent_request_ids() {
             .await
             .expect("count");
     assert_eq!(n, 1);
+    app.replies
+        .check_against_schemas("one_live_lease_per_secret_and_idempotent_request_ids");
     app.stop().await;
 }
 

@@ -2,7 +2,8 @@
 //! emulator on port 0, all components in-process.
 #![allow(dead_code)]
 
-use leasehold_api::Operation;
+pub mod replies;
+
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -13,6 +14,7 @@ use leasehold::app::{self, Components, Engine, Running};
 use leasehold::client::ApiClient;
 use leasehold::signin::{sign_in, SignIn};
 use leasehold::{Config, Limits};
+use leasehold_api::Operation;
 use leasehold_command::Policy;
 use leasehold_crypto::MasterKey;
 use leasehold_store::testing::TestDb;
@@ -29,6 +31,8 @@ pub struct TestApp {
     /// actor's own login; empty on the open development NATS, where any connection may
     /// speak as anyone.
     pub actors: HashMap<String, ActorLogin>,
+    /// Every reply `admin` and the clients of [`TestApp::client`] received.
+    pub replies: replies::Captured,
 }
 
 /// An actor's own NATS login: its URL (with the credentials) and a client over it.
@@ -116,7 +120,12 @@ impl TestApp {
         tweak(&mut config);
         let engine = Engine::connect(config, key).await.expect("engine");
         let running = app::start(&engine, components).await.expect("start");
-        let admin = ApiClient::new(engine.nats.clone(), engine.subjects.clone(), "admin");
+        let replies = replies::Captured::default();
+        let admin = replies.observe(ApiClient::new(
+            engine.nats.clone(),
+            engine.subjects.clone(),
+            "admin",
+        ));
         TestApp {
             db,
             emulator,
@@ -125,6 +134,7 @@ impl TestApp {
             admin,
             http: reqwest::Client::new(),
             actors: HashMap::new(),
+            replies,
         }
     }
 
