@@ -1,6 +1,7 @@
 //! The worker: due revocations from PostgreSQL, activations from a durable pull consumer,
 //! one step, and the loops around them.
 
+use leasehold_api::events::{AggregateType, LeaseEventType};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
@@ -279,7 +280,10 @@ fn activations_config(
     consumer::pull::Config {
         durable_name: Some(ACTIVATIONS_CONSUMER.to_string()),
         description: Some("leasehold worker: Graph effects of lease events".to_string()),
-        filter_subject: subjects.events_of_type("Lease", "LeaseRequested"),
+        filter_subject: subjects.events_of_type(
+            AggregateType::Lease.as_str(),
+            LeaseEventType::LeaseRequested.as_str(),
+        ),
         ack_policy: consumer::AckPolicy::Explicit,
         ack_wait,
         max_deliver: -1,
