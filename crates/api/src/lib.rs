@@ -34,8 +34,9 @@ pub use replies::{
 };
 pub use reply::{ErrorBody, Reply};
 pub use requests::{
-    ByName, ConnectionCreate, ConnectionRotate, Empty, LeaseCreate, LeaseGet, LeaseList,
-    LeaseRenew, LeaseRevoke, SecretCreate, SecretList, SecretUpdate, UsersList,
+    AuditAt, AuditExport, AuditHistory, AuditVerify, ByName, ConnectionCreate, ConnectionRotate,
+    Empty, LeaseCreate, LeaseGet, LeaseList, LeaseRenew, LeaseRevoke, LogHead, SecretCreate,
+    SecretList, SecretUpdate, UsersList,
 };
 pub use ttl::TtlInput;
 pub use views::{ConnectionView, Credential, DirectoryUser, LeaseView, SecretView};

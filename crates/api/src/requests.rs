@@ -178,3 +178,65 @@ pub struct UsersList {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub starts_with: Option<String>,
 }
+
+/// `audit.history`: exactly one of `lease_id` and `secret`; paged by event sequence.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuditHistory {
+    /// The lease whose events to list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_id: Option<String>,
+    /// The secret whose events to list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// The `next` of the previous page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<i64>,
+    /// Page size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// `audit.at`: who held a working password for `user` at `time`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuditAt {
+    /// The user's UPN.
+    pub user: String,
+    /// An RFC 3339 time.
+    pub time: String,
+}
+
+/// `audit.export`: every event recorded in `[from, to)`, paged by global position.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuditExport {
+    /// RFC 3339 start (inclusive).
+    pub from: String,
+    /// RFC 3339 end (exclusive).
+    pub to: String,
+    /// The `next` of the previous page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<i64>,
+    /// Page size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// `audit.verify`: check the store, optionally against a head a checkpoint recorded.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuditVerify {
+    /// The head of the global log as `audit.anchor` gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub against: Option<LogHead>,
+}
+
+/// Where the global event log ends: what a checkpoint records.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+pub struct LogHead {
+    /// Events logged so far (the last position).
+    pub position: i64,
+    /// Lowercase hex running hash at `position` (empty when nothing is logged).
+    pub running_hash: String,
+}

@@ -1,72 +1,85 @@
 //! The JSON Schemas of the contract, one document per request, reply and event payload,
-//! written to `docs/schema/` by `cargo run -p leasehold-api --example schema`.
+//! written to `docs/schema/` by `cargo run -p leasehold-api --example schema`. The
+//! matches below are exhaustive: an operation cannot be added without its schemas.
 
 use schemars::{schema_for, Schema};
 
 use crate::events::{ConnectionEventPayload, LeaseEventPayload, SecretEventPayload};
 use crate::*;
 
+/// The schema of `op`'s request payload.
+pub fn request(op: Operation) -> Schema {
+    match op {
+        Operation::ConnectionCreate => schema_for!(ConnectionCreate),
+        Operation::ConnectionRotate => schema_for!(ConnectionRotate),
+        Operation::ConnectionDelete
+        | Operation::SecretDelete
+        | Operation::ConnectionGet
+        | Operation::SecretGet => schema_for!(ByName),
+        Operation::SecretCreate => schema_for!(SecretCreate),
+        Operation::SecretUpdate => schema_for!(SecretUpdate),
+        Operation::LeaseCreate => schema_for!(LeaseCreate),
+        Operation::LeaseRenew => schema_for!(LeaseRenew),
+        Operation::LeaseRevoke => schema_for!(LeaseRevoke),
+        Operation::ConnectionList | Operation::AuditAnchor => schema_for!(Empty),
+        Operation::SecretList => schema_for!(SecretList),
+        Operation::LeaseGet => schema_for!(LeaseGet),
+        Operation::LeaseList => schema_for!(LeaseList),
+        Operation::UsersList => schema_for!(UsersList),
+        Operation::AuditHistory => schema_for!(AuditHistory),
+        Operation::AuditAt => schema_for!(AuditAt),
+        Operation::AuditExport => schema_for!(AuditExport),
+        Operation::AuditVerify => schema_for!(AuditVerify),
+    }
+}
+
+/// The schema of `op`'s reply: the whole envelope, `ok` or `error`.
+pub fn reply(op: Operation) -> Schema {
+    match op {
+        Operation::ConnectionCreate | Operation::ConnectionRotate | Operation::ConnectionDelete => {
+            schema_for!(Reply<ConnectionView>)
+        }
+        Operation::SecretCreate => schema_for!(Reply<SecretsCreated>),
+        Operation::SecretUpdate | Operation::SecretDelete => schema_for!(Reply<SecretView>),
+        Operation::LeaseCreate => schema_for!(Reply<LeaseCreated>),
+        Operation::LeaseRenew => schema_for!(Reply<LeaseRenewed>),
+        Operation::LeaseRevoke => schema_for!(Reply<LeaseRevoked>),
+        Operation::ConnectionGet => schema_for!(Reply<ConnectionFound>),
+        Operation::ConnectionList => schema_for!(Reply<Page<ConnectionRecord>>),
+        Operation::SecretGet => schema_for!(Reply<SecretFound>),
+        Operation::SecretList => schema_for!(Reply<Page<SecretRecordView>>),
+        Operation::LeaseGet => schema_for!(Reply<LeaseFound>),
+        Operation::LeaseList => schema_for!(Reply<Page<LeaseRecordView>>),
+        Operation::UsersList => schema_for!(Reply<Users>),
+        // Audit results are described in docs/audit.md; the envelope is still checked.
+        Operation::AuditHistory
+        | Operation::AuditAt
+        | Operation::AuditExport
+        | Operation::AuditVerify
+        | Operation::AuditAnchor => schema_for!(Reply<AuditResult>),
+    }
+}
+
 /// Every schema document: `(file name, schema)`, in a stable order.
 pub fn all() -> Vec<(String, Schema)> {
-    let mut out: Vec<(String, Schema)> = Vec::new();
-    let mut add = |name: &str, schema: Schema| out.push((format!("{name}.json"), schema));
-    // Requests, by operation name.
-    add("request.connection.create", schema_for!(ConnectionCreate));
-    add("request.connection.rotate", schema_for!(ConnectionRotate));
-    add("request.connection.delete", schema_for!(ByName));
-    add("request.secret.create", schema_for!(SecretCreate));
-    add("request.secret.update", schema_for!(SecretUpdate));
-    add("request.secret.delete", schema_for!(ByName));
-    add("request.lease.create", schema_for!(LeaseCreate));
-    add("request.lease.renew", schema_for!(LeaseRenew));
-    add("request.lease.revoke", schema_for!(LeaseRevoke));
-    add("request.connection.get", schema_for!(ByName));
-    add("request.connection.list", schema_for!(Empty));
-    add("request.secret.get", schema_for!(ByName));
-    add("request.secret.list", schema_for!(SecretList));
-    add("request.lease.get", schema_for!(LeaseGet));
-    add("request.lease.list", schema_for!(LeaseList));
-    add("request.users.list", schema_for!(UsersList));
-    // Replies, by operation name: the whole envelope, `ok` or `error`.
-    add(
-        "reply.connection.create",
-        schema_for!(Reply<ConnectionView>),
-    );
-    add(
-        "reply.connection.rotate",
-        schema_for!(Reply<ConnectionView>),
-    );
-    add(
-        "reply.connection.delete",
-        schema_for!(Reply<ConnectionView>),
-    );
-    add("reply.secret.create", schema_for!(Reply<SecretsCreated>));
-    add("reply.secret.update", schema_for!(Reply<SecretView>));
-    add("reply.secret.delete", schema_for!(Reply<SecretView>));
-    add("reply.lease.create", schema_for!(Reply<LeaseCreated>));
-    add("reply.lease.renew", schema_for!(Reply<LeaseRenewed>));
-    add("reply.lease.revoke", schema_for!(Reply<LeaseRevoked>));
-    add("reply.connection.get", schema_for!(Reply<ConnectionFound>));
-    add(
-        "reply.connection.list",
-        schema_for!(Reply<Page<ConnectionRecord>>),
-    );
-    add("reply.secret.get", schema_for!(Reply<SecretFound>));
-    add(
-        "reply.secret.list",
-        schema_for!(Reply<Page<SecretRecordView>>),
-    );
-    add("reply.lease.get", schema_for!(Reply<LeaseFound>));
-    add(
-        "reply.lease.list",
-        schema_for!(Reply<Page<LeaseRecordView>>),
-    );
-    add("reply.users.list", schema_for!(Reply<Users>));
-    add("error", schema_for!(ErrorBody));
-    // Event payloads, by aggregate.
-    add("event.Lease", schema_for!(LeaseEventPayload));
-    add("event.DynamicSecret", schema_for!(SecretEventPayload));
-    add("event.Connection", schema_for!(ConnectionEventPayload));
+    let mut out = Vec::new();
+    for op in Operation::ALL {
+        out.push((format!("request.{op}.json"), request(*op)));
+        out.push((format!("reply.{op}.json"), reply(*op)));
+    }
+    out.push(("error.json".to_string(), schema_for!(ErrorBody)));
+    out.push((
+        "event.Lease.json".to_string(),
+        schema_for!(LeaseEventPayload),
+    ));
+    out.push((
+        "event.DynamicSecret.json".to_string(),
+        schema_for!(SecretEventPayload),
+    ));
+    out.push((
+        "event.Connection.json".to_string(),
+        schema_for!(ConnectionEventPayload),
+    ));
     out
 }
 

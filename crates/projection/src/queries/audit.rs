@@ -9,47 +9,15 @@ use leasehold_audit::{
 use leasehold_command::CommandError;
 use leasehold_domain::{Actor, LeaseId, SecretName, UserPrincipalName};
 use leasehold_store::SnapshotKey;
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::request::{parse, Empty};
 use super::QueryService;
 
-/// `audit.history`: exactly one of `lease_id` and `secret`; optional paging by sequence.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct HistoryRequest {
-    lease_id: Option<String>,
-    secret: Option<String>,
-    after: Option<i64>,
-    limit: Option<u32>,
-}
-
-/// `audit.at`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AtRequest {
-    user: String,
-    time: String,
-}
-
-/// `audit.export`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ExportRequest {
-    from: String,
-    to: String,
-    after: Option<i64>,
-    limit: Option<u32>,
-}
-
-/// `audit.verify`: optionally the head a checkpoint recorded (its signature is checked by
-/// whoever holds the audit key; the engine never holds it).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct VerifyRequest {
-    against: Option<LogHead>,
-}
+use leasehold_api::{
+    AuditAt as AtRequest, AuditExport as ExportRequest, AuditHistory as HistoryRequest,
+    AuditVerify as VerifyRequest,
+};
 
 impl QueryService {
     pub(super) async fn audit_history(
@@ -158,10 +126,14 @@ impl QueryService {
                 ));
             }
         }
+        let against = req.against.map(|h| LogHead {
+            position: h.position,
+            running_hash: h.running_hash,
+        });
         let key = SnapshotKey::derive(self.commands.keys().master());
         let options = VerifyOptions {
             snapshot_key: Some(&key),
-            against: req.against.as_ref(),
+            against: against.as_ref(),
         };
         let report = crate::drift::verify_store_with(&self.pool, options)
             .await
