@@ -1,5 +1,6 @@
 //! The demo's walk through the Infisical-style flow, over real NATS requests.
 
+use leasehold_api::events::LeaseEventType;
 use leasehold_api::{ErrorCode, Operation};
 use std::time::Duration;
 
@@ -181,17 +182,19 @@ pub async fn walk(engine: &Engine, emulator: &Emulator) -> anyhow::Result<()> {
 
     title("10. who held a working password for alice, and when?");
     // Half-way between the activation and the revocation recorded above.
-    let moment = |kind: &str, field: &str| {
+    let moment = |kind: LeaseEventType, field: &str| {
         history["items"]
             .as_array()
             .into_iter()
             .flatten()
-            .find(|e| e["event_type"] == kind)
+            .find(|e| e["event_type"].as_str().and_then(LeaseEventType::parse) == Some(kind))
             .and_then(|e| time(&e["changes"][field]).ok())
     };
     let (from, to) = (
-        moment("LeaseActivated", "activated_at").context("no activation in the history")?,
-        moment("LeaseRevoked", "revoked_at").context("no revocation in the history")?,
+        moment(LeaseEventType::LeaseActivated, "activated_at")
+            .context("no activation in the history")?,
+        moment(LeaseEventType::LeaseRevoked, "revoked_at")
+            .context("no revocation in the history")?,
     );
     let during = from + (to - from) / 2;
     let at = operator
