@@ -3,7 +3,6 @@
 
 mod helpers;
 
-use leasehold_api::Operation;
 use std::time::Duration;
 
 use entra_emulator::EmulatorConfig;
@@ -11,6 +10,7 @@ use futures::future::join_all;
 use helpers::{status_is, TestApp};
 use leasehold::app::Components;
 use leasehold::client::ApiError;
+use leasehold_api::Operation;
 use leasehold_command::Policy;
 use serde_json::{json, Value};
 

@@ -11,7 +11,6 @@ mod cli_support;
 mod helpers;
 mod nats_server;
 
-use leasehold_api::Operation;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -21,6 +20,7 @@ use entra_emulator::EmulatorConfig;
 use helpers::{status_is, TestApp};
 use leasehold::app::Components;
 use leasehold::signin::SignIn;
+use leasehold_api::Operation;
 use leasehold_command::Policy;
 use leasehold_crypto::MasterKey;
 use nats_server::NatsServer;

@@ -8,13 +8,13 @@
 mod helpers;
 mod nats_server;
 
-use leasehold_api::Operation;
 use std::time::Duration;
 
 use entra_emulator::{ClientSecretSeed, EmulatorConfig, DEMO_CLIENT_ID, DEMO_TENANT_ID};
 use helpers::TestApp;
 use leasehold::app::Components;
 use leasehold::client::{ApiClient, ApiError};
+use leasehold_api::Operation;
 use leasehold_bus::Subjects;
 use leasehold_command::Policy;
 use leasehold_crypto::{open, MasterKey};

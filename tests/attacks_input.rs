@@ -7,12 +7,12 @@
 mod helpers;
 mod nats_server;
 
-use leasehold_api::Operation;
 use std::time::Duration;
 
 use async_nats::{Client, HeaderMap};
 use helpers::TestApp;
 use leasehold::client::ApiClient;
+use leasehold_api::Operation;
 use leasehold_bus::{Subjects, HEADER_REQUEST_ID};
 use leasehold_command::service::FAULT_PANIC_REQUEST_ID;
 use leasehold_command::{Policy, Rule};

@@ -10,7 +10,6 @@ mod serve;
 #[path = "attacks/nats/tls.rs"]
 mod tls;
 
-use leasehold_api::Operation;
 use std::time::Duration;
 
 use async_nats::jetstream;
@@ -22,6 +21,7 @@ use helpers::TestApp;
 use leasehold::app::SHUTDOWN_GRACE;
 use leasehold::client::ApiClient;
 use leasehold::Limits;
+use leasehold_api::Operation;
 use leasehold_bus::{dropped_requests, RequestKind, Subjects};
 use leasehold_command::{Policy, Rule};
 use leasehold_crypto::MasterKey;

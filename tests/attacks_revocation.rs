@@ -10,13 +10,13 @@ mod nats_server;
 #[path = "attacks/revocation/mod.rs"]
 mod revocation;
 
-use leasehold_api::Operation;
 use std::time::Duration;
 
 use entra_emulator::{EmulatorConfig, FaultConfig};
 use helpers::{status_is, TestApp};
 use leasehold::app::Components;
 use leasehold::signin::SignIn;
+use leasehold_api::Operation;
 use leasehold_command::Policy;
 use leasehold_crypto::MasterKey;
 use nats_server::NatsServer;

@@ -3,11 +3,11 @@
 
 mod helpers;
 
-use leasehold_api::Operation;
 use std::time::Duration;
 
 use helpers::TestApp;
 use leasehold::app::Components;
+use leasehold_api::Operation;
 use leasehold_command::Policy;
 use leasehold_relay::{fetch_unpublished, Relay, RelayStep};
 use serde_json::json;

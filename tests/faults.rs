@@ -3,13 +3,13 @@
 
 mod helpers;
 
-use leasehold_api::Operation;
 use std::time::Duration;
 
 use entra_emulator::{EmulatorConfig, FaultConfig, Seed, ThrottleConfig, DEMO_TENANT_ID};
 use futures::stream::{self, StreamExt};
 use helpers::TestApp;
 use leasehold::app::Components;
+use leasehold_api::Operation;
 use leasehold_command::Policy;
 use serde_json::json;
 

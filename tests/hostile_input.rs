@@ -5,13 +5,13 @@
 mod helpers;
 mod hostile;
 
-use leasehold_api::Operation;
 use std::time::Duration;
 
 use entra_emulator::EmulatorConfig;
 use futures::StreamExt;
 use helpers::TestApp;
 use leasehold::app::Components;
+use leasehold_api::Operation;
 use leasehold_command::{Policy, Rule};
 use serde_json::json;
 

@@ -2,7 +2,6 @@
 //! one JSON object without colour codes, and one request id follows a lease through the
 //! command service, the worker and the scheduler, while no secret reaches any line.
 
-use leasehold_api::Operation;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -12,6 +11,7 @@ use entra_emulator::{
     Emulator, EmulatorConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID,
 };
 use leasehold::client::ApiClient;
+use leasehold_api::Operation;
 use leasehold_bus::Subjects;
 use leasehold_crypto::MasterKey;
 use leasehold_testkit::Poll;

@@ -3,11 +3,11 @@
 
 mod helpers;
 
-use leasehold_api::Operation;
 use std::time::Duration;
 
 use helpers::{status_is, TestApp};
 use leasehold::signin::SignIn;
+use leasehold_api::Operation;
 use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(30);

@@ -2,11 +2,11 @@
 
 mod helpers;
 
-use leasehold_api::Operation;
 use std::time::Duration;
 
 use entra_emulator::FaultConfig;
 use helpers::TestApp;
+use leasehold_api::Operation;
 use serde_json::json;
 
 fn value(text: &str, series: &str) -> i64 {

@@ -5,7 +5,6 @@
 mod helpers;
 mod nats_server;
 
-use leasehold_api::Operation;
 use std::time::Duration;
 
 use async_nats::Client;
@@ -14,6 +13,7 @@ use helpers::TestApp;
 use leasehold::app::Engine;
 use leasehold::client::ApiClient;
 use leasehold::Config;
+use leasehold_api::Operation;
 use leasehold_bus::Subjects;
 use leasehold_command::{Policy, Rule};
 use leasehold_crypto::MasterKey;

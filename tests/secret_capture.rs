@@ -7,7 +7,6 @@
 
 mod helpers;
 
-use leasehold_api::Operation;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -17,6 +16,7 @@ use entra_emulator::{ClientSecretSeed, EmulatorConfig, DEMO_CLIENT_ID, DEMO_TENA
 use futures::StreamExt;
 use helpers::{status_is, TestApp};
 use leasehold::app::Components;
+use leasehold_api::Operation;
 use leasehold_command::Policy;
 use secrecy::SecretString;
 use serde_json::{json, Value};

@@ -1,11 +1,11 @@
 //! `leasehold audit …`: replay who did what, and who held a working password when.
 
-use leasehold_api::Operation;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use clap::Subcommand;
+use leasehold_api::Operation;
 use leasehold_audit::{AuditKey, Checkpoint, CheckpointError, LogHead};
 use leasehold_domain::LeaseId;
 use serde_json::{json, Value};

@@ -1,10 +1,10 @@
 //! `leasehold connection …`: register, inspect, rotate and delete Entra applications.
 
-use leasehold_api::Operation;
 use std::io::Read;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
+use leasehold_api::Operation;
 use leasehold_domain::Cloud;
 use serde_json::{json, Value};
 

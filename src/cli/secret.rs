@@ -1,9 +1,9 @@
 //! `leasehold secret …`: one dynamic secret per Entra user.
 
-use leasehold_api::Operation;
 use std::io::IsTerminal;
 
 use clap::{ArgGroup, Args, Subcommand};
+use leasehold_api::Operation;
 use leasehold_domain::Ttl;
 use serde_json::{json, Value};
 

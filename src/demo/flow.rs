@@ -1,12 +1,12 @@
 //! The demo's walk through the Infisical-style flow, over real NATS requests.
 
-use leasehold_api::events::LeaseEventType;
-use leasehold_api::{ErrorCode, Operation};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
 use chrono::{DateTime, Utc};
 use entra_emulator::{Emulator, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID};
+use leasehold_api::events::LeaseEventType;
+use leasehold_api::{ErrorCode, Operation};
 use serde_json::{json, Value};
 
 use super::print::{detail, human, masked, step, title, when};

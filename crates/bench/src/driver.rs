@@ -1,12 +1,12 @@
 //! Load generators: requesters that create leases over NATS and time the replies.
 
-use leasehold_api::Operation;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use leasehold::client::{ApiClient, ApiError};
+use leasehold_api::Operation;
 use serde_json::{json, Value};
 use tokio::sync::Mutex;
 

@@ -1,9 +1,9 @@
 //! Where the time goes: stage timings read back from the event store, process memory.
 
-use leasehold_api::events::LeaseEventType;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use leasehold_api::events::LeaseEventType;
 use sqlx::PgPool;
 
 use crate::driver::Sample;

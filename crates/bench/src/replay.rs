@@ -1,10 +1,10 @@
 //! The measurements of the replay benchmark and its table.
 
-use leasehold_api::Operation;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use leasehold::client::{ApiClient, ApiError};
+use leasehold_api::Operation;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 

@@ -1,13 +1,13 @@
 //! `leasehold serve` as a child process: start it, time it to its first answered query,
 //! read its memory, stop it.
 
-use leasehold_api::Operation;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use leasehold::client::ApiClient;
+use leasehold_api::Operation;
 use serde_json::json;
 
 use crate::probe::memory_kib;

@@ -1,7 +1,6 @@
 //! A whole leasehold on fresh resources, in this process: a new database, a unique NATS
 //! prefix (and so its own JetStream stream), the Entra emulator on a loopback port 0.
 
-use leasehold_api::Operation;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
@@ -13,6 +12,7 @@ use futures::{stream, StreamExt, TryStreamExt};
 use leasehold::app::{self, Components, Engine, Running};
 use leasehold::client::ApiClient;
 use leasehold::{Config, Limits};
+use leasehold_api::Operation;
 use leasehold_command::Policy;
 use leasehold_crypto::MasterKey;
 use leasehold_store::testing::TestDb;

@@ -2,7 +2,6 @@
 //! (the next request meets `lease_conflict` until the last lease is released), each with
 //! its own `Leasehold-Request-Id`, retried with the same id until something answers.
 
-use leasehold_api::{ErrorCode, Operation};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -10,6 +9,7 @@ use std::time::Duration;
 
 use futures::{stream, StreamExt};
 use leasehold::client::{ApiClient, ApiError};
+use leasehold_api::{ErrorCode, Operation};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};

@@ -1,12 +1,12 @@
 //! Claiming due deadlines and expiring their leases, by the database's clock.
 
-use leasehold_api::ErrorCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
+use leasehold_api::ErrorCode;
 use leasehold_command::{Commands, Meta};
 use leasehold_domain::{Actor, LeaseId};
 

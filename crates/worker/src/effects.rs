@@ -1,11 +1,11 @@
 //! What the handlers share: the command facade, the Graph client, per-connection gates,
 //! per-user locks, and the Graph steps both activation and revocation use.
 
-use leasehold_api::ErrorCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use leasehold_api::ErrorCode;
 use leasehold_command::{CommandError, Commands, Meta};
 use leasehold_domain::{Actor, ConnectionName, EntraObjectId};
 use leasehold_graph::{

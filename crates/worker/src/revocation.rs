@@ -4,9 +4,9 @@
 //! A forced revocation closes the lease at once, and its scramble is retried the same way
 //! until Graph confirms it (`ForcedRevocationConfirmed`).
 
-use leasehold_api::ErrorCode;
 use std::time::Duration;
 
+use leasehold_api::ErrorCode;
 use leasehold_domain::{FailureInfo, Lease, LeaseStatus, REVOCATION_FAILING_AFTER, THROTTLED_KIND};
 use leasehold_graph::{Credentials, ErrorKind};
 

@@ -1,7 +1,6 @@
 //! The worker: due revocations from PostgreSQL, activations from a durable pull consumer,
 //! one step, and the loops around them.
 
-use leasehold_api::events::{AggregateType, LeaseEventType};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
@@ -10,6 +9,7 @@ use anyhow::Context;
 use async_nats::jetstream::{self, consumer, Message};
 use futures::stream::FuturesUnordered;
 use futures::StreamExt;
+use leasehold_api::events::{AggregateType, LeaseEventType};
 use leasehold_bus::{Durable, Subjects};
 use leasehold_command::Commands;
 use leasehold_graph::GraphClient;

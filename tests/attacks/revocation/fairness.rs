@@ -1,12 +1,12 @@
 //! One tenant whose client secret stopped working, with 2,000 revocations failing, does
 //! not delay another tenant's revocation.
 
-use leasehold_api::Operation;
 use std::time::Duration;
 
 use entra_emulator::{AppSeed, ClientSecretSeed, EmulatorConfig, Seed, DEMO_TENANT_ID};
 use futures::stream::{self, StreamExt};
 use leasehold::app::Components;
+use leasehold_api::Operation;
 use leasehold_command::Policy;
 use serde_json::json;
 

@@ -2,13 +2,13 @@
 //! in-process worker with fast retries, and probes of the emulator and the event store.
 #![allow(dead_code)]
 
-use leasehold_api::Operation;
 use std::time::Duration;
 
 use entra_emulator::DEMO_USER_PASSWORD;
 use leasehold::client::ApiClient;
 use leasehold::config::NatsRole;
 use leasehold::signin::SignIn;
+use leasehold_api::Operation;
 use leasehold_command::{Policy, Rule};
 use leasehold_graph::{GraphClient, GraphConfig};
 use leasehold_testkit::Poll;
