@@ -1,9 +1,11 @@
 //! A small client of leasehold's NATS API, used by the CLI and the demo.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::HeaderMap;
-use leasehold_bus::{ReplyBody, Subjects, HEADER_REQUEST_ID};
+use leasehold_api::{ErrorBody, ErrorCode, Operation, Reply, Tree};
+use leasehold_bus::{Subjects, HEADER_REQUEST_ID};
 use serde_json::Value;
 
 /// What a confirmed revocation means, in the words of the CLI and the demo.
@@ -18,7 +20,7 @@ pub enum ApiError {
     #[error("{code}: {message}")]
     Refused {
         /// The documented code.
-        code: String,
+        code: ErrorCode,
         /// The message.
         message: String,
         /// Structured details.
@@ -43,13 +45,17 @@ pub enum ApiError {
 
 impl ApiError {
     /// The error code, when leasehold refused.
-    pub fn code(&self) -> Option<&str> {
+    pub fn code(&self) -> Option<ErrorCode> {
         match self {
-            ApiError::Refused { code, .. } => Some(code),
+            ApiError::Refused { code, .. } => Some(*code),
             _ => None,
         }
     }
 }
+
+/// Sees the body of every reply a client receives, with the tree and the operation name
+/// it answers (for tests that check replies against `docs/schema/`, or for tracing).
+pub type ReplyObserver = Arc<dyn Fn(Tree, &str, &[u8]) + Send + Sync>;
 
 /// Speaks the API as one actor.
 #[derive(Clone)]
@@ -58,6 +64,7 @@ pub struct ApiClient {
     subjects: Subjects,
     actor: String,
     timeout: Duration,
+    observer: Option<ReplyObserver>,
 }
 
 impl ApiClient {
@@ -68,7 +75,15 @@ impl ApiClient {
             subjects,
             actor: actor.to_string(),
             timeout: Duration::from_secs(30),
+            observer: None,
         }
+    }
+
+    /// The same client (and every client derived from it with [`ApiClient::as_actor`])
+    /// showing each reply body to `observer`.
+    pub fn observe_replies(mut self, observer: ReplyObserver) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// How long each request waits for its answer.
@@ -104,39 +119,58 @@ impl ApiClient {
         c
     }
 
-    /// Sends `op` on the command subjects.
-    pub async fn command(&self, op: &str, payload: &Value) -> Result<Value, ApiError> {
-        self.call(self.subjects.command(&self.actor, op), payload, None)
-            .await
+    /// Sends `op` on its subject tree (commands on `cmd`, queries on `query`).
+    pub async fn send(&self, op: Operation, payload: &Value) -> Result<Value, ApiError> {
+        self.call(op.tree(), op.name(), payload, None).await
     }
 
-    /// Sends `op` on the command subjects with a request id (idempotency key).
+    /// Sends command `op`.
+    pub async fn command(&self, op: Operation, payload: &Value) -> Result<Value, ApiError> {
+        self.send(op, payload).await
+    }
+
+    /// Sends command `op` with a request id (idempotency key).
     pub async fn command_with_id(
         &self,
-        op: &str,
+        op: Operation,
         payload: &Value,
         request_id: &str,
     ) -> Result<Value, ApiError> {
-        self.call(
-            self.subjects.command(&self.actor, op),
-            payload,
-            Some(request_id),
-        )
-        .await
+        self.call(op.tree(), op.name(), payload, Some(request_id))
+            .await
     }
 
-    /// Sends `op` on the query subjects.
-    pub async fn query(&self, op: &str, payload: &Value) -> Result<Value, ApiError> {
-        self.call(self.subjects.query(&self.actor, op), payload, None)
-            .await
+    /// Sends query `op`.
+    pub async fn query(&self, op: Operation, payload: &Value) -> Result<Value, ApiError> {
+        self.send(op, payload).await
+    }
+
+    /// Sends a request under any operation name on `tree`, known or not: for probing
+    /// what the engine answers to names that are not operations.
+    pub async fn send_raw(
+        &self,
+        tree: Tree,
+        name: &str,
+        payload: &Value,
+    ) -> Result<Value, ApiError> {
+        self.call(tree, name, payload, None).await
+    }
+
+    fn subject(&self, tree: Tree, name: &str) -> String {
+        match tree {
+            Tree::Command => self.subjects.command(&self.actor, name),
+            Tree::Query => self.subjects.query(&self.actor, name),
+        }
     }
 
     async fn call(
         &self,
-        subject: String,
+        tree: Tree,
+        name: &str,
         payload: &Value,
         request_id: Option<&str>,
     ) -> Result<Value, ApiError> {
+        let subject = self.subject(tree, name);
         let mut headers = HeaderMap::new();
         if let Some(id) = request_id {
             headers.insert(HEADER_REQUEST_ID, id);
@@ -158,13 +192,16 @@ impl ApiClient {
             prefix: self.subjects.prefix().to_string(),
             reason: e.to_string(),
         })?;
-        match serde_json::from_slice::<ReplyBody>(&reply.payload) {
-            Ok(ReplyBody::Ok(v)) => Ok(v),
-            Ok(ReplyBody::Error {
+        if let Some(observer) = &self.observer {
+            observer(tree, name, &reply.payload);
+        }
+        match serde_json::from_slice::<Reply<Value>>(&reply.payload) {
+            Ok(Reply::Ok(v)) => Ok(v),
+            Ok(Reply::Error(ErrorBody {
                 code,
                 message,
                 details,
-            }) => Err(ApiError::Refused {
+            })) => Err(ApiError::Refused {
                 code,
                 message,
                 details,

@@ -36,7 +36,7 @@ impl UserDirectory for GraphDirectory {
         };
         let users = self.graph.list_users(&creds, &query).await.map_err(|e| {
             CommandError::new(
-                "graph_error",
+                leasehold_api::ErrorCode::GraphError,
                 format!("listing users failed: {}", e.message()),
                 json!({ "kind": e.kind().label(), "status": e.status(), "code": e.code(),
                         "request_id": e.request_id() }),

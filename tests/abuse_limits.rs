@@ -10,6 +10,7 @@ use futures::future::join_all;
 use helpers::{status_is, TestApp};
 use leasehold::app::Components;
 use leasehold::client::ApiError;
+use leasehold_api::Operation;
 use leasehold_command::Policy;
 use serde_json::{json, Value};
 
@@ -26,8 +27,8 @@ async fn wait_until_serving(app: &TestApp) {
     let probe = app.client("probe");
     let mut poll = leasehold_testkit::Poll::new(WAIT, Duration::from_millis(20));
     loop {
-        let query = probe.query("connection.list", &json!({})).await;
-        let command = probe.command("lease.renew", &json!({})).await;
+        let query = probe.query(Operation::ConnectionList, &json!({})).await;
+        let command = probe.command(Operation::LeaseRenew, &json!({})).await;
         let answered = |r: &Result<Value, ApiError>| !matches!(r, Err(ApiError::NoAnswer { .. }));
         if answered(&query) && answered(&command) {
             return;
@@ -53,7 +54,7 @@ async fn an_actor_over_its_rate_is_told_when_to_retry() {
 
     // Queries: the burst passes, the rest are refused with a hint.
     let empty = json!({});
-    let replies = join_all((0..20).map(|_| dev.query("connection.list", &empty))).await;
+    let replies = join_all((0..20).map(|_| dev.query(Operation::ConnectionList, &empty))).await;
     let (ok, refused) = codes(&replies);
     assert!(
         (5..=7).contains(&ok),
@@ -64,21 +65,24 @@ async fn an_actor_over_its_rate_is_told_when_to_retry() {
         let ApiError::Refused { code, details, .. } = e else {
             panic!("no answer: {e}");
         };
-        assert_eq!(code, "rate_limited", "{e}");
+        assert_eq!(*code, leasehold_api::ErrorCode::RateLimited, "{e}");
         let retry = details["retry_after_ms"].as_u64().expect("retry_after_ms");
         assert!((1..=1000).contains(&retry), "{details}");
     }
 
     // Commands have their own bucket, checked before the payload is even decoded.
     let unknown_field = json!({"x": 1});
-    let replies = join_all((0..10).map(|_| dev.command("lease.renew", &unknown_field))).await;
+    let replies =
+        join_all((0..10).map(|_| dev.command(Operation::LeaseRenew, &unknown_field))).await;
     let limited = replies
         .iter()
-        .filter(|r| matches!(r, Err(e) if e.code() == Some("rate_limited")))
+        .filter(|r| matches!(r, Err(e) if e.code() == Some(leasehold_api::ErrorCode::RateLimited)))
         .count();
     let invalid = replies
         .iter()
-        .filter(|r| matches!(r, Err(e) if e.code() == Some("invalid_request")))
+        .filter(
+            |r| matches!(r, Err(e) if e.code() == Some(leasehold_api::ErrorCode::InvalidRequest)),
+        )
         .count();
     assert_eq!(limited + invalid, 10);
     assert!(
@@ -88,7 +92,7 @@ async fn an_actor_over_its_rate_is_told_when_to_retry() {
 
     // Buckets are per actor: somebody else is served at once.
     app.client("ops")
-        .query("connection.list", &json!({}))
+        .query(Operation::ConnectionList, &json!({}))
         .await
         .expect("another actor is not slowed down");
     app.stop().await;
@@ -112,19 +116,24 @@ async fn live_leases_per_actor_are_capped_even_when_requested_at_once() {
         .iter()
         .map(|s| json!({ "secret": s }))
         .collect();
-    let replies = join_all(requests.iter().map(|r| dev.command("lease.create", r))).await;
+    let replies = join_all(
+        requests
+            .iter()
+            .map(|r| dev.command(Operation::LeaseCreate, r)),
+    )
+    .await;
     let (ok, refused) = codes(&replies);
     assert_eq!(ok, 2, "{replies:?}");
     let [ApiError::Refused { code, details, .. }] = refused.as_slice() else {
         panic!("one refusal expected: {refused:?}");
     };
-    assert_eq!(code, "quota_exceeded");
+    assert_eq!(*code, leasehold_api::ErrorCode::QuotaExceeded);
     assert_eq!(details["limit"], 2, "{details}");
     assert_eq!(details["live"], 2, "{details}");
 
     // The cap is per actor.
     app.client("ops")
-        .command("lease.create", &json!({ "secret": "ops-dave" }))
+        .command(Operation::LeaseCreate, &json!({ "secret": "ops-dave" }))
         .await
         .expect("another actor has its own quota");
 
@@ -132,12 +141,12 @@ async fn live_leases_per_actor_are_capped_even_when_requested_at_once() {
     let first = replies.iter().flatten().next().expect("a granted lease");
     let lease_id = first["lease"]["lease_id"].as_str().expect("id");
     let secret = first["lease"]["secret"].as_str().expect("secret");
-    dev.command("lease.revoke", &json!({ "lease_id": lease_id }))
+    dev.command(Operation::LeaseRevoke, &json!({ "lease_id": lease_id }))
         .await
         .expect("revoke");
     app.wait_lease(lease_id, WAIT, status_is("revoked")).await;
     let again = dev
-        .command("lease.create", &json!({ "secret": secret }))
+        .command(Operation::LeaseCreate, &json!({ "secret": secret }))
         .await
         .expect("under the cap again");
     assert_eq!(again["status"], "active", "{again}");

@@ -20,6 +20,7 @@ use entra_emulator::EmulatorConfig;
 use helpers::{status_is, TestApp};
 use leasehold::app::Components;
 use leasehold::signin::SignIn;
+use leasehold_api::Operation;
 use leasehold_command::Policy;
 use leasehold_crypto::MasterKey;
 use nats_server::NatsServer;
@@ -47,7 +48,10 @@ async fn spawn() -> (NatsServer, TestApp) {
 async fn lease(app: &TestApp, actor: &str, secret: &str) -> (String, String) {
     let reply = app
         .client(actor)
-        .command("lease.create", &json!({ "secret": secret, "ttl": "30m" }))
+        .command(
+            Operation::LeaseCreate,
+            &json!({ "secret": secret, "ttl": "30m" }),
+        )
         .await
         .expect("lease.create");
     let id = reply["lease"]["lease_id"].as_str().expect("id").to_string();
@@ -63,7 +67,7 @@ async fn lease(app: &TestApp, actor: &str, secret: &str) -> (String, String) {
 async fn lease_cycle(app: &TestApp, secret: &str) -> String {
     let (id, _) = lease(app, "alice", secret).await;
     app.client("alice")
-        .command("lease.revoke", &json!({ "lease_id": id }))
+        .command(Operation::LeaseRevoke, &json!({ "lease_id": id }))
         .await
         .expect("revoke");
     app.wait_lease(&id, WAIT, status_is("revoked")).await;
@@ -76,7 +80,7 @@ async fn verify_clean(app: &TestApp) {
     loop {
         let report = app
             .admin
-            .query("audit.verify", &json!({}))
+            .query(Operation::AuditVerify, &json!({}))
             .await
             .expect("verify");
         if report["ok"] == true {
@@ -142,7 +146,7 @@ async fn a_forged_snapshot_cannot_redirect_a_lease_to_another_user() {
     // And the forgery shows up in verify.
     let report = app
         .admin
-        .query("audit.verify", &json!({}))
+        .query(Operation::AuditVerify, &json!({}))
         .await
         .expect("verify");
     assert_eq!(report["ok"], false, "{report}");

@@ -14,6 +14,7 @@ use entra_emulator::{ClientSecretSeed, EmulatorConfig, DEMO_CLIENT_ID, DEMO_TENA
 use helpers::TestApp;
 use leasehold::app::Components;
 use leasehold::client::{ApiClient, ApiError};
+use leasehold_api::Operation;
 use leasehold_bus::Subjects;
 use leasehold_command::Policy;
 use leasehold_crypto::{open, MasterKey};
@@ -84,7 +85,7 @@ async fn a_rotated_or_deleted_client_secret_cannot_be_recovered_from_a_dump() {
     let base = app.emulator.base_url().to_string();
     app.admin
         .command(
-            "connection.create",
+            Operation::ConnectionCreate,
             &json!({
                 "name": "contoso", "tenant_id": DEMO_TENANT_ID, "client_id": DEMO_CLIENT_ID,
                 "client_secret": FIRST,
@@ -104,7 +105,7 @@ async fn a_rotated_or_deleted_client_secret_cannot_be_recovered_from_a_dump() {
 
     app.admin
         .command(
-            "connection.rotate",
+            Operation::ConnectionRotate,
             &json!({ "name": "contoso", "client_secret": SECOND }),
         )
         .await
@@ -124,12 +125,12 @@ async fn a_rotated_or_deleted_client_secret_cannot_be_recovered_from_a_dump() {
     );
     // The engine still works with the new secret.
     app.admin
-        .query("users.list", &json!({ "connection": "contoso" }))
+        .query(Operation::UsersList, &json!({ "connection": "contoso" }))
         .await
         .expect("users.list with the rotated secret");
 
     app.admin
-        .command("connection.delete", &json!({ "name": "contoso" }))
+        .command(Operation::ConnectionDelete, &json!({ "name": "contoso" }))
         .await
         .expect("connection.delete");
     for (i, s) in sealed_client_secrets(&app, "contoso")
@@ -260,7 +261,7 @@ async fn serve_cannot_dump_core_nor_be_read_by_its_own_user() {
     .with_timeout(Duration::from_secs(2));
     let mut poll = Poll::new(Duration::from_secs(60), Duration::from_millis(100));
     loop {
-        match admin.query("lease.list", &json!({})).await {
+        match admin.query(Operation::LeaseList, &json!({})).await {
             Ok(_) | Err(ApiError::Refused { .. }) => break,
             Err(e) => assert!(poll.again().await, "serve never answered: {e}"),
         }

@@ -12,6 +12,7 @@ use std::time::Duration;
 use async_nats::{Client, HeaderMap};
 use helpers::TestApp;
 use leasehold::client::ApiClient;
+use leasehold_api::Operation;
 use leasehold_bus::{Subjects, HEADER_REQUEST_ID};
 use leasehold_command::service::FAULT_PANIC_REQUEST_ID;
 use leasehold_command::{Policy, Rule};
@@ -70,7 +71,7 @@ fn crafted_payload() -> Vec<u8> {
 async fn lease_works(alice: &ApiClient) {
     let lease = alice
         .command(
-            "lease.create",
+            Operation::LeaseCreate,
             &json!({ "secret": "ops-alice", "ttl": "10m" }),
         )
         .await
@@ -78,7 +79,7 @@ async fn lease_works(alice: &ApiClient) {
     assert_eq!(lease["status"], "active", "{lease}");
     let id = lease["lease"]["lease_id"].as_str().expect("lease id");
     alice
-        .command("lease.revoke", &json!({ "lease_id": id }))
+        .command(Operation::LeaseRevoke, &json!({ "lease_id": id }))
         .await
         .expect("revoke");
 }

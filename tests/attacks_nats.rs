@@ -21,6 +21,7 @@ use helpers::TestApp;
 use leasehold::app::SHUTDOWN_GRACE;
 use leasehold::client::ApiClient;
 use leasehold::Limits;
+use leasehold_api::Operation;
 use leasehold_bus::{dropped_requests, RequestKind, Subjects};
 use leasehold_command::{Policy, Rule};
 use leasehold_crypto::MasterKey;
@@ -67,7 +68,7 @@ async fn shipped() -> (NatsServer, TestApp, Subjects, ApiClient) {
 async fn set_up_tenant(admin: &ApiClient, base: &str) {
     admin
         .command(
-            "connection.create",
+            Operation::ConnectionCreate,
             &json!({
                 "name": "contoso", "tenant_id": DEMO_TENANT_ID, "client_id": DEMO_CLIENT_ID,
                 "client_secret": DEMO_CLIENT_SECRET,
@@ -78,7 +79,7 @@ async fn set_up_tenant(admin: &ApiClient, base: &str) {
         .expect("connection.create");
     admin
         .command(
-            "secret.create",
+            Operation::SecretCreate,
             &json!({
                 "connection": "contoso", "prefix": "ops",
                 "users": ["alice@contoso.onmicrosoft.com", "bob@contoso.onmicrosoft.com"],
@@ -98,7 +99,7 @@ async fn wait_status(api: &ApiClient, lease_id: &str, status: &str) -> Value {
     let mut poll = leasehold_testkit::Poll::new(Duration::from_secs(30), Duration::from_millis(50));
     loop {
         if let Ok(reply) = api
-            .query("lease.get", &json!({ "lease_id": lease_id }))
+            .query(Operation::LeaseGet, &json!({ "lease_id": lease_id }))
             .await
         {
             if reply["lease"]["status"] == status {
@@ -116,7 +117,7 @@ async fn replies_aimed_anywhere_but_the_requesters_inbox_are_dropped() {
     let alice_api = ApiClient::new(alice.client.clone(), subjects.clone(), "alice");
     let lease = alice_api
         .command(
-            "lease.create",
+            Operation::LeaseCreate,
             &json!({ "secret": "ops-alice", "ttl": "10m" }),
         )
         .await
@@ -220,7 +221,7 @@ async fn replies_aimed_anywhere_but_the_requesters_inbox_are_dropped() {
 
     // A proper request on alice's own inbox still works.
     let list = alice_api
-        .query("lease.list", &json!({}))
+        .query(Operation::LeaseList, &json!({}))
         .await
         .expect("alice's own request is answered");
     assert_eq!(list["items"].as_array().map(Vec::len), Some(1), "{list}");
@@ -238,11 +239,11 @@ async fn replies_aimed_anywhere_but_the_requesters_inbox_are_dropped() {
         );
     }
     admin
-        .query("secret.list", &json!({}))
+        .query(Operation::SecretList, &json!({}))
         .await
         .expect("the admin is served, not rate-limited");
     let still = alice_api
-        .query("lease.get", &json!({ "lease_id": lease_id }))
+        .query(Operation::LeaseGet, &json!({ "lease_id": lease_id }))
         .await
         .expect("lease.get");
     assert_eq!(still["lease"]["status"], "active", "{still}");
@@ -370,7 +371,7 @@ async fn no_log_line_carries_a_secret_even_at_trace() {
         .expect("alice");
     let lease = alice
         .command(
-            "lease.create",
+            Operation::LeaseCreate,
             &json!({ "secret": "ops-alice", "ttl": "10m" }),
         )
         .await
@@ -380,7 +381,7 @@ async fn no_log_line_carries_a_secret_even_at_trace() {
     assert!(active["lease"].is_object());
     let with_secret = alice
         .query(
-            "lease.get",
+            Operation::LeaseGet,
             &json!({ "lease_id": lease_id, "credentials": true }),
         )
         .await
@@ -390,7 +391,7 @@ async fn no_log_line_carries_a_secret_even_at_trace() {
         .expect("leased password")
         .to_string();
     alice
-        .command("lease.revoke", &json!({ "lease_id": lease_id }))
+        .command(Operation::LeaseRevoke, &json!({ "lease_id": lease_id }))
         .await
         .expect("revoke");
     wait_status(&alice, &lease_id, "revoked").await;
@@ -542,7 +543,7 @@ async fn sigterm_after_the_stream_is_lost_ends_serve_within_the_grace() {
         .expect("alice");
     let lease = alice
         .command(
-            "lease.create",
+            Operation::LeaseCreate,
             &json!({ "secret": "ops-alice", "ttl": "10m" }),
         )
         .await
@@ -551,7 +552,7 @@ async fn sigterm_after_the_stream_is_lost_ends_serve_within_the_grace() {
     wait_status(&alice, &lease_id, "active").await;
     // A revocation in flight while the stream goes away.
     alice
-        .command("lease.revoke", &json!({ "lease_id": lease_id }))
+        .command(Operation::LeaseRevoke, &json!({ "lease_id": lease_id }))
         .await
         .expect("revoke");
 
@@ -565,7 +566,7 @@ async fn sigterm_after_the_stream_is_lost_ends_serve_within_the_grace() {
     let _ = alice
         .with_timeout(Duration::from_secs(2))
         .command(
-            "lease.create",
+            Operation::LeaseCreate,
             &json!({ "secret": "ops-bob", "ttl": "10m" }),
         )
         .await;

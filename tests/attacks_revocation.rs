@@ -16,6 +16,7 @@ use entra_emulator::{EmulatorConfig, FaultConfig};
 use helpers::{status_is, TestApp};
 use leasehold::app::Components;
 use leasehold::signin::SignIn;
+use leasehold_api::Operation;
 use leasehold_command::Policy;
 use leasehold_crypto::MasterKey;
 use nats_server::NatsServer;
@@ -46,7 +47,10 @@ async fn only_an_admin_may_force_a_revocation_and_the_scramble_is_retried_until_
 
     // alice holds `lease.*` on ops-*: she may revoke, not force.
     let forced = alice
-        .command("lease.revoke", &json!({ "lease_id": id, "force": true }))
+        .command(
+            Operation::LeaseRevoke,
+            &json!({ "lease_id": id, "force": true }),
+        )
         .await;
     assert_eq!(code(forced), "forbidden");
     app.wait_lease(&id, Duration::from_secs(5), status_is("active"))
@@ -60,7 +64,10 @@ async fn only_an_admin_may_force_a_revocation_and_the_scramble_is_retried_until_
     });
     let reply = app
         .admin
-        .command("lease.revoke", &json!({ "lease_id": id, "force": true }))
+        .command(
+            Operation::LeaseRevoke,
+            &json!({ "lease_id": id, "force": true }),
+        )
         .await
         .expect("admin force");
     assert_eq!(reply["lease"]["status"], "revoked", "{reply}");
@@ -102,10 +109,16 @@ async fn bob_cannot_renew_or_revoke_alices_lease_without_a_grant() {
     let (id, password) = lease(&alice, "ops-alice").await;
 
     let attempts = [
-        ("lease.renew", json!({ "lease_id": id, "ttl": "2h" })),
-        ("lease.revoke", json!({ "lease_id": id })),
-        ("lease.revoke", json!({ "secret": "ops-alice" })),
-        ("lease.revoke", json!({ "lease_id": id, "force": true })),
+        (
+            Operation::LeaseRenew,
+            json!({ "lease_id": id, "ttl": "2h" }),
+        ),
+        (Operation::LeaseRevoke, json!({ "lease_id": id })),
+        (Operation::LeaseRevoke, json!({ "secret": "ops-alice" })),
+        (
+            Operation::LeaseRevoke,
+            json!({ "lease_id": id, "force": true }),
+        ),
     ];
     for (op, payload) in attempts {
         assert_eq!(
@@ -122,11 +135,14 @@ async fn bob_cannot_renew_or_revoke_alices_lease_without_a_grant() {
 
     // alice still manages her own lease.
     alice
-        .command("lease.renew", &json!({ "lease_id": id, "ttl": "2h" }))
+        .command(
+            Operation::LeaseRenew,
+            &json!({ "lease_id": id, "ttl": "2h" }),
+        )
         .await
         .expect("alice renews");
     alice
-        .command("lease.revoke", &json!({ "lease_id": id }))
+        .command(Operation::LeaseRevoke, &json!({ "lease_id": id }))
         .await
         .expect("alice revokes");
     app.wait_lease(&id, Duration::from_secs(15), status_is("revoked"))
@@ -157,7 +173,7 @@ async fn a_long_failing_revocation_completes_one_step_after_graph_recovers_thoug
         ..FaultConfig::default()
     });
     app.admin
-        .command("lease.revoke", &json!({ "lease_id": id }))
+        .command(Operation::LeaseRevoke, &json!({ "lease_id": id }))
         .await
         .expect("revoke");
     wait_failed_writes(&app, 10, Duration::from_secs(60)).await;
@@ -237,7 +253,7 @@ async fn an_outage_with_retry_after_one_second_writes_a_bounded_number_of_failur
         ..FaultConfig::default()
     });
     app.admin
-        .command("lease.revoke", &json!({ "lease_id": id }))
+        .command(Operation::LeaseRevoke, &json!({ "lease_id": id }))
         .await
         .expect("revoke");
     const ATTEMPTS: usize = 20;
@@ -295,7 +311,7 @@ async fn a_killed_workers_revocation_is_confirmed_within_five_seconds_of_its_res
         ..FaultConfig::default()
     });
     app.admin
-        .command("lease.revoke", &json!({ "lease_id": id }))
+        .command(Operation::LeaseRevoke, &json!({ "lease_id": id }))
         .await
         .expect("revoke");
     wait_user_locked(&app, Duration::from_secs(15)).await;

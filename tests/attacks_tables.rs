@@ -8,6 +8,7 @@ mod helpers;
 mod nats_server;
 
 use helpers::TestApp;
+use leasehold_api::Operation;
 use leasehold_command::{Policy, Rule};
 use nats_server::{shipped_app, NatsServer};
 use serde_json::json;
@@ -30,7 +31,7 @@ async fn alice_holds_a_lease() -> (NatsServer, TestApp, String, String) {
     let (server, app) = shipped_app(policy(), &["alice", "bob"], |_| {}).await;
     let reply = app
         .client("alice")
-        .command("lease.create", &json!({ "secret": "ops-alice" }))
+        .command(Operation::LeaseCreate, &json!({ "secret": "ops-alice" }))
         .await
         .expect("alice leases ops-alice");
     let id = reply["lease"]["lease_id"].as_str().expect("id").to_string();
@@ -59,10 +60,18 @@ async fn a_planted_request_id_does_not_hand_over_another_actors_lease() {
         .await
         .expect("plant the row");
         let refused = bob
-            .command_with_id("lease.create", &json!({ "secret": secret }), request_id)
+            .command_with_id(
+                Operation::LeaseCreate,
+                &json!({ "secret": secret }),
+                request_id,
+            )
             .await
             .expect_err("the retry is not bob's");
-        assert_eq!(refused.code(), Some("invalid_request"), "{refused}");
+        assert_eq!(
+            refused.code(),
+            Some(leasehold_api::ErrorCode::InvalidRequest),
+            "{refused}"
+        );
         assert!(!refused.to_string().contains(&password));
     }
 
@@ -70,7 +79,7 @@ async fn a_planted_request_id_does_not_hand_over_another_actors_lease() {
     let again = app
         .client("alice")
         .query(
-            "lease.get",
+            Operation::LeaseGet,
             &json!({ "lease_id": alice_lease, "credentials": true }),
         )
         .await
@@ -103,12 +112,16 @@ async fn an_edited_read_model_does_not_hand_over_a_credential() {
     }
     let refused = bob
         .query(
-            "lease.get",
+            Operation::LeaseGet,
             &json!({ "lease_id": alice_lease, "credentials": true }),
         )
         .await
         .expect_err("the lease is alice's");
-    assert_eq!(refused.code(), Some("forbidden"), "{refused}");
+    assert_eq!(
+        refused.code(),
+        Some(leasehold_api::ErrorCode::Forbidden),
+        "{refused}"
+    );
     assert!(!refused.to_string().contains(&password));
     app.stop().await;
     server.stop();

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use helpers::TestApp;
 use leasehold::app::Components;
+use leasehold_api::Operation;
 use leasehold_command::Policy;
 use leasehold_relay::{fetch_unpublished, Relay, RelayStep};
 use serde_json::json;
@@ -42,7 +43,10 @@ async fn a_relay_killed_mid_batch_loses_and_duplicates_nothing() {
         // Without a relay nothing is published, so these replies are `pending`.
         let reply = tokio::time::timeout(
             Duration::from_secs(30),
-            fast.command("lease.create", &json!({ "secret": format!("crash-{who}") })),
+            fast.command(
+                Operation::LeaseCreate,
+                &json!({ "secret": format!("crash-{who}") }),
+            ),
         )
         .await
         .expect("reply in time")

@@ -9,6 +9,7 @@ use entra_emulator::{EmulatorConfig, FaultConfig, Seed, ThrottleConfig, DEMO_TEN
 use futures::stream::{self, StreamExt};
 use helpers::TestApp;
 use leasehold::app::Components;
+use leasehold_api::Operation;
 use leasehold_command::Policy;
 use serde_json::json;
 
@@ -55,7 +56,7 @@ async fn leases_survive_503s_and_throttling() {
         let created = app
             .admin
             .command(
-                "secret.create",
+                Operation::SecretCreate,
                 &json!({ "connection": "contoso", "prefix": "f", "users": users }),
             )
             .await
@@ -73,7 +74,10 @@ async fn leases_survive_503s_and_throttling() {
             async move {
                 let secret = format!("f-user{i:04}");
                 let reply = client
-                    .command("lease.create", &json!({ "secret": secret, "ttl": "1h" }))
+                    .command(
+                        Operation::LeaseCreate,
+                        &json!({ "secret": secret, "ttl": "1h" }),
+                    )
                     .await
                     .expect("lease.create");
                 reply["lease"]["lease_id"].as_str().expect("id").to_string()
@@ -101,7 +105,7 @@ async fn leases_survive_503s_and_throttling() {
 
     for id in &ids {
         app.client("dev")
-            .command("lease.revoke", &json!({ "lease_id": id }))
+            .command(Operation::LeaseRevoke, &json!({ "lease_id": id }))
             .await
             .expect("revoke");
     }

@@ -11,6 +11,7 @@ use entra_emulator::EmulatorConfig;
 use futures::StreamExt;
 use helpers::TestApp;
 use leasehold::app::Components;
+use leasehold_api::Operation;
 use leasehold_command::{Policy, Rule};
 use serde_json::json;
 
@@ -143,7 +144,7 @@ async fn a_thousand_bad_requests_get_documented_errors_and_the_engine_keeps_serv
     let lease = app
         .client("fuzz")
         .command(
-            "lease.create",
+            Operation::LeaseCreate,
             &json!({ "secret": "ops-bob", "ttl": "10m" }),
         )
         .await

@@ -11,6 +11,7 @@ use entra_emulator::{
     Emulator, EmulatorConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID,
 };
 use leasehold::client::ApiClient;
+use leasehold_api::Operation;
 use leasehold_bus::Subjects;
 use leasehold_crypto::MasterKey;
 use leasehold_testkit::Poll;
@@ -118,7 +119,7 @@ async fn one_request_id_follows_a_lease_through_json_logs() {
     let base = emulator.base_url();
     admin
         .command(
-            "connection.create",
+            Operation::ConnectionCreate,
             &json!({
                 "name": "contoso", "tenant_id": DEMO_TENANT_ID, "client_id": DEMO_CLIENT_ID,
                 "client_secret": DEMO_CLIENT_SECRET,
@@ -129,7 +130,7 @@ async fn one_request_id_follows_a_lease_through_json_logs() {
         .expect("connection.create");
     admin
         .command(
-            "secret.create",
+            Operation::SecretCreate,
             &json!({ "connection": "contoso", "prefix": "logs",
                      "users": ["alice@contoso.onmicrosoft.com"],
                      "default_ttl": "1h", "max_ttl": "2h" }),
@@ -139,7 +140,7 @@ async fn one_request_id_follows_a_lease_through_json_logs() {
     let request_id = format!("req-logs-{}", uuid::Uuid::new_v4().simple());
     let created = admin
         .command_with_id(
-            "lease.create",
+            Operation::LeaseCreate,
             &json!({ "secret": "logs-alice", "ttl": "2s" }),
             &request_id,
         )

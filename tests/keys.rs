@@ -167,7 +167,7 @@ async fn rotation_rewraps_every_key_and_the_old_key_can_go() {
         .expect("client secret");
     assert_eq!(client_secret.expose_secret(), "client-secret-value");
     let err = commands.lease_credential(&revoked_id).await.unwrap_err();
-    assert_eq!(err.code, "lease_not_active");
+    assert_eq!(err.code, leasehold_api::ErrorCode::LeaseNotActive);
     let old_only = Commands::new(db.pool.clone(), KeyStore::new(db.pool.clone(), old));
     assert!(
         old_only.lease_credential(&active_id).await.is_err(),

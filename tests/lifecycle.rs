@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use helpers::{status_is, TestApp};
 use leasehold::signin::SignIn;
+use leasehold_api::Operation;
 use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -71,7 +72,7 @@ async fn full_lifecycle_over_nats() {
 
     let users = app
         .admin
-        .query("users.list", &json!({ "connection": "contoso" }))
+        .query(Operation::UsersList, &json!({ "connection": "contoso" }))
         .await
         .expect("users");
     let upns: Vec<&str> = users["items"]
@@ -96,7 +97,7 @@ async fn full_lifecycle_over_nats() {
     let dev = app.client("dev");
     let lease = dev
         .command(
-            "lease.create",
+            Operation::LeaseCreate,
             &json!({ "secret": "ops-alice", "ttl": "30m" }),
         )
         .await
@@ -116,18 +117,24 @@ async fn full_lifecycle_over_nats() {
     let earlier = refresh_token(&app, &username, &password).await;
 
     let renewed = dev
-        .command("lease.renew", &json!({ "lease_id": lease_id, "ttl": "1h" }))
+        .command(
+            Operation::LeaseRenew,
+            &json!({ "lease_id": lease_id, "ttl": "1h" }),
+        )
         .await
         .expect("renew");
     assert_eq!(renewed["capped"], false);
     let capped = dev
-        .command("lease.renew", &json!({ "lease_id": lease_id, "ttl": "3h" }))
+        .command(
+            Operation::LeaseRenew,
+            &json!({ "lease_id": lease_id, "ttl": "3h" }),
+        )
         .await
         .expect("renew");
     assert_eq!(capped["capped"], true);
     assert_eq!(capped["expires_at"], capped["lease"]["max_expires_at"]);
 
-    dev.command("lease.revoke", &json!({ "lease_id": lease_id }))
+    dev.command(Operation::LeaseRevoke, &json!({ "lease_id": lease_id }))
         .await
         .expect("revoke");
     let revoked = app.wait_lease(&lease_id, WAIT, status_is("revoked")).await;
@@ -145,7 +152,7 @@ async fn full_lifecycle_over_nats() {
 
     let listed = app
         .admin
-        .query("lease.list", &json!({ "secret": "ops-alice" }))
+        .query(Operation::LeaseList, &json!({ "secret": "ops-alice" }))
         .await
         .expect("list");
     let rows = listed["items"].as_array().expect("leases");
@@ -173,7 +180,7 @@ async fn full_lifecycle_over_nats() {
     loop {
         let secret = app
             .admin
-            .query("secret.get", &json!({ "name": "ops-alice" }))
+            .query(Operation::SecretGet, &json!({ "name": "ops-alice" }))
             .await
             .expect("secret");
         let secret = secret.get("secret").cloned().unwrap_or(secret);
@@ -182,6 +189,8 @@ async fn full_lifecycle_over_nats() {
         }
         assert!(poll.again().await, "never released: {secret}");
     }
+    app.replies
+        .check_against_schemas("full_lifecycle_over_nats");
     app.stop().await;
 }
 
@@ -192,7 +201,10 @@ async fn a_short_lease_expires_by_itself() {
     app.secrets("exp", &["bob"], "1h", "2h").await;
     let lease = app
         .admin
-        .command("lease.create", &json!({ "secret": "exp-bob", "ttl": "2s" }))
+        .command(
+            Operation::LeaseCreate,
+            &json!({ "secret": "exp-bob", "ttl": "2s" }),
+        )
         .await
         .expect("lease");
     let lease_id = lease["lease"]["lease_id"].as_str().expect("id").to_string();
@@ -224,11 +236,19 @@ async fn one_live_lease_per_secret_and_idempotent_request_ids() {
     app.secrets("idem", &["carol"], "1h", "2h").await;
     let dev = app.client("dev");
     let first = dev
-        .command_with_id("lease.create", &json!({ "secret": "idem-carol" }), "req-1")
+        .command_with_id(
+            Operation::LeaseCreate,
+            &json!({ "secret": "idem-carol" }),
+            "req-1",
+        )
         .await
         .expect("lease");
     let again = dev
-        .command_with_id("lease.create", &json!({ "secret": "idem-carol" }), "req-1")
+        .command_with_id(
+            Operation::LeaseCreate,
+            &json!({ "secret": "idem-carol" }),
+            "req-1",
+        )
         .await
         .expect("retry");
     assert_eq!(first["lease"]["lease_id"], again["lease"]["lease_id"]);
@@ -237,10 +257,10 @@ async fn one_live_lease_per_secret_and_idempotent_request_ids() {
         again["credential"]["password"]
     );
     let err = dev
-        .command("lease.create", &json!({ "secret": "idem-carol" }))
+        .command(Operation::LeaseCreate, &json!({ "secret": "idem-carol" }))
         .await
         .unwrap_err();
-    assert_eq!(err.code(), Some("lease_conflict"));
+    assert_eq!(err.code(), Some(leasehold_api::ErrorCode::LeaseConflict));
     let leasehold::client::ApiError::Refused {
         details, message, ..
     } = err
@@ -255,6 +275,8 @@ async fn one_live_lease_per_secret_and_idempotent_request_ids() {
             .await
             .expect("count");
     assert_eq!(n, 1);
+    app.replies
+        .check_against_schemas("one_live_lease_per_secret_and_idempotent_request_ids");
     app.stop().await;
 }
 
@@ -301,10 +323,13 @@ async fn malformed_commands_get_invalid_request_and_the_service_keeps_serving() 
     }
     let unknown = app
         .client("dev")
-        .command("lease.explode", &json!({}))
+        .send_raw(leasehold_api::Tree::Command, "lease.explode", &json!({}))
         .await
         .unwrap_err();
-    assert_eq!(unknown.code(), Some("invalid_request"));
+    assert_eq!(
+        unknown.code(),
+        Some(leasehold_api::ErrorCode::InvalidRequest)
+    );
     app.connect().await;
     app.stop().await;
 }

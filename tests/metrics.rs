@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use entra_emulator::FaultConfig;
 use helpers::TestApp;
+use leasehold_api::Operation;
 use serde_json::json;
 
 fn value(text: &str, series: &str) -> i64 {
@@ -21,7 +22,7 @@ async fn a_failing_revocation_shows_in_metrics() {
     app.secrets("m", &["alice"], "1h", "2h").await;
     let lease = app
         .admin
-        .command("lease.create", &json!({ "secret": "m-alice" }))
+        .command(Operation::LeaseCreate, &json!({ "secret": "m-alice" }))
         .await
         .expect("lease");
     let lease_id = lease["lease"]["lease_id"].as_str().expect("id").to_string();
@@ -63,7 +64,7 @@ async fn a_failing_revocation_shows_in_metrics() {
         ..Default::default()
     });
     app.admin
-        .command("lease.revoke", &json!({ "lease_id": lease_id }))
+        .command(Operation::LeaseRevoke, &json!({ "lease_id": lease_id }))
         .await
         .expect("revoke");
     app.wait_lease(&lease_id, Duration::from_secs(60), |l| {

@@ -13,6 +13,7 @@ use helpers::TestApp;
 use leasehold::app::Engine;
 use leasehold::client::ApiClient;
 use leasehold::Config;
+use leasehold_api::Operation;
 use leasehold_bus::Subjects;
 use leasehold_command::{Policy, Rule};
 use leasehold_crypto::MasterKey;
@@ -58,7 +59,7 @@ async fn nats_permissions_authenticate_every_actor() {
     // The engine works for an ordinary actor.
     let lease = alice_api
         .command(
-            "lease.create",
+            Operation::LeaseCreate,
             &json!({ "secret": "ops-alice", "ttl": "10m" }),
         )
         .await
@@ -71,7 +72,7 @@ async fn nats_permissions_authenticate_every_actor() {
     assert!(!raw_request(&bob.client, &as_alice, json!({ "lease_id": lease_id })).await);
     bob.expect_violation("Publish", &as_alice).await;
     let still = alice_api
-        .query("lease.get", &json!({ "lease_id": lease_id }))
+        .query(Operation::LeaseGet, &json!({ "lease_id": lease_id }))
         .await
         .expect("lease.get");
     assert_eq!(still["lease"]["status"], "active", "{still}");
@@ -85,18 +86,22 @@ async fn nats_permissions_authenticate_every_actor() {
 
     // Bob may see the lease (policy) but never read Alice's credential.
     let seen = bob_api
-        .query("lease.get", &json!({ "lease_id": lease_id }))
+        .query(Operation::LeaseGet, &json!({ "lease_id": lease_id }))
         .await
         .expect("bob may read the lease row");
     assert!(seen.get("credential").is_none());
     let refused = bob_api
         .query(
-            "lease.get",
+            Operation::LeaseGet,
             &json!({ "lease_id": lease_id, "credentials": true }),
         )
         .await
         .expect_err("bob may not read alice's credential");
-    assert_eq!(refused.code(), Some("forbidden"), "{refused}");
+    assert_eq!(
+        refused.code(),
+        Some(leasehold_api::ErrorCode::Forbidden),
+        "{refused}"
+    );
 
     // ... nor listen on Alice's inbox (or the default one) for her replies.
     let mut spy = bob.client.subscribe("_INBOX_alice.>").await.expect("sub");
@@ -105,7 +110,7 @@ async fn nats_permissions_authenticate_every_actor() {
     bob.expect_violation("Subscription", "_INBOX.>").await;
     let with_secret = alice_api
         .query(
-            "lease.get",
+            Operation::LeaseGet,
             &json!({ "lease_id": lease_id, "credentials": true }),
         )
         .await
@@ -145,7 +150,7 @@ async fn nats_permissions_authenticate_every_actor() {
 
     // The engine still serves Alice: she revokes her own lease.
     let revoked = alice_api
-        .command("lease.revoke", &json!({ "lease_id": lease_id }))
+        .command(Operation::LeaseRevoke, &json!({ "lease_id": lease_id }))
         .await
         .expect("alice revokes her lease");
     assert_eq!(revoked["revoked"][0], lease_id.as_str());

@@ -4,6 +4,7 @@ mod helpers;
 
 use helpers::TestApp;
 use leasehold::app::Components;
+use leasehold_api::Operation;
 use leasehold_command::{Policy, Rule};
 use serde_json::json;
 
@@ -27,26 +28,26 @@ async fn actors_do_only_what_the_policy_grants() {
     let dev = app.client("dev");
 
     let lease = dev
-        .command("lease.create", &json!({ "secret": "ops-alice" }))
+        .command(Operation::LeaseCreate, &json!({ "secret": "ops-alice" }))
         .await
         .expect("granted");
     assert_eq!(lease["status"], "active");
     let err = dev
-        .command("lease.create", &json!({ "secret": "prod-bob" }))
+        .command(Operation::LeaseCreate, &json!({ "secret": "prod-bob" }))
         .await
         .unwrap_err();
-    assert_eq!(err.code(), Some("forbidden"));
+    assert_eq!(err.code(), Some(leasehold_api::ErrorCode::Forbidden));
     let err = app
         .client("eve")
-        .command("lease.create", &json!({ "secret": "ops-alice" }))
+        .command(Operation::LeaseCreate, &json!({ "secret": "ops-alice" }))
         .await
         .unwrap_err();
-    assert_eq!(err.code(), Some("forbidden"));
+    assert_eq!(err.code(), Some(leasehold_api::ErrorCode::Forbidden));
     let err = dev
-        .command("connection.delete", &json!({ "name": "contoso" }))
+        .command(Operation::ConnectionDelete, &json!({ "name": "contoso" }))
         .await
         .unwrap_err();
-    assert_eq!(err.code(), Some("forbidden"));
+    assert_eq!(err.code(), Some(leasehold_api::ErrorCode::Forbidden));
 
     // Without any right to create secrets, the answer is the same for users that exist
     // and users that do not: nothing is revealed about the directory.
@@ -56,21 +57,25 @@ async fn actors_do_only_what_the_policy_grants() {
     ] {
         let err = dev
             .command(
-                "secret.create",
+                Operation::SecretCreate,
                 &json!({ "connection": "contoso", "prefix": "ops", "users": [user] }),
             )
             .await
             .unwrap_err();
-        assert_eq!(err.code(), Some("forbidden"), "{user}");
+        assert_eq!(
+            err.code(),
+            Some(leasehold_api::ErrorCode::Forbidden),
+            "{user}"
+        );
     }
     let lease_id = lease["lease"]["lease_id"].as_str().expect("id");
     let err = app
         .client("eve")
-        .command("lease.revoke", &json!({ "lease_id": lease_id }))
+        .command(Operation::LeaseRevoke, &json!({ "lease_id": lease_id }))
         .await
         .unwrap_err();
-    assert_eq!(err.code(), Some("forbidden"));
-    dev.command("lease.revoke", &json!({ "lease_id": lease_id }))
+    assert_eq!(err.code(), Some(leasehold_api::ErrorCode::Forbidden));
+    dev.command(Operation::LeaseRevoke, &json!({ "lease_id": lease_id }))
         .await
         .expect("own revoke");
     app.stop().await;

@@ -10,6 +10,7 @@ mod helpers;
 
 use helpers::TestApp;
 use leasehold::client::ApiError;
+use leasehold_api::Operation;
 use leasehold_command::service::FAULT_END_BEFORE_REPLY;
 use serde_json::json;
 
@@ -32,7 +33,7 @@ async fn a_lease_ended_before_its_reply_is_still_named_to_its_requester() {
     // First attempt, and a retry of the same request id (as after a lost reply).
     for attempt in 1..=2 {
         let reply = dev
-            .command_with_id("lease.create", &create, &request_id)
+            .command_with_id(Operation::LeaseCreate, &create, &request_id)
             .await;
         let made: Vec<String> = sqlx::query_scalar(
             "SELECT aggregate_id FROM events WHERE event_type = 'LeaseRequested'",
@@ -43,7 +44,11 @@ async fn a_lease_ended_before_its_reply_is_still_named_to_its_requester() {
         assert_eq!(made.len(), 1, "one lease for one request id");
         match reply {
             Err(ApiError::Refused { code, details, .. }) => {
-                assert_eq!(code, "lease_not_active", "attempt {attempt}: {details}");
+                assert_eq!(
+                    code,
+                    leasehold_api::ErrorCode::LeaseNotActive,
+                    "attempt {attempt}: {details}"
+                );
                 assert_eq!(
                     details["lease"]["lease_id"].as_str(),
                     Some(made[0].as_str()),

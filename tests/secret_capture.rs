@@ -16,6 +16,7 @@ use entra_emulator::{ClientSecretSeed, EmulatorConfig, DEMO_CLIENT_ID, DEMO_TENA
 use futures::StreamExt;
 use helpers::{status_is, TestApp};
 use leasehold::app::Components;
+use leasehold_api::Operation;
 use leasehold_command::Policy;
 use secrecy::SecretString;
 use serde_json::{json, Value};
@@ -141,23 +142,30 @@ async fn no_secret_appears_in_logs_or_nats_traffic() {
     };
     let refused = app
         .admin
-        .command("connection.create", &create(&wrong_secret, "wrong"))
+        .command(Operation::ConnectionCreate, &create(&wrong_secret, "wrong"))
         .await
         .expect_err("a wrong secret is refused");
-    assert_eq!(refused.code(), Some("graph_error"), "{refused}");
+    assert_eq!(
+        refused.code(),
+        Some(leasehold_api::ErrorCode::GraphError),
+        "{refused}"
+    );
     app.admin
-        .command("connection.create", &create(&first_secret, "contoso"))
+        .command(
+            Operation::ConnectionCreate,
+            &create(&first_secret, "contoso"),
+        )
         .await
         .expect("connection.create");
     app.admin
-        .query("users.list", &json!({ "connection": "contoso" }))
+        .query(Operation::UsersList, &json!({ "connection": "contoso" }))
         .await
         .expect("users.list");
     app.secrets("ops", &["alice"], "1h", "2h").await;
     let lease = app
         .client("dev")
         .command(
-            "lease.create",
+            Operation::LeaseCreate,
             &json!({ "secret": "ops-alice", "ttl": "30m" }),
         )
         .await
@@ -169,18 +177,21 @@ async fn no_secret_appears_in_logs_or_nats_traffic() {
         .to_string();
     let lease_id = lease["lease"]["lease_id"].as_str().expect("id").to_string();
     app.client("dev")
-        .command("lease.renew", &json!({ "lease_id": lease_id, "ttl": "1h" }))
+        .command(
+            Operation::LeaseRenew,
+            &json!({ "lease_id": lease_id, "ttl": "1h" }),
+        )
         .await
         .expect("renew");
     app.admin
         .command(
-            "connection.rotate",
+            Operation::ConnectionRotate,
             &json!({ "name": "contoso", "client_secret": second_secret }),
         )
         .await
         .expect("rotate");
     app.client("dev")
-        .command("lease.revoke", &json!({ "lease_id": lease_id }))
+        .command(Operation::LeaseRevoke, &json!({ "lease_id": lease_id }))
         .await
         .expect("revoke");
     app.wait_lease(&lease_id, WAIT, status_is("revoked")).await;

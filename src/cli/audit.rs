@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use clap::Subcommand;
+use leasehold_api::Operation;
 use leasehold_audit::{AuditKey, Checkpoint, CheckpointError, LogHead};
 use leasehold_domain::LeaseId;
 use serde_json::{json, Value};
@@ -101,7 +102,7 @@ pub async fn run(api: &Api, cmd: AuditCmd) -> Result<(), CliError> {
                 Ok(id) => json!({ "lease_id": id.to_string() }),
                 Err(_) => json!({ "secret": target }),
             };
-            let items = all_pages(api, "audit.history", payload).await?;
+            let items = all_pages(api, Operation::AuditHistory, payload).await?;
             if api.json {
                 print_json(&json!({ "items": items, "next": null }));
                 return Ok(());
@@ -120,7 +121,7 @@ pub async fn run(api: &Api, cmd: AuditCmd) -> Result<(), CliError> {
         }
         AuditCmd::At { user, time } => {
             let payload = json!({ "user": user, "time": rfc3339(time) });
-            let reply = api.query("audit.at", payload).await?;
+            let reply = api.query(Operation::AuditAt, payload).await?;
             if api.json {
                 print_json(&reply);
                 return Ok(());
@@ -171,7 +172,7 @@ pub async fn run(api: &Api, cmd: AuditCmd) -> Result<(), CliError> {
             // Verify reads every event: allow it far longer than an ordinary request.
             let patience = std::time::Duration::from_secs(30 * 60);
             let reply = api
-                .query_patiently("audit.verify", payload, patience)
+                .query_patiently(Operation::AuditVerify, payload, patience)
                 .await?;
             let problems = reply["problems"].as_array().cloned().unwrap_or_default();
             if api.json {
@@ -227,9 +228,12 @@ async fn anchor(
     output: Option<PathBuf>,
 ) -> Result<(), CliError> {
     let key = AuditKey::from_env_or_file(key_file).map_err(key_error)?;
-    let reply = api.query("audit.anchor", json!({})).await?;
+    let reply = api.query(Operation::AuditAnchor, json!({})).await?;
     let head: LogHead = serde_json::from_value(reply.clone()).map_err(|e| {
-        CliError::failure(format!("audit.anchor answered something unexpected: {e}"))
+        CliError::failure(format!(
+            "{} answered something unexpected: {e}",
+            Operation::AuditAnchor
+        ))
     })?;
     let taken_at = reply["at"]
         .as_str()
@@ -284,7 +288,7 @@ async fn export(
     }
     let payload = json!({ "from": rfc3339(from), "to": rfc3339(to), "limit": page_size });
     let mut out = std::io::stdout().lock();
-    let written = pages(api, "audit.export", payload, |event| {
+    let written = pages(api, Operation::AuditExport, payload, |event| {
         writeln!(out, "{event}")
     })
     .await;
@@ -296,7 +300,7 @@ async fn export(
 }
 
 /// Every item of a paged audit query, in order.
-async fn all_pages(api: &Api, op: &str, payload: Value) -> Result<Vec<Value>, CliError> {
+async fn all_pages(api: &Api, op: Operation, payload: Value) -> Result<Vec<Value>, CliError> {
     let mut items = Vec::new();
     pages(api, op, payload, |item| {
         items.push(item.clone());
@@ -310,7 +314,7 @@ async fn all_pages(api: &Api, op: &str, payload: Value) -> Result<Vec<Value>, Cl
 /// handing each item to `each` (an output error stops it).
 async fn pages(
     api: &Api,
-    op: &str,
+    op: Operation,
     payload: Value,
     mut each: impl FnMut(&Value) -> std::io::Result<()>,
 ) -> Result<(), CliError> {

@@ -4,6 +4,7 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
+use leasehold_api::Operation;
 use leasehold_domain::Cloud;
 use serde_json::{json, Value};
 
@@ -153,12 +154,12 @@ pub async fn run(api: &Api, cmd: ConnectionCmd) -> Result<(), CliError> {
             if args.skip_verify {
                 payload["skip_verify"] = json!(true);
             }
-            let reply = api.command("connection.create", payload).await?;
+            let reply = api.command(Operation::ConnectionCreate, payload).await?;
             show(api, &reply);
             warn(&reply);
         }
         ConnectionCmd::List => {
-            let reply = api.query("connection.list", json!({})).await?;
+            let reply = api.query(Operation::ConnectionList, json!({})).await?;
             if api.json {
                 print_json(&reply);
                 return Ok(());
@@ -176,7 +177,9 @@ pub async fn run(api: &Api, cmd: ConnectionCmd) -> Result<(), CliError> {
             table.print("no connections; register one with `leasehold connection create`");
         }
         ConnectionCmd::Get { name } => {
-            let reply = api.query("connection.get", json!({ "name": name })).await?;
+            let reply = api
+                .query(Operation::ConnectionGet, json!({ "name": name }))
+                .await?;
             show(api, &reply);
         }
         ConnectionCmd::Rotate {
@@ -188,7 +191,7 @@ pub async fn run(api: &Api, cmd: ConnectionCmd) -> Result<(), CliError> {
             if skip_verify {
                 payload["skip_verify"] = json!(true);
             }
-            let reply = api.command("connection.rotate", payload).await?;
+            let reply = api.command(Operation::ConnectionRotate, payload).await?;
             if api.json {
                 print_json(&reply);
             } else {
@@ -198,7 +201,7 @@ pub async fn run(api: &Api, cmd: ConnectionCmd) -> Result<(), CliError> {
         }
         ConnectionCmd::Delete { name } => {
             let reply = api
-                .command("connection.delete", json!({ "name": name }))
+                .command(Operation::ConnectionDelete, json!({ "name": name }))
                 .await?;
             if api.json {
                 print_json(&reply);

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use leasehold::client::{ApiClient, ApiError};
 use leasehold::Config;
+use leasehold_api::Operation;
 use leasehold_bus::Subjects;
 use leasehold_domain::Actor;
 use serde_json::Value;
@@ -68,7 +69,7 @@ impl Api {
     }
 
     /// Sends command `op`.
-    pub async fn command(&self, op: &str, payload: Value) -> Result<Value, CliError> {
+    pub async fn command(&self, op: Operation, payload: Value) -> Result<Value, CliError> {
         let reply = self.guard(self.client.command(op, &payload)).await?;
         self.explain(op, &payload, reply)
     }
@@ -76,7 +77,7 @@ impl Api {
     /// Sends command `op` with an idempotency key.
     pub async fn command_with_id(
         &self,
-        op: &str,
+        op: Operation,
         payload: Value,
         request_id: &str,
     ) -> Result<Value, CliError> {
@@ -87,7 +88,7 @@ impl Api {
     }
 
     /// Sends query `op`.
-    pub async fn query(&self, op: &str, payload: Value) -> Result<Value, CliError> {
+    pub async fn query(&self, op: Operation, payload: Value) -> Result<Value, CliError> {
         let reply = self.guard(self.client.query(op, &payload)).await?;
         self.explain(op, &payload, reply)
     }
@@ -96,7 +97,7 @@ impl Api {
     /// such as `audit.verify` that read the whole store).
     pub async fn query_patiently(
         &self,
-        op: &str,
+        op: Operation,
         payload: Value,
         at_least: Duration,
     ) -> Result<Value, CliError> {
@@ -125,7 +126,7 @@ impl Api {
 
     fn explain(
         &self,
-        op: &str,
+        op: Operation,
         payload: &Value,
         reply: Result<Value, ApiError>,
     ) -> Result<Value, CliError> {

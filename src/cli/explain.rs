@@ -2,21 +2,22 @@
 
 use chrono::Utc;
 use leasehold::client::ApiError;
+use leasehold_api::{ErrorCode, Operation};
 use serde_json::Value;
 
 use super::exit::CliError;
 use super::output::{at, parse_time, ttl};
 
 /// The error of one API call (`op` with `payload`, as `actor`) for people.
-pub fn api_error(e: ApiError, op: &str, payload: &Value, actor: &str) -> CliError {
+pub fn api_error(e: ApiError, op: Operation, payload: &Value, actor: &str) -> CliError {
     match e {
         ApiError::Refused {
             code,
             message,
             details,
         } => {
-            let text = refusal(&code, &message, &details, op, payload, actor);
-            CliError::refused(&code, text, details)
+            let text = refusal(code, &message, &details, op, payload, actor);
+            CliError::refused(code.as_str(), text, details)
         }
         ApiError::NoAnswer {
             subject,
@@ -87,16 +88,16 @@ fn field(details: &Value, payload: &Value, key: &str, fallback: &str) -> String 
 }
 
 fn refusal(
-    code: &str,
+    code: ErrorCode,
     message: &str,
     details: &Value,
-    op: &str,
+    op: Operation,
     payload: &Value,
     actor: &str,
 ) -> String {
     let secret = field(details, payload, "secret", "SECRET");
     match code {
-        "lease_conflict" => {
+        ErrorCode::LeaseConflict => {
             let id = field(details, payload, "lease_id", "?");
             let until = details["expires_at"]
                 .as_str()
@@ -108,22 +109,22 @@ fn refusal(
                  `leasehold lease revoke {id}` or wait for it to expire"
             )
         }
-        "ttl_exceeds_max" => {
-            let requested = ttl(details, "requested_ttl");
-            let max = ttl(details, "max_ttl");
+        ErrorCode::TtlExceedsMax => {
+            let requested = ttl(details, "requested");
+            let max = ttl(details, "max");
             format!(
                 "requested TTL {requested} exceeds the max TTL {max} of secret {secret}; ask \
                  for `--ttl {max}` or less, or raise the max with \
                  `leasehold secret update {secret} --max-ttl DURATION`"
             )
         }
-        "forbidden" => match details["lease_id"].as_str() {
-            Some(id) if op == "lease.get" => format!(
+        ErrorCode::Forbidden => match details["lease_id"].as_str() {
+            Some(id) if op == Operation::LeaseGet => format!(
                 "only the requester of lease {id} or an admin may read its credential; ask \
                  whoever requested it (`leasehold lease get {id}` shows who)"
             ),
             _ => {
-                let what = details["op"].as_str().unwrap_or(op);
+                let what = details["op"].as_str().unwrap_or(op.name());
                 let on = details["secret"]
                     .as_str()
                     .or_else(|| payload["secret"].as_str())
@@ -135,7 +136,7 @@ fn refusal(
                 )
             }
         },
-        "not_found" => {
+        ErrorCode::NotFound => {
             let (kind, id) = missing(details, op, payload);
             match kind {
                 "secret" => {
@@ -151,7 +152,7 @@ fn refusal(
                 _ => format!("{message}; check the name"),
             }
         }
-        "already_exists" => {
+        ErrorCode::AlreadyExists => {
             match details["secret"].as_str() {
                 Some(existing) => format!(
                 "{} already has dynamic secret {existing} (one secret per user); lease it with \
@@ -161,7 +162,7 @@ fn refusal(
                 None => format!("{message}; names are never reused, so pick another name"),
             }
         }
-        "connection_in_use" => {
+        ErrorCode::ConnectionInUse => {
             let name = field(details, payload, "name", "the connection");
             let users: Vec<&str> = details["secrets"]
                 .as_array()
@@ -178,12 +179,12 @@ fn refusal(
                 }
             )
         }
-        "lease_not_renewable" | "lease_not_active" => format!(
+        ErrorCode::LeaseNotRenewable | ErrorCode::LeaseNotActive => format!(
             "{}; request a new lease with `leasehold lease create {}`",
             fact(message),
             secret_of(details, payload)
         ),
-        "activation_failed" => {
+        ErrorCode::ActivationFailed => {
             let id = details["lease"]["lease_id"].as_str().unwrap_or("LEASE");
             let request = details["cause"]["request_id"]
                 .as_str()
@@ -194,7 +195,7 @@ fn refusal(
                  role (docs/azure-setup.md); every attempt is in `leasehold audit history {id}`"
             )
         }
-        "invalid_ttl" if details["would_shorten"] == true => {
+        ErrorCode::InvalidTtl if details["would_shorten"] == true => {
             let id = field(details, payload, "lease_id", "LEASE");
             let now = Utc::now();
             let shown = |key: &str| {
@@ -212,16 +213,16 @@ fn refusal(
                 shown("requested_expires_at"),
             )
         }
-        "invalid_ttl" => format!(
+        ErrorCode::InvalidTtl => format!(
             "{message}; give a TTL such as 90s, 30m, 1h30m or 2d (a default no longer than \
              the max)"
         ),
-        "invalid_request" if message.contains("unknown query operation") => format!(
+        ErrorCode::InvalidRequest if message.contains("unknown query operation") => format!(
             "this engine does not know the query {op}; upgrade `leasehold serve` to this \
              version"
         ),
-        "graph_error" if details["missing"].is_array() => message.to_string(),
-        "graph_error" => {
+        ErrorCode::GraphError if details["missing"].is_array() => message.to_string(),
+        ErrorCode::GraphError => {
             let request = details["request_id"]
                 .as_str()
                 .map(|r| format!("; quote Graph request id {r} to Microsoft support"))
@@ -231,22 +232,22 @@ fn refusal(
                  and directory role (docs/azure-setup.md){request}"
             )
         }
-        "rate_limited" => format!("{}; slow down and retry in a moment", fact(message)),
-        "quota_exceeded" => format!(
+        ErrorCode::RateLimited => format!("{}; slow down and retry in a moment", fact(message)),
+        ErrorCode::QuotaExceeded => format!(
             "{message}; revoke one of your leases first (list them with \
              `leasehold lease list --requested-by {actor} --status active`)"
         ),
-        "unavailable" if details["host"].is_string() => format!(
+        ErrorCode::Unavailable if details["host"].is_string() => format!(
             "{message}; check the cloud of the connection (--cloud, or --login-url for \
              custom) and that the machine running `leasehold serve` resolves and reaches {}",
             details["host"].as_str().unwrap_or("it")
         ),
-        "unavailable" => format!(
+        ErrorCode::Unavailable => format!(
             "{}; leasehold cannot reach PostgreSQL or another dependency: retry \
              later, or look at the log of `leasehold serve`",
             fact(message)
         ),
-        "internal" => format!(
+        ErrorCode::Internal => format!(
             "{}; this is a bug in leasehold: the server log has the details, please \
              report it",
             fact(message)
@@ -262,19 +263,23 @@ fn fact(message: &str) -> &str {
 }
 
 /// What a `not_found` is about: the details say, else the operation and its payload do.
-fn missing<'a>(details: &'a Value, op: &str, payload: &'a Value) -> (&'a str, &'a str) {
+fn missing<'a>(details: &'a Value, op: Operation, payload: &'a Value) -> (&'a str, &'a str) {
     if let (Some(kind), Some(id)) = (details["kind"].as_str(), details["id"].as_str()) {
         return (kind, id);
     }
     let named = |key: &str| payload[key].as_str().unwrap_or("");
     match op {
-        "lease.create" => ("secret", named("secret")),
-        _ if op.starts_with("lease.") && payload["secret"].is_string() => {
-            ("secret", named("secret"))
+        Operation::LeaseCreate => ("secret", named("secret")),
+        _ if op.is_lease() && payload["secret"].is_string() => ("secret", named("secret")),
+        _ if op.is_lease() => ("lease", named("lease_id")),
+        Operation::SecretGet | Operation::SecretUpdate | Operation::SecretDelete => {
+            ("secret", named("name"))
         }
-        _ if op.starts_with("lease.") => ("lease", named("lease_id")),
-        "secret.get" | "secret.update" | "secret.delete" => ("secret", named("name")),
-        _ if op.starts_with("connection.") => ("connection", named("name")),
+        Operation::ConnectionCreate
+        | Operation::ConnectionRotate
+        | Operation::ConnectionDelete
+        | Operation::ConnectionGet
+        | Operation::ConnectionList => ("connection", named("name")),
         _ => ("", ""),
     }
 }

@@ -3,6 +3,7 @@
 use std::io::IsTerminal;
 
 use clap::{ArgGroup, Subcommand};
+use leasehold_api::Operation;
 use leasehold_domain::Ttl;
 use serde_json::{json, Value};
 
@@ -105,8 +106,11 @@ pub async fn run(api: &Api, cmd: LeaseCmd) -> Result<(), CliError> {
                 payload["ttl"] = json!(t.to_string());
             }
             let reply = match request_id {
-                Some(id) => api.command_with_id("lease.create", payload, &id).await?,
-                None => api.command("lease.create", payload).await?,
+                Some(id) => {
+                    api.command_with_id(Operation::LeaseCreate, payload, &id)
+                        .await?
+                }
+                None => api.command(Operation::LeaseCreate, payload).await?,
             };
             if let Some(name) = field {
                 print_field(&reply, &name)?;
@@ -133,7 +137,7 @@ pub async fn run(api: &Api, cmd: LeaseCmd) -> Result<(), CliError> {
             let credentials =
                 credentials || matches!(field.as_deref(), Some("password" | "username"));
             let payload = json!({ "lease_id": id, "credentials": credentials });
-            let reply = api.query("lease.get", payload).await?;
+            let reply = api.query(Operation::LeaseGet, payload).await?;
             if let Some(name) = field {
                 print_field(&reply, &name)?;
             } else if api.json {
@@ -151,7 +155,7 @@ pub async fn run(api: &Api, cmd: LeaseCmd) -> Result<(), CliError> {
             if shorten {
                 payload["shorten"] = json!(true);
             }
-            let reply = api.command("lease.renew", payload).await?;
+            let reply = api.command(Operation::LeaseRenew, payload).await?;
             if api.json {
                 print_json(&reply);
             } else if reply["unchanged"] == true {

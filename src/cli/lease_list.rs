@@ -2,6 +2,7 @@
 //! ended, and a next-page hint that repeats the filters and page size.
 
 use clap::{Args, ValueEnum};
+use leasehold_api::Operation;
 use serde_json::{json, Value};
 
 use super::context::Api;
@@ -92,7 +93,7 @@ pub async fn run(api: &Api, args: ListArgs) -> Result<(), CliError> {
     if args.sort != Sort::Oldest {
         payload["order"] = json!(args.sort.order());
     }
-    let reply = api.query("lease.list", payload).await?;
+    let reply = api.query(Operation::LeaseList, payload).await?;
     if api.json {
         print_json(&reply);
         return Ok(());

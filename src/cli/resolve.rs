@@ -1,6 +1,7 @@
 //! Lease ids by a unique prefix: `leasehold lease get 0193a6a2` finds the one lease
 //! (among those the actor may see) whose id starts so.
 
+use leasehold_api::Operation;
 use serde_json::json;
 
 use super::context::Api;
@@ -27,7 +28,7 @@ pub async fn lease_id(api: &Api, given: &str) -> Result<String, CliError> {
     // one after the other: two rows tell whether it is unique.
     let reply = api
         .query(
-            "lease.list",
+            Operation::LeaseList,
             json!({ "after": below, "limit": 2, "order": "ascending" }),
         )
         .await?;

@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
 use leasehold::client::REVOCATION_CONFIRMED as CONFIRMED;
+use leasehold_api::Operation;
 use serde_json::{json, Value};
 
 use super::context::Api;
@@ -29,7 +30,7 @@ pub async fn one(
     if force {
         payload["force"] = json!(true);
     }
-    let mut reply = api.command("lease.revoke", payload).await?;
+    let mut reply = api.command(Operation::LeaseRevoke, payload).await?;
     let revoked: Vec<String> = reply["revoked"]
         .as_array()
         .into_iter()
@@ -99,7 +100,7 @@ pub async fn bulk(api: &Api, selector: Selector, force: bool, wait: bool) -> Res
         "requested_by": selector.requested_by,
         "force": force,
     });
-    let reply = api.command("lease.revoke", payload).await?;
+    let reply = api.command(Operation::LeaseRevoke, payload).await?;
     let revoked: Vec<String> = reply["revoked"]
         .as_array()
         .into_iter()
@@ -173,7 +174,9 @@ pub async fn confirmed(api: &Api, lease: &str) -> Result<Value, CliError> {
         }
     }
     loop {
-        let got = api.query("lease.get", json!({ "lease_id": lease })).await?;
+        let got = api
+            .query(Operation::LeaseGet, json!({ "lease_id": lease }))
+            .await?;
         let state = got.get("lease").cloned().unwrap_or(got);
         if state["status"] == "revoked" {
             if live && !api.json {

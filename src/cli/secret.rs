@@ -3,6 +3,7 @@
 use std::io::IsTerminal;
 
 use clap::{ArgGroup, Args, Subcommand};
+use leasehold_api::Operation;
 use leasehold_domain::Ttl;
 use serde_json::{json, Value};
 
@@ -95,7 +96,7 @@ pub async fn run(api: &Api, cmd: SecretCmd) -> Result<(), CliError> {
         } => {
             let reply = api
                 .query(
-                    "secret.list",
+                    Operation::SecretList,
                     json!({ "connection": connection, "limit": limit, "after": after }),
                 )
                 .await?;
@@ -133,7 +134,9 @@ pub async fn run(api: &Api, cmd: SecretCmd) -> Result<(), CliError> {
             Ok(())
         }
         SecretCmd::Get { name } => {
-            let reply = api.query("secret.get", json!({ "name": name })).await?;
+            let reply = api
+                .query(Operation::SecretGet, json!({ "name": name }))
+                .await?;
             show(api, &reply);
             Ok(())
         }
@@ -153,13 +156,13 @@ pub async fn run(api: &Api, cmd: SecretCmd) -> Result<(), CliError> {
             if let Some(c) = connection {
                 payload["connection"] = json!(c);
             }
-            let reply = api.command("secret.update", payload).await?;
+            let reply = api.command(Operation::SecretUpdate, payload).await?;
             show(api, &reply);
             Ok(())
         }
         SecretCmd::Delete { name } => {
             let reply = api
-                .command("secret.delete", json!({ "name": name }))
+                .command(Operation::SecretDelete, json!({ "name": name }))
                 .await?;
             if api.json {
                 print_json(&reply);
@@ -198,7 +201,7 @@ async fn create(api: &Api, args: CreateArgs) -> Result<(), CliError> {
     if let Some(t) = args.max_ttl {
         payload["max_ttl"] = json!(t.to_string());
     }
-    let reply = api.command("secret.create", payload).await?;
+    let reply = api.command(Operation::SecretCreate, payload).await?;
     let failed: Vec<Value> = reply["failed"].as_array().cloned().unwrap_or_default();
     if api.json {
         print_json(&reply);

@@ -1,6 +1,7 @@
 //! `leasehold users list`: the tenant's users, to pick dynamic secrets from.
 
 use clap::Subcommand;
+use leasehold_api::Operation;
 use serde_json::{json, Value};
 
 use super::context::Api;
@@ -43,7 +44,7 @@ pub async fn fetch(
     if let Some(s) = search {
         payload["starts_with"] = json!(s);
     }
-    let reply = api.query("users.list", payload).await?;
+    let reply = api.query(Operation::UsersList, payload).await?;
     let mut users: Vec<Value> = reply["items"].as_array().cloned().unwrap_or_default();
     users.sort_by_key(|u| text(u, "user_principal_name").to_lowercase());
     Ok(users)

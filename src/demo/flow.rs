@@ -5,6 +5,8 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use chrono::{DateTime, Utc};
 use entra_emulator::{Emulator, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID};
+use leasehold_api::events::LeaseEventType;
+use leasehold_api::{ErrorCode, Operation};
 use serde_json::{json, Value};
 
 use super::print::{detail, human, masked, step, title, when};
@@ -22,7 +24,7 @@ pub async fn walk(engine: &Engine, emulator: &Emulator) -> anyhow::Result<()> {
     title("1. register the Entra application (operator)");
     let conn = operator
         .command(
-            "connection.create",
+            Operation::ConnectionCreate,
             &json!({
                 "name": "contoso",
                 "tenant_id": DEMO_TENANT_ID,
@@ -32,7 +34,7 @@ pub async fn walk(engine: &Engine, emulator: &Emulator) -> anyhow::Result<()> {
             }),
         )
         .await
-        .context("connection.create")?;
+        .context(Operation::ConnectionCreate.name())?;
     step(&format!(
         "connection {} verified against the token endpoint (tenant {})",
         conn["name"].as_str().unwrap_or("?"),
@@ -41,7 +43,7 @@ pub async fn walk(engine: &Engine, emulator: &Emulator) -> anyhow::Result<()> {
 
     title("2. pick users from the tenant (every page of Graph /users)");
     let users = operator
-        .query("users.list", &json!({ "connection": "contoso" }))
+        .query(Operation::UsersList, &json!({ "connection": "contoso" }))
         .await
         .context("users.list")?;
     let list = users["items"].as_array().cloned().unwrap_or_default();
@@ -57,7 +59,7 @@ pub async fn walk(engine: &Engine, emulator: &Emulator) -> anyhow::Result<()> {
     title("3. one dynamic secret per picked user (default TTL 30m, max TTL 2h)");
     let created = operator
         .command(
-            "secret.create",
+            Operation::SecretCreate,
             &json!({
                 "connection": "contoso",
                 "prefix": "demo",
@@ -68,7 +70,7 @@ pub async fn walk(engine: &Engine, emulator: &Emulator) -> anyhow::Result<()> {
             }),
         )
         .await
-        .context("secret.create")?;
+        .context(Operation::SecretCreate.name())?;
     for s in created["created"].as_array().into_iter().flatten() {
         step(&format!(
             "secret {} → {}",
@@ -80,9 +82,9 @@ pub async fn walk(engine: &Engine, emulator: &Emulator) -> anyhow::Result<()> {
     title("4. a developer leases alice's password for 20 minutes");
     let request = json!({ "secret": "demo-alice", "ttl": "20m" });
     let reply = dev
-        .command_with_id("lease.create", &request, "demo-1")
+        .command_with_id(Operation::LeaseCreate, &request, "demo-1")
         .await
-        .context("lease.create")?;
+        .context(Operation::LeaseCreate.name())?;
     let alice = leased(&reply)?;
     step(&format!(
         "lease {} is {}",
@@ -93,7 +95,7 @@ pub async fn walk(engine: &Engine, emulator: &Emulator) -> anyhow::Result<()> {
     detail(&format!("password {}", masked(&alice.password)));
     detail(&format!("expires  {}", when(alice.expires_at)));
     let again = leased(
-        &dev.command_with_id("lease.create", &request, "demo-1")
+        &dev.command_with_id(Operation::LeaseCreate, &request, "demo-1")
             .await?,
     )?;
     step(&format!(
@@ -101,10 +103,10 @@ pub async fn walk(engine: &Engine, emulator: &Emulator) -> anyhow::Result<()> {
         again.id == alice.id
     ));
     match dev
-        .command("lease.create", &json!({ "secret": "demo-alice" }))
+        .command(Operation::LeaseCreate, &json!({ "secret": "demo-alice" }))
         .await
     {
-        Err(e) if e.code() == Some("lease_conflict") => {
+        Err(e) if e.code() == Some(ErrorCode::LeaseConflict) => {
             step("a second lease on alice is refused while this one lives (lease_conflict)")
         }
         other => bail!("expected lease_conflict, got {other:?}"),
@@ -120,9 +122,12 @@ pub async fn walk(engine: &Engine, emulator: &Emulator) -> anyhow::Result<()> {
     title("6. renew");
     for (ttl, note) in [("1h", ""), ("5h", ", never past issue time + max TTL")] {
         let renewed = dev
-            .command("lease.renew", &json!({ "lease_id": alice.id, "ttl": ttl }))
+            .command(
+                Operation::LeaseRenew,
+                &json!({ "lease_id": alice.id, "ttl": ttl }),
+            )
             .await
-            .context("lease.renew")?;
+            .context(Operation::LeaseRenew.name())?;
         step(&format!(
             "renewed by {ttl}: expires {} (capped: {}{note})",
             when(time(&renewed["expires_at"])?),
@@ -132,9 +137,9 @@ pub async fn walk(engine: &Engine, emulator: &Emulator) -> anyhow::Result<()> {
 
     title("7. revoke early");
     let asked = dev
-        .command("lease.revoke", &json!({ "lease_id": alice.id }))
+        .command(Operation::LeaseRevoke, &json!({ "lease_id": alice.id }))
         .await
-        .context("lease.revoke")?;
+        .context(Operation::LeaseRevoke.name())?;
     step(&format!(
         "lease {} is {}: waiting for Entra to confirm (`leasehold lease revoke --wait`)",
         alice.id,
@@ -152,11 +157,11 @@ pub async fn walk(engine: &Engine, emulator: &Emulator) -> anyhow::Result<()> {
     title("8. a short lease expires on its own");
     let reply = dev
         .command(
-            "lease.create",
+            Operation::LeaseCreate,
             &json!({ "secret": "demo-bob", "ttl": "3s" }),
         )
         .await
-        .context("lease.create")?;
+        .context(Operation::LeaseCreate.name())?;
     let bob = leased(&reply)?;
     step(&format!(
         "lease {} on {} for 3s, expires {}",
@@ -175,7 +180,7 @@ pub async fn walk(engine: &Engine, emulator: &Emulator) -> anyhow::Result<()> {
     let lease_id = alice.id;
     title(&format!("9. audit history of lease {lease_id}"));
     let history = operator
-        .query("audit.history", &json!({ "lease_id": lease_id }))
+        .query(Operation::AuditHistory, &json!({ "lease_id": lease_id }))
         .await
         .context("audit.history")?;
     for entry in history["items"].as_array().into_iter().flatten() {
@@ -184,22 +189,24 @@ pub async fn walk(engine: &Engine, emulator: &Emulator) -> anyhow::Result<()> {
 
     title("10. who held a working password for alice, and when?");
     // Half-way between the activation and the revocation recorded above.
-    let moment = |kind: &str, field: &str| {
+    let moment = |kind: LeaseEventType, field: &str| {
         history["items"]
             .as_array()
             .into_iter()
             .flatten()
-            .find(|e| e["event_type"] == kind)
+            .find(|e| e["event_type"].as_str().and_then(LeaseEventType::parse) == Some(kind))
             .and_then(|e| time(&e["changes"][field]).ok())
     };
     let (from, to) = (
-        moment("LeaseActivated", "activated_at").context("no activation in the history")?,
-        moment("LeaseRevoked", "revoked_at").context("no revocation in the history")?,
+        moment(LeaseEventType::LeaseActivated, "activated_at")
+            .context("no activation in the history")?,
+        moment(LeaseEventType::LeaseRevoked, "revoked_at")
+            .context("no revocation in the history")?,
     );
     let during = from + (to - from) / 2;
     let at = operator
         .query(
-            "audit.at",
+            Operation::AuditAt,
             &json!({ "user": alice.username, "time": during.to_rfc3339() }),
         )
         .await
@@ -274,7 +281,7 @@ async fn wait_for_status(
     let deadline = tokio::time::Instant::now() + within;
     loop {
         if let Ok(reply) = client
-            .query("lease.get", &json!({ "lease_id": lease_id }))
+            .query(Operation::LeaseGet, &json!({ "lease_id": lease_id }))
             .await
         {
             let lease = reply.get("lease").cloned().unwrap_or(reply);

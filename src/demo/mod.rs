@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use entra_emulator::{Emulator, EmulatorConfig};
+use leasehold_api::{Operation, Permission};
 use leasehold_command::{Policy, Rule};
 use leasehold_crypto::MasterKey;
 
@@ -146,7 +147,11 @@ fn demo_config(base: &Config, run: &Run) -> anyhow::Result<Config> {
         admins: vec!["operator".into()],
         rules: vec![Rule {
             actors: vec!["dev".into()],
-            ops: vec!["lease.*".into(), "secret.get".into(), "secret.list".into()],
+            ops: vec![
+                Permission::ALL_LEASE_OPS.into(),
+                Operation::SecretGet.name().into(),
+                Operation::SecretList.name().into(),
+            ],
             secrets: vec!["demo-*".into()],
         }],
     };

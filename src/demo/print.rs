@@ -1,6 +1,7 @@
 //! How the demo prints.
 
 use chrono::{DateTime, Utc};
+use leasehold_api::events::LeaseEventType;
 
 /// A section title.
 pub fn title(text: &str) {
@@ -68,17 +69,28 @@ pub fn history_line(entry: &serde_json::Value) -> String {
 
 fn facts(event_type: &str, body: &serde_json::Value) -> String {
     let s = |k: &str| body[k].as_str().unwrap_or("").to_string();
+    let Some(event_type) = LeaseEventType::parse(event_type) else {
+        return String::new();
+    };
     match event_type {
-        "LeaseRequested" => format!("user {} ttl {}s", s("user_principal_name"), body["ttl"]),
-        "LeaseActivated" => "password set in Entra (stored sealed)".into(),
-        "LeaseRenewed" => format!("expires {} capped {}", s("expires_at"), body["capped"]),
-        "LeaseRevocationRequested" => format!("reason {}", s("reason")),
-        "LeaseRevoked" => format!("reason {} forced {}", s("reason"), body["forced"]),
-        "ActivationAttemptFailed" | "RevocationAttemptFailed" => format!(
-            "attempt {} {}",
-            body["attempt"],
-            body["error"]["kind"].as_str().unwrap_or("")
-        ),
+        LeaseEventType::LeaseRequested => {
+            format!("user {} ttl {}s", s("user_principal_name"), body["ttl"])
+        }
+        LeaseEventType::LeaseActivated => "password set in Entra (stored sealed)".into(),
+        LeaseEventType::LeaseRenewed => {
+            format!("expires {} capped {}", s("expires_at"), body["capped"])
+        }
+        LeaseEventType::LeaseRevocationRequested => format!("reason {}", s("reason")),
+        LeaseEventType::LeaseRevoked => {
+            format!("reason {} forced {}", s("reason"), body["forced"])
+        }
+        LeaseEventType::ActivationAttemptFailed | LeaseEventType::RevocationAttemptFailed => {
+            format!(
+                "attempt {} {}",
+                body["attempt"],
+                body["error"]["kind"].as_str().unwrap_or("")
+            )
+        }
         _ => String::new(),
     }
 }

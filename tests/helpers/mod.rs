@@ -2,6 +2,8 @@
 //! emulator on port 0, all components in-process.
 #![allow(dead_code)]
 
+pub mod replies;
+
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -12,6 +14,7 @@ use leasehold::app::{self, Components, Engine, Running};
 use leasehold::client::ApiClient;
 use leasehold::signin::{sign_in, SignIn};
 use leasehold::{Config, Limits};
+use leasehold_api::Operation;
 use leasehold_command::Policy;
 use leasehold_crypto::MasterKey;
 use leasehold_store::testing::TestDb;
@@ -28,6 +31,8 @@ pub struct TestApp {
     /// actor's own login; empty on the open development NATS, where any connection may
     /// speak as anyone.
     pub actors: HashMap<String, ActorLogin>,
+    /// Every reply `admin` and the clients of [`TestApp::client`] received.
+    pub replies: replies::Captured,
 }
 
 /// An actor's own NATS login: its URL (with the credentials) and a client over it.
@@ -115,7 +120,12 @@ impl TestApp {
         tweak(&mut config);
         let engine = Engine::connect(config, key).await.expect("engine");
         let running = app::start(&engine, components).await.expect("start");
-        let admin = ApiClient::new(engine.nats.clone(), engine.subjects.clone(), "admin");
+        let replies = replies::Captured::default();
+        let admin = replies.observe(ApiClient::new(
+            engine.nats.clone(),
+            engine.subjects.clone(),
+            "admin",
+        ));
         TestApp {
             db,
             emulator,
@@ -124,6 +134,7 @@ impl TestApp {
             admin,
             http: reqwest::Client::new(),
             actors: HashMap::new(),
+            replies,
         }
     }
 
@@ -156,7 +167,7 @@ impl TestApp {
         let base = self.emulator.base_url();
         self.admin
             .command(
-                "connection.create",
+                Operation::ConnectionCreate,
                 &json!({
                     "name": "contoso",
                     "tenant_id": DEMO_TENANT_ID,
@@ -183,7 +194,7 @@ impl TestApp {
             .collect();
         self.admin
             .command(
-                "secret.create",
+                Operation::SecretCreate,
                 &json!({
                     "connection": "contoso",
                     "prefix": prefix,
@@ -222,7 +233,7 @@ impl TestApp {
         loop {
             if let Ok(reply) = self
                 .admin
-                .query("lease.get", &json!({ "lease_id": lease_id }))
+                .query(Operation::LeaseGet, &json!({ "lease_id": lease_id }))
                 .await
             {
                 last = reply.get("lease").cloned().unwrap_or(reply);

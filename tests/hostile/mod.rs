@@ -3,17 +3,17 @@
 //! pass (a well-formed `{"ok"}` / `{"error"}` with a documented code).
 #![allow(dead_code)]
 
-use leasehold_domain::ALL_CODES;
+use leasehold_api::{ErrorCode, Operation, Tree};
 use serde_json::{json, Map, Value};
 
 /// Every operation on the command subjects.
 pub fn command_ops() -> Vec<&'static str> {
-    leasehold_command::service::COMMAND_OPS.to_vec()
+    Operation::names(Tree::Command)
 }
 
 /// Every operation on the query subjects (new ones are covered with a `{}` template).
 pub fn query_ops() -> Vec<&'static str> {
-    leasehold_projection::QUERY_OPS.to_vec()
+    Operation::names(Tree::Query)
 }
 
 /// A plausible request for `op`, pointing at the set-up of [`crate::helpers`]: a
@@ -165,13 +165,13 @@ pub fn check_reply(reply: &[u8]) -> Result<Option<String>, String> {
         .get("code")
         .and_then(Value::as_str)
         .ok_or(format!("error without a code: {text:.300}"))?;
-    if !ALL_CODES.contains(&code) {
+    let Ok(code) = code.parse::<ErrorCode>() else {
         return Err(format!("undocumented code {code}: {text:.300}"));
-    }
+    };
     if !error.get("message").is_some_and(Value::is_string) || !error.contains_key("details") {
         return Err(format!("error without message/details: {text:.300}"));
     }
-    if code == "internal" {
+    if code == ErrorCode::Internal {
         return Err(format!("hostile input hit a bug: {text:.300}"));
     }
     Ok(Some(code.to_string()))

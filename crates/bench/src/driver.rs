@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use leasehold::client::{ApiClient, ApiError};
+use leasehold_api::Operation;
 use serde_json::{json, Value};
 use tokio::sync::Mutex;
 
@@ -40,7 +41,10 @@ pub struct Sample {
 pub async fn create_lease(client: &ApiClient, secret: &str, ttl: &str, due: Instant) -> Sample {
     let sent_at = Utc::now() - chrono::Duration::from_std(due.elapsed()).unwrap_or_default();
     let result = client
-        .command("lease.create", &json!({ "secret": secret, "ttl": ttl }))
+        .command(
+            Operation::LeaseCreate,
+            &json!({ "secret": secret, "ttl": ttl }),
+        )
         .await;
     let latency = due.elapsed();
     let (lease_id, outcome) = match result {
@@ -54,7 +58,7 @@ pub async fn create_lease(client: &ApiClient, secret: &str, ttl: &str, due: Inst
                 _ => (id, Outcome::Pending),
             }
         }
-        Err(ApiError::Refused { code, .. }) => (None, Outcome::Refused(code)),
+        Err(ApiError::Refused { code, .. }) => (None, Outcome::Refused(code.to_string())),
         Err(_) => (None, Outcome::Refused("no_answer".into())),
     };
     Sample {
@@ -70,7 +74,7 @@ pub fn revoke_in_background(client: &ApiClient, lease_id: &str) {
     let client = client.clone();
     let payload: Value = json!({ "lease_id": lease_id });
     tokio::spawn(async move {
-        let _ = client.command("lease.revoke", &payload).await;
+        let _ = client.command(Operation::LeaseRevoke, &payload).await;
     });
 }
 

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use leasehold_api::events::LeaseEventType;
 use sqlx::PgPool;
 
 use crate::driver::Sample;
@@ -45,16 +46,16 @@ pub async fn lease_times(
     let mut out: HashMap<String, LeaseTimes> = HashMap::new();
     for (id, event_type, at, expires) in rows {
         let t = out.entry(id).or_default();
-        match event_type.as_str() {
-            "LeaseRequested" => {
+        match LeaseEventType::parse(&event_type) {
+            Some(LeaseEventType::LeaseRequested) => {
                 t.requested = Some(at);
                 t.expires_at = expires
                     .and_then(|e| DateTime::parse_from_rfc3339(&e).ok())
                     .map(|e| e.with_timezone(&Utc));
             }
-            "LeaseActivated" => t.activated = Some(at),
-            "LeaseRevocationRequested" => t.revocation_requested = Some(at),
-            "LeaseRevoked" => t.revoked = Some(at),
+            Some(LeaseEventType::LeaseActivated) => t.activated = Some(at),
+            Some(LeaseEventType::LeaseRevocationRequested) => t.revocation_requested = Some(at),
+            Some(LeaseEventType::LeaseRevoked) => t.revoked = Some(at),
             _ => {}
         }
     }
@@ -68,9 +69,9 @@ pub async fn lease_times(
     .await?;
     for (id, event_type, at) in published {
         let Some(t) = out.get_mut(&id) else { continue };
-        let slot = match event_type.as_str() {
-            "LeaseRequested" => 0,
-            "LeaseActivated" => 1,
+        let slot = match LeaseEventType::parse(&event_type) {
+            Some(LeaseEventType::LeaseRequested) => 0,
+            Some(LeaseEventType::LeaseActivated) => 1,
             _ => 2,
         };
         t.published[slot] = at;

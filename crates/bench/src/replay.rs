@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use leasehold::client::{ApiClient, ApiError};
+use leasehold_api::Operation;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
@@ -90,7 +91,7 @@ pub async fn round_trips(client: &ApiClient, n: usize) -> Latencies {
     for _ in 0..n {
         let t = Instant::now();
         if client
-            .query("lease.list", &json!({ "limit": 10 }))
+            .query(Operation::LeaseList, &json!({ "limit": 10 }))
             .await
             .is_ok()
         {
@@ -129,7 +130,7 @@ pub async fn audit_nats(client: &ApiClient, clones: i64, n: usize) -> Result<Lat
         let t = Instant::now();
         match client
             .query(
-                "audit.at",
+                Operation::AuditAt,
                 &json!({ "user": user, "time": at.to_rfc3339() }),
             )
             .await
@@ -252,7 +253,7 @@ impl Figures {
                 rows.push(Row::target(
                     "audit.at over NATS p50/p99/max",
                     l.summary(),
-                    format!("lease.list: {}", self.list.summary()),
+                    format!("{}: {}", Operation::LeaseList, self.list.summary()),
                     "<= 50 ms",
                     Verdict::check(p99 <= 50.0, || format!("p99 {} ms", ms(p99))),
                 ));
@@ -262,7 +263,7 @@ impl Figures {
                 rows.push(Row::info(
                     "audit.at over NATS",
                     format!("not measured ({why})"),
-                    format!("lease.list: {}", self.list.summary()),
+                    format!("{}: {}", Operation::LeaseList, self.list.summary()),
                 ));
                 rows.push(sql_row(true, &mut self.audit_sql, &mut self.select1));
             }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use leasehold::client::ApiClient;
+use leasehold_api::Operation;
 use serde_json::json;
 
 use crate::probe::memory_kib;
@@ -97,7 +98,7 @@ impl Serve {
                 bail!("leasehold serve exited with {status} before answering (see its log)");
             }
             let payload = json!({ "limit": 1 });
-            let ask = client.query("lease.list", &payload);
+            let ask = client.query(Operation::LeaseList, &payload);
             if let Ok(Ok(_)) = tokio::time::timeout(Duration::from_millis(500), ask).await {
                 let ready = self.started.elapsed();
                 let (rss_kib, _) = memory_kib(self.pid()).unwrap_or_default();

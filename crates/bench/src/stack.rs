@@ -12,6 +12,7 @@ use futures::{stream, StreamExt, TryStreamExt};
 use leasehold::app::{self, Components, Engine, Running};
 use leasehold::client::ApiClient;
 use leasehold::{Config, Limits};
+use leasehold_api::Operation;
 use leasehold_command::Policy;
 use leasehold_crypto::MasterKey;
 use leasehold_store::testing::TestDb;
@@ -129,7 +130,7 @@ impl Stack {
         let reply = self
             .admin
             .command(
-                "connection.create",
+                Operation::ConnectionCreate,
                 &json!({
                     "name": "contoso",
                     "tenant_id": DEMO_TENANT_ID,
@@ -139,7 +140,7 @@ impl Stack {
                 }),
             )
             .await
-            .context("connection.create")?;
+            .context(Operation::ConnectionCreate.name())?;
         Ok(reply)
     }
 
@@ -160,14 +161,14 @@ impl Stack {
             .map(|chunk| async move {
                 self.admin
                     .command(
-                        "secret.create",
+                        Operation::SecretCreate,
                         &json!({
                             "connection": "contoso", "prefix": prefix, "users": chunk,
                             "default_ttl": "1h", "max_ttl": max_ttl,
                         }),
                     )
                     .await
-                    .context("secret.create")
+                    .context(Operation::SecretCreate.name())
             })
             .buffered(4)
             .try_collect()

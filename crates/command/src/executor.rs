@@ -176,7 +176,9 @@ where
                 Err(AggregateError::AggregateConflict) => {
                     return Err(CommandError::conflict(A::TYPE, id));
                 }
-                Err(AggregateError::UserError(e)) => return Err(CommandError::from(e)),
+                Err(AggregateError::UserError(e)) => {
+                    return Err(CommandError::from(e).naming(A::KIND, id))
+                }
                 Err(other) => return Err(infra(other)),
                 Ok(done) => return Ok(done),
             }

@@ -1,6 +1,7 @@
 //! Lease commands after the request: activation, renewal, revocation, expiry, failures.
 //! When a lease ends, its data key is destroyed and the secret's slot is released.
 
+use leasehold_api::ErrorCode;
 use leasehold_crypto::{open, seal};
 use leasehold_domain::{
     FailureInfo, FoldedFailures, Lease, LeaseCommand, LeaseId, LeaseStatus, ReleaseReason,
@@ -50,7 +51,7 @@ impl Commands {
             (None, _) => return Err(CommandError::not_found("lease", &lease_id.to_string())),
             (Some(status), _) => {
                 return Err(CommandError::new(
-                    "lease_not_active",
+                    ErrorCode::LeaseNotActive,
                     format!("lease {lease_id} is {status}; its credential is not available"),
                     serde_json::json!({ "lease_id": lease_id.to_string(), "status": status }),
                 ))

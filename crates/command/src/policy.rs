@@ -1,6 +1,7 @@
 //! Who may do what to which secrets. NATS permissions authenticate the actor (it is a
 //! token of the subject); this policy authorises the operation.
 
+use leasehold_api::Permission;
 use serde::{Deserialize, Serialize};
 
 /// The authorisation policy, from the `[policy]` section of the configuration.
@@ -32,12 +33,14 @@ fn all() -> Vec<String> {
     vec!["*".to_string()]
 }
 
-/// Operations that reach beyond an actor's own leases: only a rule naming them exactly (or
-/// `*`, every operation) grants them; `lease.*` does not.
-pub const EXPLICIT_OPS: &[&str] = &["lease.force_revoke", "lease.renew_any", "lease.revoke_any"];
+/// Whether `op` reaches beyond an actor's own leases (`leasehold_api::Permission::EXPLICIT`):
+/// only a rule naming it exactly (or `*`, every operation) grants it; `lease.*` does not.
+fn is_explicit(op: &str) -> bool {
+    Permission::EXPLICIT.iter().any(|p| p.name() == op)
+}
 
 fn op_matches(pattern: &str, op: &str) -> bool {
-    if EXPLICIT_OPS.contains(&op) {
+    if is_explicit(op) {
         pattern == op || pattern == "*"
     } else {
         matches(pattern, op)
@@ -155,7 +158,7 @@ mod tests {
     #[test]
     fn wildcards_do_not_grant_powers_over_other_actors_leases() {
         let mut p = policy();
-        for op in EXPLICIT_OPS {
+        for op in Permission::EXPLICIT.iter().map(|p| p.name()) {
             assert!(!p.allows("alice", op, Some("ops-db")), "{op}");
             assert!(p.allows("root", op, Some("ops-db")), "{op}");
         }

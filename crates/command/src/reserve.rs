@@ -6,6 +6,7 @@
 //! blocks the user for long.
 
 use chrono::Duration;
+use leasehold_api::ErrorCode;
 use leasehold_domain::{
     Lease, LeaseCommand, LeaseId, LeaseStatus, ReleaseReason, SecretCommand, SecretName, Ttl,
 };
@@ -60,7 +61,7 @@ impl Commands {
         let reserved = loop {
             match self.secrets.execute(secret, reserve.clone(), meta).await {
                 Ok(done) => break done,
-                Err(e) if e.code == "lease_conflict" && round < RECONCILE_ROUNDS => {
+                Err(e) if e.is(ErrorCode::LeaseConflict) && round < RECONCILE_ROUNDS => {
                     round += 1;
                     if !self.reconcile(secret, lease_id, meta).await? {
                         return Err(self.conflict(secret, e).await);
@@ -84,7 +85,7 @@ impl Commands {
         let command = LeaseCommand::Request { terms };
         match self.leases.execute(&lease_id, command, meta).await {
             // A concurrent retry with the same id created it first.
-            Err(e) if e.code == "already_exists" => Ok(Executed {
+            Err(e) if e.is(ErrorCode::AlreadyExists) => Ok(Executed {
                 events: Vec::new(),
                 state: self.leases.load(&lease_id).await?,
             }),
@@ -138,7 +139,7 @@ impl Commands {
             Err(_) => live.expires_at,
         };
         CommandError::new(
-            "lease_conflict",
+            ErrorCode::LeaseConflict,
             format!(
                 "secret {secret} already has live lease {} until {}; revoke it or wait for \
                  it to expire",

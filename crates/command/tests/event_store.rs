@@ -25,7 +25,7 @@ async fn two_concurrent_requests_give_one_lease_and_one_conflict() {
         other => panic!("expected one lease and one conflict, got {other:?}"),
     };
     assert_eq!(ok.state.status(), Some(LeaseStatus::Requested));
-    assert_eq!(err.code, "lease_conflict");
+    assert_eq!(err.code, leasehold_api::ErrorCode::LeaseConflict);
     let lease_id = ok.state.terms().expect("terms").lease_id.to_string();
     assert_eq!(err.details["lease_id"], lease_id);
     assert!(err.message.contains(&lease_id));
@@ -116,7 +116,7 @@ async fn an_ended_lease_frees_the_secret_for_the_next_one() {
         .request_lease(&w.secret, None, &m)
         .await
         .unwrap_err();
-    assert_eq!(conflict.code, "lease_conflict");
+    assert_eq!(conflict.code, leasehold_api::ErrorCode::LeaseConflict);
     w.commands
         .revoke_lease(&id, RevocationReason::Manual, true, &m)
         .await
@@ -155,7 +155,11 @@ async fn an_orphaned_reservation_is_released_after_the_grace_period() {
         .request_lease(&w.secret, None, &soon)
         .await
         .unwrap_err();
-    assert_eq!(err.code, "lease_conflict", "still within the grace period");
+    assert_eq!(
+        err.code,
+        leasehold_api::ErrorCode::LeaseConflict,
+        "still within the grace period"
+    );
     let later = meta("bob", t0() + Duration::seconds(60));
     let lease = w
         .commands
@@ -213,5 +217,5 @@ async fn a_snapshotted_secret_loads_the_same_state_as_its_full_history() {
         .request_lease(&w.secret, None, &m)
         .await
         .unwrap_err();
-    assert_eq!(err.code, "lease_conflict");
+    assert_eq!(err.code, leasehold_api::ErrorCode::LeaseConflict);
 }

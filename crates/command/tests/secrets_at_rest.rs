@@ -99,7 +99,7 @@ async fn no_secret_in_any_table_and_shredding_destroys_the_password() {
     let gone = w.commands.keys().load(&sealed.key_id).await;
     assert!(gone.is_err(), "the data key was destroyed");
     let err = w.commands.lease_credential(&id).await.unwrap_err();
-    assert_eq!(err.code, "lease_not_active");
+    assert_eq!(err.code, leasehold_api::ErrorCode::LeaseNotActive);
     let text = dump(&w.db.pool).await;
     for form in forms(PASSWORD) {
         assert!(!text.contains(&form));

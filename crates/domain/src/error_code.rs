@@ -1,46 +1,26 @@
-//! Stable, machine-readable error codes shared by every outer layer.
+//! Which error code (`leasehold_api::ErrorCode`) each domain error is, with its details.
 
 use chrono::SecondsFormat;
+use leasehold_api::ErrorCode;
 use serde_json::{json, Value};
 
 use crate::{ConnectionError, LeaseError, ParseError, SecretError};
 
-/// Every error code a client can see; outer layers use the last eight.
-pub const ALL_CODES: &[&str] = &[
-    "not_found",
-    "already_exists",
-    "connection_in_use",
-    "invalid_ttl",
-    "ttl_exceeds_max",
-    "lease_conflict",
-    "lease_not_renewable",
-    "lease_not_active",
-    "lease_not_expired",
-    "invalid_request",
-    "forbidden",
-    "conflict",
-    "graph_error",
-    "activation_failed",
-    "unavailable",
-    "rate_limited",
-    "quota_exceeded",
-    "internal",
-];
-
-/// Maps an error to a code from [`ALL_CODES`] plus structured details for API replies.
-pub trait ErrorCode {
-    /// The stable code, one of [`ALL_CODES`].
-    fn code(&self) -> &'static str;
+/// Maps a domain error to its code (`leasehold_api::ErrorCode`) plus structured details
+/// for API replies. The codes are the contract's; the domain only says which applies.
+pub trait Coded {
+    /// The stable code.
+    fn code(&self) -> ErrorCode;
     /// Structured facts about the error (an object, possibly empty).
     fn details(&self) -> Value;
 }
 
-impl ErrorCode for ConnectionError {
-    fn code(&self) -> &'static str {
+impl Coded for ConnectionError {
+    fn code(&self) -> ErrorCode {
         match self {
-            ConnectionError::AlreadyExists => "already_exists",
-            ConnectionError::NotFound => "not_found",
-            ConnectionError::InUse { .. } => "connection_in_use",
+            ConnectionError::AlreadyExists => ErrorCode::AlreadyExists,
+            ConnectionError::NotFound => ErrorCode::NotFound,
+            ConnectionError::InUse { .. } => ErrorCode::ConnectionInUse,
         }
     }
 
@@ -52,16 +32,16 @@ impl ErrorCode for ConnectionError {
     }
 }
 
-impl ErrorCode for SecretError {
-    fn code(&self) -> &'static str {
+impl Coded for SecretError {
+    fn code(&self) -> ErrorCode {
         match self {
-            SecretError::AlreadyExists => "already_exists",
-            SecretError::NotFound => "not_found",
+            SecretError::AlreadyExists => ErrorCode::AlreadyExists,
+            SecretError::NotFound => ErrorCode::NotFound,
             SecretError::DefaultTtlExceedsMax { .. } | SecretError::InvalidTtl { .. } => {
-                "invalid_ttl"
+                ErrorCode::InvalidTtl
             }
-            SecretError::TtlExceedsMax { .. } => "ttl_exceeds_max",
-            SecretError::LeaseConflict { .. } => "lease_conflict",
+            SecretError::TtlExceedsMax { .. } => ErrorCode::TtlExceedsMax,
+            SecretError::LeaseConflict { .. } => ErrorCode::LeaseConflict,
         }
     }
 
@@ -73,8 +53,8 @@ impl ErrorCode for SecretError {
                 "max_ttl": max.as_secs(),
             }),
             SecretError::TtlExceedsMax { requested, max } => json!({
-                "requested_ttl": requested.as_secs(),
-                "max_ttl": max.as_secs(),
+                "requested": requested.as_secs(),
+                "max": max.as_secs(),
             }),
             SecretError::LeaseConflict {
                 lease_id,
@@ -88,14 +68,14 @@ impl ErrorCode for SecretError {
     }
 }
 
-impl ErrorCode for LeaseError {
-    fn code(&self) -> &'static str {
+impl Coded for LeaseError {
+    fn code(&self) -> ErrorCode {
         match self {
-            LeaseError::AlreadyExists => "already_exists",
-            LeaseError::NotFound => "not_found",
-            LeaseError::InvalidState { .. } => "lease_not_active",
-            LeaseError::NotRenewable { .. } => "lease_not_renewable",
-            LeaseError::NotYetExpired { .. } => "lease_not_expired",
+            LeaseError::AlreadyExists => ErrorCode::AlreadyExists,
+            LeaseError::NotFound => ErrorCode::NotFound,
+            LeaseError::InvalidState { .. } => ErrorCode::LeaseNotActive,
+            LeaseError::NotRenewable { .. } => ErrorCode::LeaseNotRenewable,
+            LeaseError::NotYetExpired { .. } => ErrorCode::LeaseNotExpired,
         }
     }
 
@@ -113,12 +93,12 @@ impl ErrorCode for LeaseError {
     }
 }
 
-impl ErrorCode for ParseError {
-    fn code(&self) -> &'static str {
+impl Coded for ParseError {
+    fn code(&self) -> ErrorCode {
         if self.is_ttl() {
-            "invalid_ttl"
+            ErrorCode::InvalidTtl
         } else {
-            "invalid_request"
+            ErrorCode::InvalidRequest
         }
     }
 

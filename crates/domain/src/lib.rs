@@ -19,7 +19,7 @@ pub use cloud::Cloud;
 pub use connection::{
     Connection, ConnectionCommand, ConnectionDetails, ConnectionError, ConnectionEvent,
 };
-pub use error_code::{ErrorCode, ALL_CODES};
+pub use error_code::Coded;
 pub use ids::{
     Actor, ConnectionName, EntraObjectId, LeaseId, SecretName, StreamId, UserPrincipalName,
 };
@@ -28,6 +28,7 @@ pub use lease::{
     LeaseTerms, RevocationReason, MAX_ACTIVATION_ATTEMPTS, REVOCATION_FAILING_AFTER,
     THROTTLED_KIND,
 };
+pub use leasehold_api::ErrorCode;
 pub use parse_error::ParseError;
 pub use sealed::Sealed;
 pub use secret::{

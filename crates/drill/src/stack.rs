@@ -13,6 +13,7 @@ use entra_emulator::{
     DEMO_CLIENT_SECRET, DEMO_TENANT_ID,
 };
 use leasehold::client::{ApiClient, ApiError};
+use leasehold_api::{ErrorCode, Operation};
 use rand::RngCore;
 use serde_json::{json, Value};
 use sqlx::PgPool;
@@ -175,12 +176,12 @@ impl Stack {
     }
 
     /// Sends an admin command until the engine answers it (it may still be starting).
-    async fn admin(&self, op: &str, payload: &Value) -> anyhow::Result<Value> {
+    async fn admin(&self, op: Operation, payload: &Value) -> anyhow::Result<Value> {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
         loop {
             match self.api.command(op, payload).await {
                 Ok(v) => return Ok(v),
-                Err(ApiError::Refused { code, message, .. }) if code != "unavailable" => {
+                Err(ApiError::Refused { code, message, .. }) if code != ErrorCode::Unavailable => {
                     bail!("{op}: {code}: {message}")
                 }
                 Err(e) if tokio::time::Instant::now() > deadline => {
@@ -194,7 +195,7 @@ impl Stack {
     async fn setup(&self, sizes: &Sizes) -> anyhow::Result<()> {
         let base = self.emulator.base_url();
         self.admin(
-            "connection.create",
+            Operation::ConnectionCreate,
             &json!({
                 "name": "contoso", "tenant_id": DEMO_TENANT_ID,
                 "client_id": DEMO_CLIENT_ID, "client_secret": DEMO_CLIENT_SECRET,
@@ -210,13 +211,17 @@ impl Stack {
                 .collect();
             let reply = self
                 .admin(
-                    "secret.create",
+                    Operation::SecretCreate,
                     &json!({ "connection": "contoso", "prefix": "d", "users": upns,
                              "default_ttl": "10s", "max_ttl": "2h" }),
                 )
                 .await?;
             if reply["failed"].as_array().is_some_and(|f| !f.is_empty()) {
-                bail!("secret.create failed for some users: {}", reply["failed"]);
+                bail!(
+                    "{} failed for some users: {}",
+                    Operation::SecretCreate,
+                    reply["failed"]
+                );
             }
         }
         println!("drill: {} secrets created", sizes.secrets);

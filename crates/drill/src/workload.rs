@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use futures::{stream, StreamExt};
 use leasehold::client::{ApiClient, ApiError};
+use leasehold_api::{ErrorCode, Operation};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
@@ -41,7 +42,7 @@ impl Progress {
     fn note<T>(&self, result: &Result<T, ApiError>) {
         match result {
             Ok(_) => self.count("ok"),
-            Err(ApiError::Refused { code, .. }) => self.count(code),
+            Err(ApiError::Refused { code, .. }) => self.count(code.as_str()),
             Err(_) => self.count("no_answer"),
         }
     }
@@ -115,7 +116,7 @@ impl Lane {
             rec.attempts += 1;
             let reply = self
                 .client
-                .command_with_id("lease.create", &payload, &rec.request_id)
+                .command_with_id(Operation::LeaseCreate, &payload, &rec.request_id)
                 .await;
             self.progress.note(&reply);
             let wait = match reply {
@@ -138,23 +139,24 @@ impl Lane {
                         });
                     return Some(expires);
                 }
-                Err(ApiError::Refused { code, details, .. }) => match code.as_str() {
+                Err(ApiError::Refused { code, details, .. }) => match code {
                     // The lease exists but is no longer (or never) active: nothing to hold.
-                    "lease_not_active" | "activation_failed" => {
+                    ErrorCode::LeaseNotActive | ErrorCode::ActivationFailed => {
                         if let Some(id) = details["lease"]["lease_id"].as_str() {
                             rec.saw_lease(id);
                         }
                         return None;
                     }
-                    "lease_conflict" => {
+                    ErrorCode::LeaseConflict => {
                         conflict_wait = (conflict_wait * 2).min(Duration::from_secs(2));
                         conflict_wait
                     }
-                    "unavailable" | "conflict" | "internal" | "rate_limited" => {
-                        Duration::from_millis(500)
-                    }
+                    ErrorCode::Unavailable
+                    | ErrorCode::Conflict
+                    | ErrorCode::Internal
+                    | ErrorCode::RateLimited => Duration::from_millis(500),
                     other => {
-                        rec.gave_up = Some(format!("lease.create refused: {other}"));
+                        rec.gave_up = Some(format!("{} refused: {other}", Operation::LeaseCreate));
                         return None;
                     }
                 },
@@ -181,7 +183,7 @@ impl Lane {
         let ask = json!({ "lease_id": lease, "credentials": true });
         let mut wait = Duration::from_millis(500);
         while Instant::now() < deadline {
-            let reply = self.client.query("lease.get", &ask).await;
+            let reply = self.client.query(Operation::LeaseGet, &ask).await;
             self.progress.note(&reply);
             match reply {
                 Ok(v) => {
@@ -191,7 +193,7 @@ impl Lane {
                     }
                 }
                 Err(ApiError::Refused { code, details, .. })
-                    if code == "lease_not_active" && details["status"] != "requested" =>
+                    if code == ErrorCode::LeaseNotActive && details["status"] != "requested" =>
                 {
                     return;
                 }
@@ -209,14 +211,14 @@ impl Lane {
             Plan::Renew => {
                 let next = rng.gen_range(2..=10u64);
                 (
-                    "lease.renew",
+                    Operation::LeaseRenew,
                     ttl / 2,
                     json!({ "lease_id": lease, "ttl": next }),
                 )
             }
             Plan::Revoke => {
                 let after = Duration::from_millis(rng.gen_range(300..1500));
-                ("lease.revoke", after, json!({ "lease_id": lease }))
+                (Operation::LeaseRevoke, after, json!({ "lease_id": lease }))
             }
         };
         sleep(after).await;
@@ -224,14 +226,17 @@ impl Lane {
     }
 
     /// Sends a command until something answers (at most a minute).
-    async fn send(&self, op: &str, payload: &Value) {
+    async fn send(&self, op: Operation, payload: &Value) {
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
             let reply = self.client.command(op, payload).await;
             self.progress.note(&reply);
             match reply {
                 Err(ApiError::NoAnswer { .. }) | Err(ApiError::Malformed(_)) => {}
-                Err(ApiError::Refused { code, .. }) if code == "unavailable" => {}
+                Err(ApiError::Refused {
+                    code: ErrorCode::Unavailable,
+                    ..
+                }) => {}
                 _ => return,
             }
             sleep(jitter(Duration::from_millis(200))).await;

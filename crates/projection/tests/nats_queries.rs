@@ -74,7 +74,7 @@ async fn queries_are_answered_over_nats() {
         }
     };
     match ask("secret.get", json!({"name": "ops-alice"})).await {
-        ReplyBody::Ok(secret) => assert_eq!(secret["default_ttl"], "1h"),
+        ReplyBody::Ok(secret) => assert_eq!(secret["default_ttl"], 3600),
         other => panic!("unexpected {other:?}"),
     }
     match ask("secret.get", json!({"nope": 1})).await {

@@ -36,8 +36,8 @@ async fn connections_and_secrets() {
         .ok("alice", "secret.get", json!({"name": "ops-alice"}))
         .await;
     assert_eq!(
-        (s["default_ttl"].as_str(), s["max_ttl"].as_str()),
-        (Some("1h"), Some("1d"))
+        (s["default_ttl"].as_u64(), s["max_ttl"].as_u64()),
+        (Some(3600), Some(86_400))
     );
     assert_eq!(s["default_ttl_secs"], 3600);
     assert_eq!(s["user_principal_name"], UPN);

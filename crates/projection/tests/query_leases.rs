@@ -18,7 +18,7 @@ async fn leases_and_their_credentials() {
         .ok("bob", "lease.get", json!({"lease_id": lease_id}))
         .await;
     assert_eq!(got["lease"]["status"], "active");
-    assert_eq!(got["lease"]["ttl"], "1h");
+    assert_eq!(got["lease"]["ttl"], 3600, "TTLs are seconds in every reply");
     assert!(got.get("credential").is_none());
     assert_eq!(
         f.code("mallory", "lease.get", json!({"lease_id": lease_id}))

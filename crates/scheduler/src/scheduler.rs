@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
+use leasehold_api::ErrorCode;
 use leasehold_command::{Commands, Meta};
 use leasehold_domain::{Actor, LeaseId};
 
@@ -113,9 +114,9 @@ impl Scheduler {
                 true
             }
             // Renewed meanwhile: the trigger moved the deadline and cleared the claim.
-            Err(e) if e.code == "lease_not_expired" => false,
+            Err(e) if e.is(ErrorCode::LeaseNotExpired) => false,
             Err(e) => {
-                tracing::warn!(lease = %lease_id, code = e.code, message = %e.message,
+                tracing::warn!(lease = %lease_id, code = %e.code, message = %e.message,
                     "expiry failed; retried when the claim lapses");
                 false
             }

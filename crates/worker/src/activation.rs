@@ -5,6 +5,7 @@
 //! between the Graph call and the append all end with exactly one recorded, working
 //! password: the one set last is the one appended.
 
+use leasehold_api::ErrorCode;
 use leasehold_domain::{FailureInfo, Lease, LeaseId, LeaseStatus};
 use leasehold_graph::{generate_password, Credentials, GraphError, DEFAULT_PASSWORD_LENGTH};
 
@@ -89,7 +90,7 @@ impl Effects {
                 tracing::info!(lease = %lease_id, "lease activated");
                 Ok(Decision::Ack)
             }
-            Err(e) if e.code == "lease_not_active" => {
+            Err(e) if e.is(ErrorCode::LeaseNotActive) => {
                 self.undo_lost_activation(&lease, creds, gate).await?;
                 Ok(Decision::Ack)
             }
@@ -140,7 +141,7 @@ impl Effects {
         {
             Ok(done) => done,
             // Revoked meanwhile: revocation takes over (and scrambles whatever was set).
-            Err(e) if e.code == "lease_not_active" => return Ok(Decision::Ack),
+            Err(e) if e.is(ErrorCode::LeaseNotActive) => return Ok(Decision::Ack),
             Err(e) => return Err(e.into()),
         };
         if done.state.status() != Some(LeaseStatus::Requested) {

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use async_nats::jetstream::{AckKind, Message};
+use leasehold_api::events::{AggregateType, LeaseEventType};
 use leasehold_bus::EventMessage;
 use leasehold_domain::LeaseId;
 use tracing::{Instrument, Span};
@@ -28,12 +29,12 @@ pub(crate) enum Work {
 /// What an event means for a lane. Malformed events are errors (acked and logged: no
 /// redelivery can fix them).
 pub(crate) fn work_of(lane: Lane, event: &EventMessage) -> Result<Work, String> {
-    if event.aggregate_type != "Lease" {
+    if AggregateType::parse(&event.aggregate_type) != Some(AggregateType::Lease) {
         return Ok(Work::Nothing);
     }
     let lease = || LeaseId::parse(&event.aggregate_id).map_err(|e| e.to_string());
-    Ok(match (lane, event.event_type.as_str()) {
-        (Lane::Activations, "LeaseRequested") => Work::Activate(lease()?),
+    Ok(match (lane, LeaseEventType::parse(&event.event_type)) {
+        (Lane::Activations, Some(LeaseEventType::LeaseRequested)) => Work::Activate(lease()?),
         _ => Work::Nothing,
     })
 }

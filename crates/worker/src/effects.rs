@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use leasehold_api::ErrorCode;
 use leasehold_command::{CommandError, Commands, Meta};
 use leasehold_domain::{Actor, ConnectionName, EntraObjectId};
 use leasehold_graph::{
@@ -78,7 +79,7 @@ impl Effects {
     pub(crate) async fn credentials(&self, connection: &ConnectionName) -> anyhow::Result<Creds> {
         match self.commands.credentials(connection).await {
             Ok(creds) => Ok(Creds::Ready(creds)),
-            Err(e) if e.code == "not_found" => Ok(Creds::Gone(e)),
+            Err(e) if e.is(ErrorCode::NotFound) => Ok(Creds::Gone(e)),
             Err(e) => Err(e.into()),
         }
     }

@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use leasehold_api::ErrorCode;
 use leasehold_domain::{FailureInfo, Lease, LeaseStatus, REVOCATION_FAILING_AFTER, THROTTLED_KIND};
 use leasehold_graph::{Credentials, ErrorKind};
 
@@ -196,7 +197,7 @@ impl Effects {
         {
             Ok(done) => done,
             // Revoked meanwhile (forced, or another worker confirmed): nothing left to do.
-            Err(e) if e.code == "lease_not_active" => return Ok(()),
+            Err(e) if e.is(ErrorCode::LeaseNotActive) => return Ok(()),
             Err(e) => return Err(e.into()),
         };
         if done.state.revocation_failing() && !failing {

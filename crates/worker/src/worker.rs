@@ -9,6 +9,7 @@ use anyhow::Context;
 use async_nats::jetstream::{self, consumer, Message};
 use futures::stream::FuturesUnordered;
 use futures::StreamExt;
+use leasehold_api::events::{AggregateType, LeaseEventType};
 use leasehold_bus::{Durable, Subjects};
 use leasehold_command::Commands;
 use leasehold_graph::GraphClient;
@@ -279,7 +280,10 @@ fn activations_config(
     consumer::pull::Config {
         durable_name: Some(ACTIVATIONS_CONSUMER.to_string()),
         description: Some("leasehold worker: Graph effects of lease events".to_string()),
-        filter_subject: subjects.events_of_type("Lease", "LeaseRequested"),
+        filter_subject: subjects.events_of_type(
+            AggregateType::Lease.as_str(),
+            LeaseEventType::LeaseRequested.as_str(),
+        ),
         ack_policy: consumer::AckPolicy::Explicit,
         ack_wait,
         max_deliver: -1,

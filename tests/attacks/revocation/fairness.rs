@@ -6,6 +6,7 @@ use std::time::Duration;
 use entra_emulator::{AppSeed, ClientSecretSeed, EmulatorConfig, Seed, DEMO_TENANT_ID};
 use futures::stream::{self, StreamExt};
 use leasehold::app::Components;
+use leasehold_api::Operation;
 use leasehold_command::Policy;
 use serde_json::json;
 
@@ -50,7 +51,7 @@ async fn two_thousand_failing_revocations_of_one_tenant_do_not_delay_another_ten
     let base = app.emulator.base_url();
     app.admin
         .command(
-            "connection.create",
+            Operation::ConnectionCreate,
             &json!({
                 "name": "expiring",
                 "tenant_id": DEMO_TENANT_ID,
@@ -70,7 +71,7 @@ async fn two_thousand_failing_revocations_of_one_tenant_do_not_delay_another_ten
         let created = app
             .admin
             .command(
-                "secret.create",
+                Operation::SecretCreate,
                 &json!({ "connection": "expiring", "prefix": "x", "users": users }),
             )
             .await
@@ -83,7 +84,7 @@ async fn two_thousand_failing_revocations_of_one_tenant_do_not_delay_another_ten
             async move {
                 let reply = client
                     .command(
-                        "lease.create",
+                        Operation::LeaseCreate,
                         &json!({ "secret": format!("x-user{i:04}") }),
                     )
                     .await
@@ -103,7 +104,7 @@ async fn two_thousand_failing_revocations_of_one_tenant_do_not_delay_another_ten
             let client = app.client("bob");
             async move {
                 client
-                    .command("lease.revoke", &json!({ "lease_id": id }))
+                    .command(Operation::LeaseRevoke, &json!({ "lease_id": id }))
                     .await
                     .expect("revoke");
             }
@@ -132,7 +133,7 @@ async fn two_thousand_failing_revocations_of_one_tenant_do_not_delay_another_ten
     // Meanwhile, the healthy tenant's lease is revoked promptly.
     let asked = std::time::Instant::now();
     app.admin
-        .command("lease.revoke", &json!({ "lease_id": alice }))
+        .command(Operation::LeaseRevoke, &json!({ "lease_id": alice }))
         .await
         .expect("revoke alice");
     wait_password_dead(&app, &password, Duration::from_secs(5)).await;

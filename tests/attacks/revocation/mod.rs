@@ -8,6 +8,7 @@ use entra_emulator::DEMO_USER_PASSWORD;
 use leasehold::client::ApiClient;
 use leasehold::config::NatsRole;
 use leasehold::signin::SignIn;
+use leasehold_api::Operation;
 use leasehold_command::{Policy, Rule};
 use leasehold_graph::{GraphClient, GraphConfig};
 use leasehold_testkit::Poll;
@@ -40,7 +41,10 @@ pub fn two_actors() -> Policy {
 /// A lease on `secret` taken by `client`: (lease id, password).
 pub async fn lease(client: &ApiClient, secret: &str) -> (String, String) {
     let reply = client
-        .command("lease.create", &json!({ "secret": secret, "ttl": "1h" }))
+        .command(
+            Operation::LeaseCreate,
+            &json!({ "secret": secret, "ttl": "1h" }),
+        )
         .await
         .expect("lease.create");
     assert_eq!(reply["status"], "active", "{reply}");
@@ -56,7 +60,7 @@ pub async fn lease(client: &ApiClient, secret: &str) -> (String, String) {
 pub fn code(result: Result<Value, leasehold::client::ApiError>) -> String {
     match result {
         Ok(v) => panic!("expected a refusal, got {v}"),
-        Err(leasehold::client::ApiError::Refused { code, .. }) => code,
+        Err(leasehold::client::ApiError::Refused { code, .. }) => code.to_string(),
         Err(e) => panic!("expected a refusal, got {e}"),
     }
 }

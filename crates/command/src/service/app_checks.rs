@@ -4,12 +4,14 @@
 //! application's reach (Entra lets only Privileged Authentication Administrators and
 //! Global Administrators reset an administrator's password).
 
+use leasehold_api::UserWarning;
 use leasehold_graph::grants::role_name;
 use leasehold_graph::{AppGrants, Credentials, MANAGES_ADMINS, MANAGES_ORDINARY_USERS};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::CommandService;
 use crate::CommandError;
+use leasehold_api::ErrorCode;
 
 /// Application permissions leasehold needs, each with the broader ones that also do.
 const NEEDED: &[(&str, &[&str])] = &[
@@ -69,7 +71,7 @@ pub(crate) fn missing(grants: &AppGrants) -> (Vec<String>, Vec<String>) {
 /// `graph_error` naming everything the application lacks.
 pub(crate) fn lacking(client_id: &str, missing: &[String]) -> CommandError {
     CommandError::new(
-        "graph_error",
+        ErrorCode::GraphError,
         format!(
             "application {client_id} lacks what leasehold needs: {}; grant it and give admin \
              consent (docs/azure-setup.md), or set skip_verify for a setup that cannot \
@@ -90,21 +92,22 @@ impl CommandService {
         user_id: &str,
         upn: &str,
         grants: &mut Option<AppGrants>,
-    ) -> Option<Value> {
+    ) -> Option<UserWarning> {
         let roles = match self.graph.user_directory_roles(creds, user_id).await {
             Ok(roles) if roles.is_empty() => return None,
             Ok(roles) => roles,
             Err(e) => {
-                return Some(json!({
-                    "user": upn,
-                    "message": format!(
+                return Some(UserWarning {
+                    user: upn.to_string(),
+                    directory_roles: Vec::new(),
+                    message: format!(
                         "could not check whether {upn} holds a directory role ({}); an \
                          administrator's password can be reset only by an application \
                          that is Privileged Authentication Administrator or Global \
                          Administrator",
                         e.message()
                     ),
-                }))
+                })
             }
         };
         if grants.is_none() {
@@ -118,15 +121,16 @@ impl CommandService {
             Some(_) => "this connection's application is neither",
             None => "this connection's application may not be either",
         };
-        Some(json!({
-            "user": upn,
-            "directory_roles": roles,
-            "message": format!(
+        let list = roles.join(", ");
+        Some(UserWarning {
+            user: upn.to_string(),
+            directory_roles: roles,
+            message: format!(
                 "{upn} holds the directory role {}: only an application that is Privileged \
                  Authentication Administrator or Global Administrator can reset their \
                  password, and {why}, so leases on this secret will fail to activate",
-                roles.join(", ")
+                list
             ),
-        }))
+        })
     }
 }

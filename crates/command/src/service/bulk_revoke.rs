@@ -2,6 +2,7 @@
 //! one command. Only admins may; every revocation it makes carries the one request id
 //! (the caller's, else a fresh `bulk-<uuid>`), so the audit log shows them as one command.
 
+use leasehold_api::Permission;
 use leasehold_domain::{Actor, ConnectionName, Lease, RevocationReason};
 use serde_json::{json, Value};
 
@@ -82,8 +83,8 @@ impl CommandService {
         input: RevokeLease,
     ) -> Result<Value, CommandError> {
         let selector = Selector::parse(&input)?;
-        if !self.policy.is_admin(req.actor.as_str()) {
-            return Err(forbidden(req, "lease.revoke (bulk)", None));
+        if !self.admission.policy().is_admin(req.actor.as_str()) {
+            return Err(forbidden(self, req, Permission::RevokeBulk, None));
         }
         let request_id = req
             .request_id

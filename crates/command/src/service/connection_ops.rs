@@ -1,5 +1,6 @@
 //! `connection.create|rotate|delete`.
 
+use leasehold_api::{ErrorCode, Operation};
 use leasehold_domain::{ConnectionName, SecretName};
 use leasehold_graph::{Credentials, ErrorKind, GraphError};
 use serde_json::{json, Value};
@@ -12,7 +13,7 @@ impl CommandService {
     pub(super) async fn create_connection(&self, req: &Request<'_>) -> Result<Value, CommandError> {
         let input: CreateConnection = decode(req.payload)?;
         let name = ConnectionName::parse(&input.name).map_err(|e| e.with_field("name"))?;
-        self.authorize(req, "connection.create", None)?;
+        self.authorize(req, Operation::ConnectionCreate, None)?;
         check_id("tenant_id", &input.tenant_id)?;
         check_id("client_id", &input.client_id)?;
         let creds = Credentials::new(
@@ -45,7 +46,7 @@ impl CommandService {
     pub(super) async fn rotate_connection(&self, req: &Request<'_>) -> Result<Value, CommandError> {
         let input: RotateConnection = decode(req.payload)?;
         let name = ConnectionName::parse(&input.name).map_err(|e| e.with_field("name"))?;
-        self.authorize(req, "connection.rotate", None)?;
+        self.authorize(req, Operation::ConnectionRotate, None)?;
         let current = self.commands.connections.load(&name).await?;
         let details = match current.details() {
             Some(d) if current.is_live() => d,
@@ -77,7 +78,7 @@ impl CommandService {
     pub(super) async fn delete_connection(&self, req: &Request<'_>) -> Result<Value, CommandError> {
         let input: ByName = decode(req.payload)?;
         let name = ConnectionName::parse(&input.name).map_err(|e| e.with_field("name"))?;
-        self.authorize(req, "connection.delete", None)?;
+        self.authorize(req, Operation::ConnectionDelete, None)?;
         let dependents = self.dependents(&name).await?;
         let done = self
             .commands
@@ -150,7 +151,7 @@ fn verify_error(refused: &str, creds: &Credentials, e: &GraphError) -> CommandEr
     }
     let host = host_of(creds.cloud.login_base());
     CommandError::new(
-        "unavailable",
+        ErrorCode::Unavailable,
         format!(
             "cannot reach the sign-in host {host} to check the credentials: {}",
             e.message()

@@ -68,7 +68,7 @@ mod tests {
     #[tokio::test]
     async fn a_panicking_handler_is_an_internal_error() {
         let result = catch_panic("test", async { panic!("boom") }).await;
-        assert_eq!(result.unwrap_err().code, "internal");
+        assert_eq!(result.unwrap_err().code, leasehold_api::ErrorCode::Internal);
         let fine = catch_panic("test", async { Ok(json!(1)) }).await;
         assert_eq!(fine.expect("ok"), json!(1));
     }

@@ -1,39 +1,34 @@
-//! Request payloads of the command subjects, parsed strictly at the edge.
+//! Decoding the request payloads of the command subjects (the types are
+//! `leasehold-api`'s), strictly, at the edge.
 
-use leasehold_domain::{Cloud, ParseError, Ttl};
+pub use leasehold_api::{
+    ByName, ConnectionCreate as CreateConnection, ConnectionRotate as RotateConnection,
+    LeaseCreate as CreateLease, LeaseRenew as RenewLease, LeaseRevoke as RevokeLease,
+    SecretCreate as CreateSecrets, SecretUpdate as UpdateSecret, TtlInput,
+};
+use leasehold_domain::{ParseError, Ttl};
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 
 use crate::CommandError;
 
 /// Largest request payload accepted.
 pub const MAX_PAYLOAD: usize = 1024 * 1024;
 
-/// A TTL given as seconds (`3600`) or in human form (`"1h"`).
-#[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
-pub enum TtlInput {
-    /// Whole seconds.
-    Seconds(i64),
-    /// Human form such as `90s`, `30m`, `1h30m`.
-    Text(String),
-}
-
-impl TtlInput {
-    /// Parses into a [`Ttl`], naming `field` in the error.
-    pub fn parse(&self, field: &'static str) -> Result<Ttl, CommandError> {
-        let parsed = match self {
-            TtlInput::Seconds(s) if *s <= 0 => Ttl::parse(&s.to_string()),
-            TtlInput::Seconds(s) => Ttl::from_secs(*s as u64),
-            TtlInput::Text(t) => Ttl::parse(t),
-        };
-        parsed.map_err(|e: ParseError| CommandError::from(e.with_field(field)))
-    }
+/// Parses a request's TTL into a [`Ttl`], naming `field` in the error: zero, negative,
+/// fractional and out-of-range values are all `invalid_ttl`.
+pub fn ttl(input: &TtlInput, field: &'static str) -> Result<Ttl, CommandError> {
+    let parsed = match input {
+        TtlInput::Seconds(s) if *s <= 0 => Ttl::parse(&s.to_string()),
+        TtlInput::Seconds(s) => Ttl::from_secs(s.unsigned_abs()),
+        TtlInput::Text(t) => Ttl::parse(t),
+        TtlInput::NotWhole(t) => Err(ParseError::ttl("must be whole seconds", t)),
+    };
+    parsed.map_err(|e: ParseError| CommandError::from(e.with_field(field)))
 }
 
 /// Parses an optional TTL field.
 pub fn opt_ttl(v: &Option<TtlInput>, field: &'static str) -> Result<Option<Ttl>, CommandError> {
-    v.as_ref().map(|t| t.parse(field)).transpose()
+    v.as_ref().map(|t| ttl(t, field)).transpose()
 }
 
 /// Decodes a JSON payload, answering `invalid_request` with serde's reason.
@@ -76,105 +71,6 @@ pub fn clip(text: &str, max_bytes: usize) -> &str {
     &text[..end]
 }
 
-/// `connection.create`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CreateConnection {
-    pub name: String,
-    pub tenant_id: String,
-    pub client_id: String,
-    pub client_secret: secrecy::SecretString,
-    #[serde(default)]
-    pub cloud: Cloud,
-    /// Store it without asking Entra (a setup that cannot reach it).
-    #[serde(default)]
-    pub skip_verify: bool,
-}
-
-/// `connection.rotate`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RotateConnection {
-    pub name: String,
-    pub client_secret: secrecy::SecretString,
-    /// Store it without asking Entra (a setup that cannot reach it).
-    #[serde(default)]
-    pub skip_verify: bool,
-}
-
-/// `connection.delete`, `secret.delete`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ByName {
-    pub name: String,
-}
-
-/// `secret.create`: one dynamic secret per user.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CreateSecrets {
-    pub connection: String,
-    /// Name prefix; secrets are named `<prefix>-<user slug>`.
-    pub prefix: String,
-    /// Users by object id or UPN.
-    pub users: Vec<String>,
-    pub default_ttl: Option<TtlInput>,
-    pub max_ttl: Option<TtlInput>,
-}
-
-/// `secret.update`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateSecret {
-    pub name: String,
-    pub default_ttl: Option<TtlInput>,
-    pub max_ttl: Option<TtlInput>,
-    pub connection: Option<String>,
-}
-
-/// `lease.create`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CreateLease {
-    pub secret: String,
-    pub ttl: Option<TtlInput>,
-}
-
-/// `lease.renew`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RenewLease {
-    pub lease_id: String,
-    pub ttl: Option<TtlInput>,
-    /// A renewal never moves the expiry earlier unless this says so.
-    #[serde(default)]
-    pub shorten: bool,
-}
-
-/// `lease.revoke`: one lease, the live lease of a secret, or (admins) every live lease
-/// of secrets named with a prefix, of a connection, or requested by an actor.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RevokeLease {
-    pub lease_id: Option<String>,
-    pub secret: Option<String>,
-    /// Bulk: live leases of every secret whose name starts with this.
-    pub prefix: Option<String>,
-    /// Bulk: live leases of every secret on this connection.
-    pub connection: Option<String>,
-    /// Bulk: live leases this actor requested.
-    pub requested_by: Option<String>,
-    #[serde(default)]
-    pub force: bool,
-}
-
-impl RevokeLease {
-    /// Whether this names leases by a bulk selector.
-    pub fn is_bulk(&self) -> bool {
-        self.prefix.is_some() || self.connection.is_some() || self.requested_by.is_some()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,8 +105,16 @@ mod tests {
         // inside a character.
         let payload = format!(r#"{{"{}": 1}}"#, "é".repeat(200));
         let e = decode::<ByName>(payload.as_bytes()).unwrap_err();
-        assert_eq!(e.code, "invalid_request");
+        assert_eq!(e.code, leasehold_api::ErrorCode::InvalidRequest);
         assert!(e.message.len() <= "malformed request: ".len() + 300);
+    }
+
+    #[test]
+    fn a_fractional_ttl_is_an_invalid_ttl() {
+        let input: CreateLease = decode(br#"{"secret": "s", "ttl": 1.5}"#).expect("decodes");
+        let e = opt_ttl(&input.ttl, "ttl").unwrap_err();
+        assert_eq!(e.code, leasehold_api::ErrorCode::InvalidTtl);
+        assert_eq!(e.details["field"], "ttl");
     }
 
     #[test]
@@ -223,10 +127,13 @@ mod tests {
             b"\xff\xfe",
         ] {
             let e = decode::<CreateLease>(bad).unwrap_err();
-            assert_eq!(e.code, "invalid_request");
+            assert_eq!(e.code, leasehold_api::ErrorCode::InvalidRequest);
         }
         let big = vec![b' '; MAX_PAYLOAD + 1];
-        assert_eq!(decode::<ByName>(&big).unwrap_err().code, "invalid_request");
+        assert_eq!(
+            decode::<ByName>(&big).unwrap_err().code,
+            leasehold_api::ErrorCode::InvalidRequest
+        );
         assert!(decode::<RevokeLease>(b"  ").is_ok(), "blank is {{}}");
     }
 }

@@ -3,12 +3,18 @@
 use std::time::Duration;
 
 use futures::StreamExt;
+use leasehold_api::events::{AggregateType, LeaseEventType};
+use leasehold_api::{
+    CreateStatus, Credential, ErrorCode, LeaseCreated, LeaseRenewed, LeaseRevoked, Operation,
+    Permission,
+};
 use leasehold_domain::{Lease, LeaseEvent, LeaseId, LeaseStatus, RevocationReason, SecretName};
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 
 use super::input::{decode, opt_ttl, CreateLease, RenewLease, RevokeLease};
-use super::{views, CommandService, Request};
+use super::views::{self, value};
+use super::{CommandService, Request};
 use crate::CommandError;
 
 /// Fails unless `lease` was requested by `req`'s actor, on `secret`, with `req`'s
@@ -27,25 +33,17 @@ fn check_retry_owns(
     }
     tracing::warn!(actor = %req.actor, "a request id pointed at a lease the actor did not request");
     Err(CommandError::new(
-        "invalid_request",
+        ErrorCode::InvalidRequest,
         "this request id is bound to a lease that this request did not make",
         json!({ "request_id": req.request_id }),
     ))
 }
 
-/// Events after which `lease.create` stops waiting.
-const SETTLING_EVENTS: &[&str] = &[
-    "LeaseActivated",
-    "LeaseActivationFailed",
-    "LeaseRevocationRequested",
-    "LeaseRevoked",
-];
-
 impl CommandService {
     pub(super) async fn create_lease(&self, req: &Request<'_>) -> Result<Value, CommandError> {
         let input: CreateLease = decode(req.payload)?;
         let secret = SecretName::parse(&input.secret).map_err(|e| e.with_field("secret"))?;
-        self.authorize(req, "lease.create", Some(secret.as_str()))?;
+        self.authorize(req, Operation::LeaseCreate, Some(secret.as_str()))?;
         let ttl = opt_ttl(&input.ttl, "ttl")?;
         let lease_id = match &req.request_id {
             Some(rid) => self.claim_request_id(req, rid, &secret).await?,
@@ -55,8 +53,9 @@ impl CommandService {
         let events = match req.client {
             Some(client) => client
                 .subscribe(
-                    self.subjects
-                        .aggregate_events("Lease", &lease_id.to_string()),
+                    self.admission
+                        .subjects()
+                        .aggregate_events(AggregateType::Lease.as_str(), &lease_id.to_string()),
                 )
                 .await
                 .ok(),
@@ -99,8 +98,10 @@ impl CommandService {
         let input: RenewLease = decode(req.payload)?;
         let lease_id = LeaseId::parse(&input.lease_id).map_err(|e| e.with_field("lease_id"))?;
         let increment = opt_ttl(&input.ttl, "ttl")?;
-        let lease = self.authorize_lease(req, "lease.renew", &lease_id).await?;
-        self.authorize_other_actors(req, "lease.renew_any", &lease)?;
+        let lease = self
+            .authorize_lease(req, Operation::LeaseRenew, &lease_id)
+            .await?;
+        self.authorize_other_actors(req, Permission::RenewAny, &lease)?;
         let meta = req.meta();
         if !input.shorten {
             if let Some(kept) = keep_longer_expiry(&lease, increment, &meta)? {
@@ -115,10 +116,15 @@ impl CommandService {
             .events
             .iter()
             .any(|e| matches!(e.payload, LeaseEvent::LeaseRenewed { capped: true, .. }));
-        Ok(json!({
-            "lease": views::lease(&done.state),
-            "expires_at": done.state.expires_at(),
-            "capped": capped,
+        let (Some(lease), Some(expires_at)) =
+            (views::lease_view(&done.state), done.state.expires_at())
+        else {
+            return Err(CommandError::not_found("lease", &lease_id.to_string()));
+        };
+        Ok(value(&LeaseRenewed {
+            lease,
+            expires_at,
+            capped,
         }))
     }
 
@@ -131,14 +137,20 @@ impl CommandService {
             (Some(id), None) => LeaseId::parse(id).map_err(|e| e.with_field("lease_id"))?,
             (None, Some(name)) => {
                 let name = SecretName::parse(name).map_err(|e| e.with_field("secret"))?;
-                self.authorize(req, "lease.revoke", Some(name.as_str()))?;
+                self.authorize(req, Operation::LeaseRevoke, Some(name.as_str()))?;
                 let secret = self.commands.secrets.load(&name).await?;
                 if secret.definition().is_none() {
                     return Err(CommandError::not_found("secret", name.as_str()));
                 }
                 match secret.live_lease() {
                     Some(live) => live.lease_id,
-                    None => return Ok(json!({ "secret": name, "revoked": [] })),
+                    None => {
+                        return Ok(value(&LeaseRevoked {
+                            lease: None,
+                            secret: Some(name.to_string()),
+                            revoked: Vec::new(),
+                        }))
+                    }
                 }
             }
             _ => {
@@ -147,13 +159,15 @@ impl CommandService {
                 ))
             }
         };
-        let lease = self.authorize_lease(req, "lease.revoke", &lease_id).await?;
-        self.authorize_other_actors(req, "lease.revoke_any", &lease)?;
+        let lease = self
+            .authorize_lease(req, Operation::LeaseRevoke, &lease_id)
+            .await?;
+        self.authorize_other_actors(req, Permission::RevokeAny, &lease)?;
         if input.force {
             // Forcing closes the lease without Graph's confirmation: an operator's power.
             self.authorize(
                 req,
-                "lease.force_revoke",
+                Permission::ForceRevoke,
                 lease.secret().map(|s| s.as_str()),
             )?;
         }
@@ -166,13 +180,17 @@ impl CommandService {
                 &req.meta(),
             )
             .await?;
-        Ok(json!({ "lease": views::lease(&done.state), "revoked": [lease_id] }))
+        Ok(value(&LeaseRevoked {
+            lease: views::lease_view(&done.state),
+            secret: None,
+            revoked: vec![lease_id.to_string()],
+        }))
     }
 
     async fn authorize_lease(
         &self,
         req: &Request<'_>,
-        op: &str,
+        op: Operation,
         lease_id: &LeaseId,
     ) -> Result<Lease, CommandError> {
         let lease = self.commands.leases.load(lease_id).await?;
@@ -189,13 +207,13 @@ impl CommandService {
     fn authorize_other_actors(
         &self,
         req: &Request<'_>,
-        op: &str,
+        permission: Permission,
         lease: &Lease,
     ) -> Result<(), CommandError> {
         if lease.requested_by() == Some(&req.actor) {
             return Ok(());
         }
-        self.authorize(req, op, lease.secret().map(|s| s.as_str()))
+        self.authorize(req, permission, lease.secret().map(|s| s.as_str()))
     }
 
     /// The lease id bound to `(actor, request id)`, binding a new one if it is unused.
@@ -214,7 +232,7 @@ impl CommandService {
             .map_err(|e| CommandError::unavailable(e.to_string()))?;
         if &bound_secret != secret {
             return Err(CommandError::new(
-                "invalid_request",
+                ErrorCode::InvalidRequest,
                 format!("request id {request_id} was already used for secret {bound_secret}"),
                 json!({ "request_id": request_id, "secret": bound_secret.as_str() }),
             ));
@@ -236,7 +254,7 @@ impl CommandService {
                 tokio::select! {
                     _ = &mut deadline => break,
                     msg = events.next() => match msg {
-                        Some(m) if SETTLING_EVENTS.iter().any(|t| m.subject.ends_with(t)) => break,
+                        Some(m) if settles(&m.subject) => break,
                         Some(_) => continue,
                         None => break,
                     },
@@ -251,14 +269,22 @@ impl CommandService {
     async fn lease_reply(&self, lease_id: &LeaseId, state: &Lease) -> Result<Value, CommandError> {
         match state.status() {
             Some(LeaseStatus::Active) => match self.commands.lease_credential(lease_id).await {
-                Ok((lease, password)) => Ok(json!({
-                    "status": "active",
-                    "lease": views::lease(&lease),
-                    "credential": {
-                        "username": lease.user_principal_name(),
-                        "password": password.expose_secret(),
-                    },
-                })),
+                Ok((lease, password)) => {
+                    let (Some(view), Some(upn)) =
+                        (views::lease_view(&lease), lease.user_principal_name())
+                    else {
+                        return Err(CommandError::not_found("lease", &lease_id.to_string()));
+                    };
+                    Ok(value(&LeaseCreated {
+                        status: CreateStatus::Active,
+                        lease: view,
+                        credential: Some(Credential {
+                            username: upn.to_string(),
+                            password: password.expose_secret().to_string(),
+                        }),
+                        message: None,
+                    }))
+                }
                 // The lease ended (revoked, expired, its key shredded) between the status
                 // seen above and the open: answer as for a lease found ended, naming it,
                 // so the requester learns which lease its request id made.
@@ -270,12 +296,19 @@ impl CommandService {
                     }
                 }
             },
-            Some(LeaseStatus::Requested) => Ok(json!({
-                "status": "pending",
-                "lease": views::lease(state),
-                "message": "activation is still in progress; fetch the credential with \
-                            lease.get and \"credentials\": true",
-            })),
+            Some(LeaseStatus::Requested) => match views::lease_view(state) {
+                Some(lease) => Ok(value(&LeaseCreated {
+                    status: CreateStatus::Pending,
+                    lease,
+                    credential: None,
+                    message: Some(
+                        "activation is still in progress; fetch the credential with \
+                         lease.get and \"credentials\": true"
+                            .to_string(),
+                    ),
+                })),
+                None => Err(CommandError::not_found("lease", &lease_id.to_string())),
+            },
             Some(LeaseStatus::ActivationFailed) => {
                 Err(self.activation_failed(lease_id, state).await)
             }
@@ -309,7 +342,7 @@ fn keep_longer_expiry(
     let lease_id = terms.lease_id;
     match increment {
         Some(ttl) => Err(CommandError::new(
-            "invalid_ttl",
+            ErrorCode::InvalidTtl,
             format!(
                 "renewing lease {lease_id} by {ttl} would move its expiry earlier, from {} to \
                  {}; renew with a longer TTL, or ask for it with \"shorten\": true",
@@ -368,7 +401,7 @@ impl CommandService {
             None => String::new(),
         };
         CommandError::new(
-            "activation_failed",
+            ErrorCode::ActivationFailed,
             format!("lease {lease_id} could not be activated in Entra{said}"),
             json!({
                 "lease": views::lease(state),
@@ -383,13 +416,23 @@ impl CommandService {
     }
 }
 
-/// `lease_not_active` for a lease `lease.create` made but cannot hand over.
+/// `lease_not_active` for a lease `lease.create` made but cannot hand over: its status
+/// and the lease, as for every `lease_not_active`.
 fn not_active(lease_id: &LeaseId, status: LeaseStatus, state: &Lease) -> CommandError {
     CommandError::new(
-        "lease_not_active",
+        ErrorCode::LeaseNotActive,
         format!("lease {lease_id} is {status}"),
-        json!({ "lease": views::lease(state) }),
+        json!({ "status": status, "lease": views::lease(state) }),
     )
+}
+
+/// Whether an event subject (`….<event_type>`) settles a new lease.
+fn settles(subject: &str) -> bool {
+    subject
+        .rsplit('.')
+        .next()
+        .and_then(LeaseEventType::parse)
+        .is_some_and(LeaseEventType::settles_a_request)
 }
 
 fn new_lease_id() -> Result<LeaseId, CommandError> {

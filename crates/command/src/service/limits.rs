@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use leasehold_api::ErrorCode;
 use serde_json::json;
 
 use crate::CommandError;
@@ -88,7 +89,7 @@ impl RateLimiter {
         let wait = Duration::from_secs_f64((1.0 - tokens) / rate);
         let retry_after_ms = wait.as_millis().max(1) as u64;
         Err(CommandError::new(
-            "rate_limited",
+            ErrorCode::RateLimited,
             format!(
                 "actor {actor} sends more than {} requests per second; retry in {retry_after_ms} ms",
                 self.limit.requests_per_second
@@ -127,7 +128,7 @@ mod tests {
             assert!(l.check_at("alice", t0).is_ok());
         }
         let refused = l.check_at("alice", t0).unwrap_err();
-        assert_eq!(refused.code, "rate_limited");
+        assert_eq!(refused.code, ErrorCode::RateLimited);
         assert_eq!(refused.details["retry_after_ms"], 500);
         assert!(l.check_at("bob", t0).is_ok(), "buckets are per actor");
         assert!(l.check_at("alice", t0 + Duration::from_millis(500)).is_ok());

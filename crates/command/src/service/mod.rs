@@ -4,6 +4,7 @@
 mod app_checks;
 mod bulk_revoke;
 mod connection_ops;
+mod front;
 mod guard;
 mod input;
 mod lease_ops;
@@ -16,7 +17,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::{Client, HeaderMap};
-use leasehold_bus::{RequestKind, ServeLoop, Subjects, HEADER_REQUEST_ID};
+use async_trait::async_trait;
+use leasehold_api::{ErrorCode, Operation, Permission, Tree};
+use leasehold_bus::Subjects;
 use leasehold_domain::Actor;
 use leasehold_graph::{GraphClient, GraphError};
 use serde_json::{json, Value};
@@ -24,25 +27,13 @@ use tokio::sync::Semaphore;
 
 use crate::{CommandError, Commands, Meta, Policy};
 
+pub use front::{refuse_reserved, Admission, Answer, Incoming};
 pub use guard::{catch_panic, reply_body, wipe_strings};
 pub use input::{clip, MAX_PAYLOAD};
 pub use limits::{RateLimit, RateLimiter, ServiceLimits};
 
 /// Queue group shared by every copy of the command service.
 pub const QUEUE_GROUP: &str = "leasehold-command";
-
-/// Every operation the command subjects accept.
-pub const COMMAND_OPS: &[&str] = &[
-    "connection.create",
-    "connection.rotate",
-    "connection.delete",
-    "secret.create",
-    "secret.update",
-    "secret.delete",
-    "lease.create",
-    "lease.renew",
-    "lease.revoke",
-];
 
 /// With the `fault-hooks` feature (tests only), a request carrying this request id
 /// makes its handler panic, so tests can check that a panic is answered and survived.
@@ -81,10 +72,8 @@ impl Default for ServiceConfig {
 pub struct CommandService {
     pub(crate) commands: Arc<Commands>,
     pub(crate) graph: GraphClient,
-    pub(crate) policy: Arc<Policy>,
-    pub(crate) subjects: Subjects,
+    pub(crate) admission: Admission,
     pub(crate) config: ServiceConfig,
-    pub(crate) rate: Arc<RateLimiter>,
     pub(crate) quota_slots: Arc<Semaphore>,
 }
 
@@ -112,12 +101,11 @@ impl CommandService {
         subjects: Subjects,
         config: ServiceConfig,
     ) -> Self {
+        let rate = Arc::new(RateLimiter::new(config.limits.rate));
         Self {
             commands,
             graph,
-            policy: Arc::new(policy),
-            subjects,
-            rate: Arc::new(RateLimiter::new(config.limits.rate)),
+            admission: Admission::new(subjects, Tree::Command, Arc::new(policy), Some(rate)),
             quota_slots: quota::quota_slots(),
             config,
         }
@@ -130,29 +118,10 @@ impl CommandService {
         client: Client,
         shutdown: impl std::future::Future<Output = ()>,
     ) -> anyhow::Result<()> {
-        let serve = ServeLoop {
-            subjects: self.subjects.clone(),
-            kind: RequestKind::Command,
-            queue_group: QUEUE_GROUP,
-            max_in_flight: self.config.max_in_flight,
-            handle_without_reply: true,
-        };
-        let handler_client = client.clone();
-        serve
-            .run(client, shutdown, move |msg| {
-                let service = self.clone();
-                let client = handler_client.clone();
-                async move {
-                    service
-                        .handle(
-                            Some(&client),
-                            &msg.subject,
-                            msg.headers.as_ref(),
-                            &msg.payload,
-                        )
-                        .await
-                }
-            })
+        let admission = self.admission.clone();
+        let max_in_flight = self.config.max_in_flight;
+        admission
+            .serve(Arc::new(self), client, QUEUE_GROUP, max_in_flight, shutdown)
             .await?;
         Ok(())
     }
@@ -166,116 +135,69 @@ impl CommandService {
         headers: Option<&HeaderMap>,
         payload: &[u8],
     ) -> Vec<u8> {
-        let result = catch_panic("command", self.dispatch(client, subject, headers, payload)).await;
-        if let Err(e) = &result {
-            if e.code == "internal" || e.code == "unavailable" {
-                tracing::error!(code = e.code, message = %e.message, "command failed");
-            }
-        }
-        reply_body(result)
+        self.admission
+            .respond(self, client, subject, headers, payload)
+            .await
     }
 
-    async fn dispatch(
-        &self,
-        client: Option<&Client>,
-        subject: &str,
-        headers: Option<&HeaderMap>,
-        payload: &[u8],
-    ) -> Result<Value, CommandError> {
-        let (actor, op) = self
-            .subjects
-            .parse_request("cmd", subject)
-            .map_err(|e| CommandError::invalid_request(e.to_string()))?;
-        let actor = Actor::parse(actor).map_err(CommandError::from)?;
-        refuse_reserved(&actor)?;
-        self.rate.check(actor.as_str())?;
-        let request_id = headers
-            .and_then(|h| h.get(HEADER_REQUEST_ID))
-            .map(|v| v.as_str().to_string());
-        if let Some(id) = &request_id {
-            if id.is_empty() || id.len() > 128 || id.chars().any(|c| c.is_control()) {
-                return Err(CommandError::invalid_request(
-                    "Leasehold-Request-Id must be 1–128 printable characters",
-                ));
-            }
-        }
-        #[cfg(feature = "fault-hooks")]
-        if request_id.as_deref() == Some(FAULT_PANIC_REQUEST_ID) {
-            panic!("fault hook: a handler panics");
-        }
-        let req = Request {
-            actor,
-            payload,
-            request_id,
-            client,
-        };
-        match op {
-            "connection.create" => self.create_connection(&req).await,
-            "connection.rotate" => self.rotate_connection(&req).await,
-            "connection.delete" => self.delete_connection(&req).await,
-            "secret.create" => self.create_secrets(&req).await,
-            "secret.update" => self.update_secret(&req).await,
-            "secret.delete" => self.delete_secret(&req).await,
-            "lease.create" => self.create_lease(&req).await,
-            "lease.renew" => self.renew_lease(&req).await,
-            "lease.revoke" => self.revoke_lease(&req).await,
-            other => Err(CommandError::new(
-                "invalid_request",
-                format!(
-                    "unknown command {:?}; valid: {}",
-                    other.chars().take(64).collect::<String>(),
-                    COMMAND_OPS.join(", ")
-                ),
-                json!({ "valid_ops": COMMAND_OPS }),
-            )),
-        }
-    }
-
-    /// Fails with `forbidden` unless the policy allows `op`.
+    /// Fails with `forbidden` unless the policy allows `permission` (on `secret`).
     pub(crate) fn authorize(
         &self,
         req: &Request<'_>,
-        op: &str,
+        permission: impl Into<Permission>,
         secret: Option<&str>,
     ) -> Result<(), CommandError> {
-        if self.policy.allows(req.actor.as_str(), op, secret) {
-            Ok(())
-        } else {
-            Err(forbidden(req, op, secret))
+        self.admission.authorize(&req.actor, permission, secret)
+    }
+}
+
+#[async_trait]
+impl Answer for CommandService {
+    async fn answer(&self, incoming: &Incoming<'_>) -> Result<Value, CommandError> {
+        #[cfg(feature = "fault-hooks")]
+        if incoming.request_id.as_deref() == Some(FAULT_PANIC_REQUEST_ID) {
+            panic!("fault hook: a handler panics");
+        }
+        let req = Request {
+            actor: incoming.actor.clone(),
+            payload: incoming.payload,
+            request_id: incoming.request_id.clone(),
+            client: incoming.client,
+        };
+        match incoming.op {
+            Operation::ConnectionCreate => self.create_connection(&req).await,
+            Operation::ConnectionRotate => self.rotate_connection(&req).await,
+            Operation::ConnectionDelete => self.delete_connection(&req).await,
+            Operation::SecretCreate => self.create_secrets(&req).await,
+            Operation::SecretUpdate => self.update_secret(&req).await,
+            Operation::SecretDelete => self.delete_secret(&req).await,
+            Operation::LeaseCreate => self.create_lease(&req).await,
+            Operation::LeaseRenew => self.renew_lease(&req).await,
+            Operation::LeaseRevoke => self.revoke_lease(&req).await,
+            // Admission parses only the command tree's operations here.
+            query => Err(CommandError::internal(format!(
+                "{query} reached the command service"
+            ))),
         }
     }
 }
 
-/// The `forbidden` reply for `op` (on `secret`).
-pub(crate) fn forbidden(req: &Request<'_>, op: &str, secret: Option<&str>) -> CommandError {
-    CommandError::new(
-        "forbidden",
-        format!(
-            "actor {} may not {op}{}; ask an administrator for a policy rule",
-            req.actor,
-            secret.map(|s| format!(" on {s}")).unwrap_or_default()
-        ),
-        json!({ "actor": req.actor.as_str(), "op": op, "secret": secret }),
-    )
-}
-
-/// `invalid_request` for an actor token leasehold reserves (`evt`, `cmd`, …): NATS
-/// permissions never grant them, so a request under one is misconfiguration or abuse.
-pub fn refuse_reserved(actor: &Actor) -> Result<(), CommandError> {
-    if leasehold_bus::is_reserved_actor(actor.as_str()) {
-        return Err(CommandError::new(
-            "invalid_request",
-            format!("actor name {actor} is reserved"),
-            json!({ "actor": actor.as_str(), "reserved": leasehold_bus::RESERVED_ACTORS }),
-        ));
-    }
-    Ok(())
+/// The `forbidden` reply for `permission` (on `secret`).
+pub(crate) fn forbidden(
+    service: &CommandService,
+    req: &Request<'_>,
+    permission: impl Into<Permission>,
+    secret: Option<&str>,
+) -> CommandError {
+    service
+        .admission
+        .forbidden(&req.actor, permission.into(), secret)
 }
 
 /// A Graph failure as a reply error (never carries a secret).
 pub(crate) fn graph_error(context: &str, e: &GraphError) -> CommandError {
     CommandError::new(
-        "graph_error",
+        ErrorCode::GraphError,
         format!("{context}: {}", e.message()),
         json!({
             "kind": e.kind().label(),

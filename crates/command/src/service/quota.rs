@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use leasehold_api::ErrorCode;
 use leasehold_domain::LeaseId;
 use leasehold_store::QuotaLock;
 use serde_json::json;
@@ -71,7 +72,7 @@ impl CommandService {
         let live = lock.live_leases().await.map_err(db)?;
         if live >= i64::from(limit) {
             return Err(CommandError::new(
-                "quota_exceeded",
+                ErrorCode::QuotaExceeded,
                 format!(
                     "actor {} holds {live} live leases, the most allowed is {limit}; \
                      revoke one first",

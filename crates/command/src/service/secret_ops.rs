@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 
+use leasehold_api::{ErrorCode, FailedUser, Operation, SecretsCreated};
 use leasehold_domain::{ConnectionName, EntraObjectId, SecretName, Ttl, UserPrincipalName};
 use serde_json::{json, Value};
 
@@ -33,11 +34,17 @@ impl CommandService {
             .unwrap_or(Ttl::from_secs(DEFAULT_MAX_TTL_SECS).map_err(CommandError::from)?);
         // Refuse before looking anyone up, so the answer does not tell which users exist.
         let prefix = format!("{}-", input.prefix);
-        if !self
-            .policy
-            .may_on_prefix(req.actor.as_str(), "secret.create", &prefix)
-        {
-            return Err(forbidden(req, "secret.create", Some(&format!("{prefix}*"))));
+        if !self.admission.policy().may_on_prefix(
+            req.actor.as_str(),
+            Operation::SecretCreate.name(),
+            &prefix,
+        ) {
+            return Err(forbidden(
+                self,
+                req,
+                Operation::SecretCreate,
+                Some(&format!("{prefix}*")),
+            ));
         }
         let creds = self.commands.credentials(&connection).await?;
         let mut taken = HashSet::new();
@@ -56,7 +63,7 @@ impl CommandService {
                 let upn = UserPrincipalName::parse(&found.user_principal_name)?;
                 if let Some(existing) = self.secret_of_user(&object_id).await? {
                     return Err(CommandError::new(
-                        "already_exists",
+                        ErrorCode::AlreadyExists,
                         format!("user {upn} already has dynamic secret {existing}"),
                         json!({ "secret": existing, "user_principal_name": upn }),
                     ));
@@ -64,7 +71,7 @@ impl CommandService {
                 let name = self
                     .free_name(&input.prefix, upn.as_str(), &mut taken)
                     .await?;
-                self.authorize(req, "secret.create", Some(name.as_str()))?;
+                self.authorize(req, Operation::SecretCreate, Some(name.as_str()))?;
                 if let Some(w) = self
                     .directory_role_warning(&creds, &found.id, upn.as_str(), &mut grants)
                     .await
@@ -84,25 +91,25 @@ impl CommandService {
             }
             .await;
             match outcome {
-                Ok(done) => created.push(views::secret(&done.state)),
+                Ok(done) => created.extend(views::secret_view(&done.state)),
                 Err(e) if input.users.len() == 1 => return Err(e),
-                Err(e) => failed.push(json!({
-                    "user": user,
-                    "error": { "code": e.code, "message": e.message, "details": e.details },
-                })),
+                Err(e) => failed.push(FailedUser {
+                    user: user.clone(),
+                    error: e.into(),
+                }),
             }
         }
-        let mut reply = json!({ "created": created, "failed": failed });
-        if !warnings.is_empty() {
-            reply["warnings"] = json!(warnings);
-        }
-        Ok(reply)
+        Ok(views::value(&SecretsCreated {
+            created,
+            failed,
+            warnings,
+        }))
     }
 
     pub(super) async fn update_secret(&self, req: &Request<'_>) -> Result<Value, CommandError> {
         let input: UpdateSecret = decode(req.payload)?;
         let name = SecretName::parse(&input.name).map_err(|e| e.with_field("name"))?;
-        self.authorize(req, "secret.update", Some(name.as_str()))?;
+        self.authorize(req, Operation::SecretUpdate, Some(name.as_str()))?;
         let connection = input
             .connection
             .as_deref()
@@ -124,11 +131,13 @@ impl CommandService {
     pub(super) async fn delete_secret(&self, req: &Request<'_>) -> Result<Value, CommandError> {
         let input: ByName = decode(req.payload)?;
         let name = SecretName::parse(&input.name).map_err(|e| e.with_field("name"))?;
-        self.authorize(req, "secret.delete", Some(name.as_str()))?;
+        self.authorize(req, Operation::SecretDelete, Some(name.as_str()))?;
         let (done, revoked) = self.commands.delete_secret(&name, &req.meta()).await?;
-        let mut view = views::secret(&done.state);
-        view["revoked_lease_id"] = json!(revoked);
-        Ok(view)
+        let Some(mut view) = views::secret_view(&done.state) else {
+            return Err(CommandError::not_found("secret", name.as_str()));
+        };
+        view.revoked_lease_id = Some(revoked.map(|id| id.to_string()));
+        Ok(views::value(&view))
     }
 
     /// The live secret already made for this Entra user, if any (one per user).

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use cqrs_es::DomainEvent;
+use leasehold_api::events::ConnectionEventType;
 use serde::{Deserialize, Serialize};
 
 use crate::{Cloud, ConnectionName, Sealed};
@@ -41,10 +42,13 @@ pub enum ConnectionEvent {
 impl DomainEvent for ConnectionEvent {
     fn event_type(&self) -> String {
         match self {
-            ConnectionEvent::ConnectionCreated { .. } => "ConnectionCreated",
-            ConnectionEvent::ConnectionSecretRotated { .. } => "ConnectionSecretRotated",
-            ConnectionEvent::ConnectionDeleted { .. } => "ConnectionDeleted",
+            ConnectionEvent::ConnectionCreated { .. } => ConnectionEventType::ConnectionCreated,
+            ConnectionEvent::ConnectionSecretRotated { .. } => {
+                ConnectionEventType::ConnectionSecretRotated
+            }
+            ConnectionEvent::ConnectionDeleted { .. } => ConnectionEventType::ConnectionDeleted,
         }
+        .as_str()
         .to_owned()
     }
 

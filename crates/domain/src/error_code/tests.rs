@@ -2,9 +2,8 @@ use super::*;
 use crate::test_support::{at, lease_id, secret_name, ttl};
 use crate::{LeaseStatus, SecretName, Ttl};
 
-fn assert_code(err: &impl ErrorCode, code: &str) {
-    assert_eq!(err.code(), code);
-    assert!(ALL_CODES.contains(&err.code()), "{code} not in ALL_CODES");
+fn assert_code(err: &impl Coded, code: &str) {
+    assert_eq!(err.code().as_str(), code);
     assert!(err.details().is_object());
 }
 
@@ -37,10 +36,7 @@ fn secret_error_codes() {
         max: ttl(3600),
     };
     assert_code(&too_big, "ttl_exceeds_max");
-    assert_eq!(
-        too_big.details(),
-        json!({"requested_ttl": 7200, "max_ttl": 3600})
-    );
+    assert_eq!(too_big.details(), json!({"requested": 7200, "max": 3600}));
     let conflict = SecretError::LeaseConflict {
         lease_id: lease_id(1),
         expires_at: at(0),
@@ -88,16 +84,4 @@ fn parse_error_codes() {
     let bad_ttl = Ttl::parse("0").unwrap_err();
     assert_code(&bad_ttl, "invalid_ttl");
     assert_code(&bad_ttl.with_field("max_ttl"), "invalid_ttl");
-}
-
-#[test]
-fn all_codes_are_unique_snake_case() {
-    let mut codes = ALL_CODES.to_vec();
-    codes.sort_unstable();
-    codes.dedup();
-    assert_eq!(codes.len(), ALL_CODES.len());
-    assert_eq!(ALL_CODES.len(), 18);
-    for code in ALL_CODES {
-        assert!(code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
-    }
 }

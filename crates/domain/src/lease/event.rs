@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use cqrs_es::DomainEvent;
+use leasehold_api::events::LeaseEventType;
 use serde::{Deserialize, Serialize};
 
 use super::{FailureInfo, LeaseTerms, RevocationReason};
@@ -103,16 +104,19 @@ pub enum LeaseEvent {
 impl DomainEvent for LeaseEvent {
     fn event_type(&self) -> String {
         match self {
-            LeaseEvent::LeaseRequested { .. } => "LeaseRequested",
-            LeaseEvent::LeaseActivated { .. } => "LeaseActivated",
-            LeaseEvent::ActivationAttemptFailed { .. } => "ActivationAttemptFailed",
-            LeaseEvent::LeaseActivationFailed { .. } => "LeaseActivationFailed",
-            LeaseEvent::LeaseRenewed { .. } => "LeaseRenewed",
-            LeaseEvent::LeaseRevocationRequested { .. } => "LeaseRevocationRequested",
-            LeaseEvent::RevocationAttemptFailed { .. } => "RevocationAttemptFailed",
-            LeaseEvent::LeaseRevoked { .. } => "LeaseRevoked",
-            LeaseEvent::ForcedRevocationConfirmed { .. } => "ForcedRevocationConfirmed",
+            LeaseEvent::LeaseRequested { .. } => LeaseEventType::LeaseRequested,
+            LeaseEvent::LeaseActivated { .. } => LeaseEventType::LeaseActivated,
+            LeaseEvent::ActivationAttemptFailed { .. } => LeaseEventType::ActivationAttemptFailed,
+            LeaseEvent::LeaseActivationFailed { .. } => LeaseEventType::LeaseActivationFailed,
+            LeaseEvent::LeaseRenewed { .. } => LeaseEventType::LeaseRenewed,
+            LeaseEvent::LeaseRevocationRequested { .. } => LeaseEventType::LeaseRevocationRequested,
+            LeaseEvent::RevocationAttemptFailed { .. } => LeaseEventType::RevocationAttemptFailed,
+            LeaseEvent::LeaseRevoked { .. } => LeaseEventType::LeaseRevoked,
+            LeaseEvent::ForcedRevocationConfirmed { .. } => {
+                LeaseEventType::ForcedRevocationConfirmed
+            }
         }
+        .as_str()
         .to_owned()
     }
 

@@ -1,7 +1,7 @@
-//! Small value types of the lease state machine.
+//! Small value types of the lease state machine. `LeaseStatus` and `RevocationReason`
+//! are wire vocabulary too: they live in `leasehold-api` and are re-exported here.
 
-use std::fmt;
-
+pub use leasehold_api::{LeaseStatus, RevocationReason};
 use serde::{Deserialize, Serialize};
 
 /// Failed activation attempts after which a lease gives up (`LeaseActivationFailed`).
@@ -28,78 +28,6 @@ pub struct FoldedFailures {
     pub throttled: u32,
     /// When the last of them failed.
     pub last_at: chrono::DateTime<chrono::Utc>,
-}
-
-/// Where a lease is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LeaseStatus {
-    /// Recorded; the worker has not yet set the credential.
-    Requested,
-    /// The credential is set and handed out.
-    Active,
-    /// Activation gave up; no credential was handed out (terminal).
-    ActivationFailed,
-    /// Revocation was asked for; the worker is invalidating the credential.
-    Revoking,
-    /// The credential is invalidated (terminal).
-    Revoked,
-}
-
-impl LeaseStatus {
-    /// The snake_case name used in APIs and read models.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LeaseStatus::Requested => "requested",
-            LeaseStatus::Active => "active",
-            LeaseStatus::ActivationFailed => "activation_failed",
-            LeaseStatus::Revoking => "revoking",
-            LeaseStatus::Revoked => "revoked",
-        }
-    }
-
-    /// True while a credential may exist or be about to: requested, active or revoking.
-    pub fn is_live(self) -> bool {
-        matches!(
-            self,
-            LeaseStatus::Requested | LeaseStatus::Active | LeaseStatus::Revoking
-        )
-    }
-}
-
-impl fmt::Display for LeaseStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Why a lease is being revoked (forcing is recorded separately).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RevocationReason {
-    /// Someone asked for it.
-    Manual,
-    /// Its `expires_at` passed.
-    Expired,
-    /// Its secret was deleted.
-    SecretDeleted,
-}
-
-impl RevocationReason {
-    /// The snake_case name used in APIs and read models.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RevocationReason::Manual => "manual",
-            RevocationReason::Expired => "expired",
-            RevocationReason::SecretDeleted => "secret_deleted",
-        }
-    }
-}
-
-impl fmt::Display for RevocationReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// A failed Graph call, as recorded in events. Messages never contain secrets.

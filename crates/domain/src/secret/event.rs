@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use cqrs_es::DomainEvent;
+use leasehold_api::events::SecretEventType;
 use serde::{Deserialize, Serialize};
 
 use super::{CredentialKind, ReleaseReason};
@@ -76,12 +77,13 @@ pub enum SecretEvent {
 impl DomainEvent for SecretEvent {
     fn event_type(&self) -> String {
         match self {
-            SecretEvent::SecretCreated { .. } => "SecretCreated",
-            SecretEvent::SecretUpdated { .. } => "SecretUpdated",
-            SecretEvent::SecretDeleted { .. } => "SecretDeleted",
-            SecretEvent::LeaseReserved { .. } => "LeaseReserved",
-            SecretEvent::LeaseReleased { .. } => "LeaseReleased",
+            SecretEvent::SecretCreated { .. } => SecretEventType::SecretCreated,
+            SecretEvent::SecretUpdated { .. } => SecretEventType::SecretUpdated,
+            SecretEvent::SecretDeleted { .. } => SecretEventType::SecretDeleted,
+            SecretEvent::LeaseReserved { .. } => SecretEventType::LeaseReserved,
+            SecretEvent::LeaseReleased { .. } => SecretEventType::LeaseReleased,
         }
+        .as_str()
         .to_owned()
     }
 

@@ -20,7 +20,9 @@ impl Columns for ConnectionRow {
             .bind(col(rows, |r| r.name.clone()))
             .bind(col(rows, |r| r.tenant_id.clone()))
             .bind(col(rows, |r| r.client_id.clone()))
-            .bind(col(rows, |r| r.cloud.clone()))
+            .bind(col(rows, |r| {
+                serde_json::to_value(&r.cloud).unwrap_or(serde_json::Value::Null)
+            }))
             .bind(col(rows, |r| r.created_at))
             .bind(col(rows, |r| r.rotated_at))
             .bind(col(rows, |r| r.deleted_at))

@@ -38,7 +38,7 @@ impl ReadModel for ConnectionRow {
                 tenant_id,
                 client_id,
                 // Cloud is a plain tagged enum of strings: serializing it cannot fail.
-                cloud: serde_json::to_value(&cloud).unwrap_or(serde_json::Value::Null),
+                cloud,
                 created_at,
                 rotated_at: None,
                 deleted_at: None,

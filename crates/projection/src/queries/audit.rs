@@ -2,53 +2,22 @@
 //! (`leasehold-audit`), see docs/audit.md.
 
 use chrono::{DateTime, Utc};
+use leasehold_api::Operation;
 use leasehold_audit::{
     AuditError, HistoryTarget, LogHead, VerifyOptions, DEFAULT_EXPORT_LIMIT, MAX_EXPORT_LIMIT,
 };
 use leasehold_command::CommandError;
 use leasehold_domain::{Actor, LeaseId, SecretName, UserPrincipalName};
 use leasehold_store::SnapshotKey;
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::request::{parse, Empty};
 use super::QueryService;
 
-/// `audit.history`: exactly one of `lease_id` and `secret`; optional paging by sequence.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct HistoryRequest {
-    lease_id: Option<String>,
-    secret: Option<String>,
-    after: Option<i64>,
-    limit: Option<u32>,
-}
-
-/// `audit.at`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AtRequest {
-    user: String,
-    time: String,
-}
-
-/// `audit.export`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ExportRequest {
-    from: String,
-    to: String,
-    after: Option<i64>,
-    limit: Option<u32>,
-}
-
-/// `audit.verify`: optionally the head a checkpoint recorded (its signature is checked by
-/// whoever holds the audit key; the engine never holds it).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct VerifyRequest {
-    against: Option<LogHead>,
-}
+use leasehold_api::{
+    AuditAt as AtRequest, AuditExport as ExportRequest, AuditHistory as HistoryRequest,
+    AuditVerify as VerifyRequest,
+};
 
 impl QueryService {
     pub(super) async fn audit_history(
@@ -67,7 +36,7 @@ impl QueryService {
             }
         };
         let limit = page_limit(req.limit)?;
-        let op = "audit.history";
+        let op = Operation::AuditHistory;
         // Authorised by the secret, as every lease operation is.
         let secret = match &target {
             HistoryTarget::Lease(id) => {
@@ -81,7 +50,9 @@ impl QueryService {
             }
             HistoryTarget::Secret(name) => name.to_string(),
         };
-        let allowed = self.policy.allows(actor.as_str(), op, Some(&secret));
+        let allowed = self
+            .policy()
+            .allows(actor.as_str(), op.name(), Some(&secret));
         self.require(allowed, actor, op)?;
         let page = leasehold_audit::history_page(&self.pool, &target, req.after, limit)
             .await
@@ -100,8 +71,12 @@ impl QueryService {
         let req: AtRequest = parse(payload)?;
         let user = UserPrincipalName::parse(&req.user)?;
         let time = time("time", &req.time)?;
-        let op = "audit.at";
-        self.require(self.policy.allows(actor.as_str(), op, None), actor, op)?;
+        let op = Operation::AuditAt;
+        self.require(
+            self.policy().allows(actor.as_str(), op.name(), None),
+            actor,
+            op,
+        )?;
         let holder = leasehold_audit::at(&self.pool, &user, time)
             .await
             .map_err(audit_error)?;
@@ -117,8 +92,12 @@ impl QueryService {
         let from = time("from", &req.from)?;
         let to = time("to", &req.to)?;
         let limit = page_limit(req.limit)?;
-        let op = "audit.export";
-        self.require(self.policy.allows(actor.as_str(), op, None), actor, op)?;
+        let op = Operation::AuditExport;
+        self.require(
+            self.policy().allows(actor.as_str(), op.name(), None),
+            actor,
+            op,
+        )?;
         let page = leasehold_audit::export(&self.pool, from, to, req.after, limit)
             .await
             .map_err(audit_error)?;
@@ -131,8 +110,12 @@ impl QueryService {
         payload: &[u8],
     ) -> Result<Value, CommandError> {
         let req: VerifyRequest = parse(payload)?;
-        let op = "audit.verify";
-        self.require(self.policy.allows(actor.as_str(), op, None), actor, op)?;
+        let op = Operation::AuditVerify;
+        self.require(
+            self.policy().allows(actor.as_str(), op.name(), None),
+            actor,
+            op,
+        )?;
         if let Some(against) = &req.against {
             if against.position < 0
                 || (against.position > 0 && against.running_hash.len() != 64)
@@ -143,10 +126,14 @@ impl QueryService {
                 ));
             }
         }
+        let against = req.against.map(|h| LogHead {
+            position: h.position,
+            running_hash: h.running_hash,
+        });
         let key = SnapshotKey::derive(self.commands.keys().master());
         let options = VerifyOptions {
             snapshot_key: Some(&key),
-            against: req.against.as_ref(),
+            against: against.as_ref(),
         };
         let report = crate::drift::verify_store_with(&self.pool, options)
             .await
@@ -164,8 +151,12 @@ impl QueryService {
         payload: &[u8],
     ) -> Result<Value, CommandError> {
         let _: Empty = parse(payload)?;
-        let op = "audit.anchor";
-        self.require(self.policy.allows(actor.as_str(), op, None), actor, op)?;
+        let op = Operation::AuditAnchor;
+        self.require(
+            self.policy().allows(actor.as_str(), op.name(), None),
+            actor,
+            op,
+        )?;
         let head = leasehold_audit::log_head(&self.pool)
             .await
             .map_err(audit_error)?;

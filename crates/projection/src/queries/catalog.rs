@@ -1,5 +1,6 @@
 //! `connection.get|list` and `secret.get|list`.
 
+use leasehold_api::Operation;
 use leasehold_command::CommandError;
 use leasehold_domain::{Actor, ConnectionName, SecretName};
 use serde_json::{json, Value};
@@ -17,8 +18,12 @@ impl QueryService {
     ) -> Result<Value, CommandError> {
         let req: ByName = parse(payload)?;
         let name = ConnectionName::parse(&req.name)?;
-        let op = "connection.get";
-        self.require(self.policy.allows(actor.as_str(), op, None), actor, op)?;
+        let op = Operation::ConnectionGet;
+        self.require(
+            self.policy().allows(actor.as_str(), op.name(), None),
+            actor,
+            op,
+        )?;
         match get::<ConnectionRow>(&self.pool, name.as_str()).await? {
             Some(row) => Ok(views::connection(&row)),
             None => Err(CommandError::not_found("connection", name.as_str())),
@@ -31,8 +36,12 @@ impl QueryService {
         payload: &[u8],
     ) -> Result<Value, CommandError> {
         let _: Empty = parse(payload)?;
-        let op = "connection.list";
-        self.require(self.policy.allows(actor.as_str(), op, None), actor, op)?;
+        let op = Operation::ConnectionList;
+        self.require(
+            self.policy().allows(actor.as_str(), op.name(), None),
+            actor,
+            op,
+        )?;
         let mut items = Vec::new();
         let mut after = None;
         // Connections are few; list them all, page by page.
@@ -62,8 +71,10 @@ impl QueryService {
     ) -> Result<Value, CommandError> {
         let req: ByName = parse(payload)?;
         let name = SecretName::parse(&req.name)?;
-        let op = "secret.get";
-        let allowed = self.policy.allows(actor.as_str(), op, Some(name.as_str()));
+        let op = Operation::SecretGet;
+        let allowed = self
+            .policy()
+            .allows(actor.as_str(), op.name(), Some(name.as_str()));
         self.require(allowed, actor, op)?;
         match get::<SecretRow>(&self.pool, name.as_str()).await? {
             Some(row) => Ok(views::secret(&row)),
@@ -90,7 +101,7 @@ impl QueryService {
             &[connection.as_ref().map(|c| c.as_str())],
             after.map(String::from),
             limit,
-            |row| self.policy.can_see(actor.as_str(), &row.name),
+            |row| self.policy().can_see(actor.as_str(), &row.name),
         )
         .await?;
         let items: Vec<Value> = rows.iter().map(views::secret).collect();

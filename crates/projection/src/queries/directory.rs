@@ -6,22 +6,8 @@
 use async_trait::async_trait;
 use leasehold_command::CommandError;
 use leasehold_domain::ConnectionName;
-use serde::{Deserialize, Serialize};
 
-/// One Entra user, as offered for picking when a dynamic secret is created.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DirectoryUser {
-    /// Object id (a GUID), stable across renames.
-    pub object_id: String,
-    /// Sign-in name, e.g. `alice@contoso.onmicrosoft.com`.
-    pub user_principal_name: String,
-    /// Display name, if set.
-    pub display_name: Option<String>,
-    /// Primary SMTP address, if any.
-    pub mail: Option<String>,
-    /// Whether sign-in is enabled, when the directory reports it.
-    pub account_enabled: Option<bool>,
-}
+pub use leasehold_api::DirectoryUser;
 
 /// Lists the users of a connection's tenant (every page).
 #[async_trait]

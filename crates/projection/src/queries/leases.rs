@@ -1,5 +1,6 @@
 //! `lease.get` (optionally with the credential) and `lease.list`.
 
+use leasehold_api::{ErrorCode, Operation};
 use leasehold_command::CommandError;
 use leasehold_domain::{Actor, LeaseId, SecretName};
 use secrecy::ExposeSecret;
@@ -20,12 +21,14 @@ impl QueryService {
         let req: LeaseGet = parse(payload)?;
         let lease_id = LeaseId::parse(&req.lease_id)?;
         let id = lease_id.to_string();
-        let op = "lease.get";
+        let op = Operation::LeaseGet;
         fresh::lease(&self.pool, &id).await;
         let Some(row) = get::<LeaseRow>(&self.pool, &id).await? else {
             return Err(CommandError::not_found("lease", &id));
         };
-        let allowed = self.policy.allows(actor.as_str(), op, Some(&row.secret));
+        let allowed = self
+            .policy()
+            .allows(actor.as_str(), op.name(), Some(&row.secret));
         self.require(allowed, actor, op)?;
         if !req.credentials {
             return Ok(json!({ "lease": views::lease(&row) }));
@@ -36,13 +39,13 @@ impl QueryService {
         let (lease, password) = self.commands.lease_credential(&lease_id).await?;
         let requester = lease.requested_by().map(Actor::as_str);
         let secret = lease.secret().map(SecretName::as_str);
-        let own = requester == Some(actor.as_str()) || self.policy.is_admin(actor.as_str());
-        if !own || !self.policy.allows(actor.as_str(), op, secret) {
+        let own = requester == Some(actor.as_str()) || self.policy().is_admin(actor.as_str());
+        if !own || !self.policy().allows(actor.as_str(), op.name(), secret) {
             drop(password);
             return Err(CommandError::new(
-                "forbidden",
+                ErrorCode::Forbidden,
                 format!("only the requester of lease {id} or an admin may read its credential"),
-                json!({ "actor": actor.as_str(), "op": op, "lease_id": id }),
+                json!({ "actor": actor.as_str(), "op": op.name(), "lease_id": id }),
             ));
         }
         let username = lease
@@ -67,8 +70,8 @@ impl QueryService {
         let limit = limit(req.limit)?;
         fresh::own_leases(&self.pool, actor.as_str()).await;
         if let Some(secret) = &secret {
-            let allowed = self.policy.can_see(actor.as_str(), secret.as_str());
-            self.require(allowed, actor, "lease.list")?;
+            let allowed = self.policy().can_see(actor.as_str(), secret.as_str());
+            self.require(allowed, actor, Operation::LeaseList)?;
         }
         let (rows, next) = page_ordered::<LeaseRow>(
             &self.pool,
@@ -82,7 +85,7 @@ impl QueryService {
             after.map(|id| id.to_string()),
             limit,
             req.order,
-            |row| self.policy.can_see(actor.as_str(), &row.secret),
+            |row| self.policy().can_see(actor.as_str(), &row.secret),
         )
         .await?;
         let items: Vec<Value> = rows.iter().map(views::lease).collect();

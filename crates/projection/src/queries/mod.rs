@@ -20,42 +20,27 @@ mod views;
 
 use std::sync::Arc;
 
+use async_trait::async_trait;
+use leasehold_api::{ErrorCode, Operation, Tree};
 use leasehold_bus::Subjects;
-use leasehold_command::service::{catch_panic, reply_body};
+use leasehold_command::service::{Admission, Answer, Incoming};
 use leasehold_command::{CommandError, Commands, Policy};
 use leasehold_domain::Actor;
-use serde_json::{json, Value};
+use serde_json::Value;
 use sqlx::PgPool;
 
 pub use directory::{DirectoryUser, UserDirectory};
 pub use request::{DEFAULT_LIMIT, MAX_LIMIT, MAX_PAYLOAD};
 pub use service::QUEUE_GROUP;
 
-/// Every query operation, as the `<noun>.<verb>` tail of the subject.
-pub const QUERY_OPS: &[&str] = &[
-    "connection.get",
-    "connection.list",
-    "secret.get",
-    "secret.list",
-    "lease.get",
-    "lease.list",
-    "users.list",
-    "audit.history",
-    "audit.at",
-    "audit.export",
-    "audit.verify",
-    "audit.anchor",
-];
-
 /// Answers queries; cheap to share behind an `Arc`.
 pub struct QueryService {
     pool: PgPool,
     commands: Arc<Commands>,
     directory: Arc<dyn UserDirectory>,
-    policy: Policy,
-    subjects: Subjects,
-    /// Per-actor request rate; see `limits.rs`.
-    rate: Option<Arc<leasehold_command::service::RateLimiter>>,
+    /// Subject parsing, reserved actors, the per-actor rate (see `limits.rs`) and the
+    /// policy: the same admission as the command service's.
+    admission: Admission,
 }
 
 impl QueryService {
@@ -72,58 +57,59 @@ impl QueryService {
             pool,
             commands,
             directory,
-            policy,
-            subjects,
-            rate: None,
+            admission: Admission::new(subjects, Tree::Query, Arc::new(policy), None),
         }
     }
 
-    /// Answers one query from `actor` (the subject token, already authenticated by NATS)
-    /// with a reply body: `{"ok": …}` or `{"error": {code, message, details}}`. A panic
-    /// in a handler is answered `internal` and logged; the credential a `lease.get`
-    /// reply may carry is wiped from the result once encoded.
+    /// Answers one query `op` from `actor` (the subject token, already authenticated by
+    /// NATS) with a reply body: `{"ok": …}` or `{"error": {code, message, details}}`. A
+    /// panic in a handler is answered `internal` and logged; the credential a
+    /// `lease.get` reply may carry is wiped from the result once encoded.
     pub async fn handle(&self, actor: &str, op: &str, payload: &[u8]) -> Vec<u8> {
-        reply_body(catch_panic("query", self.answer(actor, op, payload)).await)
+        let subject = self.admission.subjects().query(actor, op);
+        self.admission
+            .respond(self, None, &subject, None, payload)
+            .await
     }
 
-    async fn answer(&self, actor: &str, op: &str, payload: &[u8]) -> Result<Value, CommandError> {
-        let actor = Actor::parse(actor).map_err(CommandError::from)?;
-        self.admit(&actor)?;
-        match op {
-            "connection.get" => self.connection_get(&actor, payload).await,
-            "connection.list" => self.connection_list(&actor, payload).await,
-            "secret.get" => self.secret_get(&actor, payload).await,
-            "secret.list" => self.secret_list(&actor, payload).await,
-            "lease.get" => self.lease_get(&actor, payload).await,
-            "lease.list" => self.lease_list(&actor, payload).await,
-            "users.list" => self.users_list(&actor, payload).await,
-            "audit.history" => self.audit_history(&actor, payload).await,
-            "audit.at" => self.audit_at(&actor, payload).await,
-            "audit.export" => self.audit_export(&actor, payload).await,
-            "audit.verify" => self.audit_verify(&actor, payload).await,
-            "audit.anchor" => self.audit_anchor(&actor, payload).await,
-            other => Err(CommandError::new(
-                "invalid_request",
-                format!(
-                    "unknown query operation {:?}; valid operations: {}",
-                    other.chars().take(100).collect::<String>(),
-                    QUERY_OPS.join(", ")
-                ),
-                json!({ "valid_ops": QUERY_OPS }),
-            )),
-        }
+    /// The authorisation policy.
+    fn policy(&self) -> &Policy {
+        self.admission.policy()
     }
 
     /// `forbidden` unless `allowed`.
-    fn require(&self, allowed: bool, actor: &Actor, op: &str) -> Result<(), CommandError> {
+    fn require(&self, allowed: bool, actor: &Actor, op: Operation) -> Result<(), CommandError> {
         if allowed {
             Ok(())
         } else {
-            Err(CommandError::new(
-                "forbidden",
-                format!("{actor} may not run {op} here"),
-                json!({ "actor": actor.as_str(), "op": op }),
-            ))
+            Err(self.admission.forbidden(actor, op.into(), None))
+        }
+    }
+}
+
+#[async_trait]
+impl Answer for QueryService {
+    async fn answer(&self, req: &Incoming<'_>) -> Result<Value, CommandError> {
+        let (actor, payload) = (&req.actor, req.payload);
+        match req.op {
+            Operation::ConnectionGet => self.connection_get(actor, payload).await,
+            Operation::ConnectionList => self.connection_list(actor, payload).await,
+            Operation::SecretGet => self.secret_get(actor, payload).await,
+            Operation::SecretList => self.secret_list(actor, payload).await,
+            Operation::LeaseGet => self.lease_get(actor, payload).await,
+            Operation::LeaseList => self.lease_list(actor, payload).await,
+            Operation::UsersList => self.users_list(actor, payload).await,
+            Operation::AuditHistory => self.audit_history(actor, payload).await,
+            Operation::AuditAt => self.audit_at(actor, payload).await,
+            Operation::AuditExport => self.audit_export(actor, payload).await,
+            Operation::AuditVerify => self.audit_verify(actor, payload).await,
+            Operation::AuditAnchor => self.audit_anchor(actor, payload).await,
+            // Admission parses only the query tree's operations here.
+            command => Err(CommandError::new(
+                ErrorCode::Internal,
+                format!("{command} reached the query service"),
+                serde_json::json!({}),
+            )),
         }
     }
 }

@@ -51,16 +51,7 @@ pub(crate) async fn page<M: ReadModel>(
     .await
 }
 
-/// Which way a page runs through the keys.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum Order {
-    /// Smallest key first (for leases, UUID v7 ids: oldest first).
-    #[default]
-    Ascending,
-    /// Largest key first (newest lease first); `after` continues downwards.
-    Descending,
-}
+pub(crate) use leasehold_api::Order;
 
 /// Like [`page`], in `order`.
 pub(crate) async fn page_ordered<M: ReadModel>(

@@ -1,13 +1,9 @@
-//! Query payloads, parsed strictly: unknown fields, wrong types and bad JSON are
+//! Query payloads (`leasehold-api`'s types), parsed strictly: unknown fields, wrong types and bad JSON are
 //! `invalid_request`, and names are parsed into domain types at once.
 
 use leasehold_command::service::clip;
 use leasehold_command::CommandError;
-use leasehold_domain::LeaseStatus;
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
-
-use super::read::Order;
 
 /// Largest payload a query may carry.
 pub const MAX_PAYLOAD: usize = 1024 * 1024;
@@ -16,57 +12,7 @@ pub const DEFAULT_LIMIT: u32 = 100;
 /// Largest page size.
 pub const MAX_LIMIT: u32 = 1000;
 
-/// `{}`: operations without parameters.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct Empty {}
-
-/// `{"name": …}`: `connection.get`, `secret.get`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct ByName {
-    pub name: String,
-}
-
-/// `secret.list`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct SecretList {
-    pub connection: Option<String>,
-    pub limit: Option<u32>,
-    pub after: Option<String>,
-}
-
-/// `lease.get`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct LeaseGet {
-    pub lease_id: String,
-    #[serde(default)]
-    pub credentials: bool,
-}
-
-/// `lease.list`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct LeaseList {
-    pub secret: Option<String>,
-    pub status: Option<LeaseStatus>,
-    pub requested_by: Option<String>,
-    pub limit: Option<u32>,
-    pub after: Option<String>,
-    /// `ascending` (oldest first, the default) or `descending` (newest first).
-    #[serde(default)]
-    pub order: Order,
-}
-
-/// `users.list`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct UsersList {
-    pub connection: String,
-    pub starts_with: Option<String>,
-}
+pub(crate) use leasehold_api::{ByName, Empty, LeaseGet, LeaseList, SecretList, UsersList};
 
 /// Parses a payload; an empty payload counts as `{}` (handy with `nats req`).
 pub(crate) fn parse<T: DeserializeOwned>(payload: &[u8]) -> Result<T, CommandError> {

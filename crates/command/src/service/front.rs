@@ -1,0 +1,258 @@
+//! The front both services share: one serve loop and one admission layer for both
+//! subject trees. A request is admitted in this order, the same on `cmd` and `query`:
+//! its subject names an actor, the actor is not reserved, the actor is within its
+//! request rate, its request id (commands) is printable, and the operation is one of
+//! the tree's ([`Operation::parse`]). Only then does the service's [`Answer`] run; the
+//! policy and the lease quota are checked there, through [`Admission::authorize`] and
+//! the command service's quota hold, because they depend on what the payload names.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use async_nats::{Client, HeaderMap};
+use async_trait::async_trait;
+use leasehold_api::{ErrorCode, Operation, Permission, Tree};
+use leasehold_bus::{RequestKind, ServeLoop, Subjects, HEADER_REQUEST_ID};
+use leasehold_domain::Actor;
+use serde_json::{json, Value};
+
+use super::{catch_panic, reply_body, RateLimiter};
+use crate::{CommandError, Policy};
+
+/// A request that passed admission.
+pub struct Incoming<'a> {
+    /// The actor of the subject (authenticated by NATS permissions).
+    pub actor: Actor,
+    /// The operation of the subject.
+    pub op: Operation,
+    /// `Leasehold-Request-Id` (commands only).
+    pub request_id: Option<String>,
+    /// The payload, not yet decoded.
+    pub payload: &'a [u8],
+    /// The connection the request came on, when served over NATS.
+    pub client: Option<&'a Client>,
+}
+
+/// A service answering the admitted requests of one subject tree.
+#[async_trait]
+pub trait Answer: Send + Sync + 'static {
+    /// The reply value of one admitted request.
+    async fn answer(&self, req: &Incoming<'_>) -> Result<Value, CommandError>;
+}
+
+/// The checks every request passes before a service sees it.
+#[derive(Clone)]
+pub struct Admission {
+    subjects: Subjects,
+    tree: Tree,
+    rate: Option<Arc<RateLimiter>>,
+    policy: Arc<Policy>,
+}
+
+impl Admission {
+    /// Admission on `tree` under `subjects`, with `policy` and an optional rate limit.
+    pub fn new(
+        subjects: Subjects,
+        tree: Tree,
+        policy: Arc<Policy>,
+        rate: Option<Arc<RateLimiter>>,
+    ) -> Self {
+        Self {
+            subjects,
+            tree,
+            rate,
+            policy,
+        }
+    }
+
+    /// The subject tree admitted here.
+    pub fn tree(&self) -> Tree {
+        self.tree
+    }
+
+    /// The subject names.
+    pub fn subjects(&self) -> &Subjects {
+        &self.subjects
+    }
+
+    /// The policy that [`Admission::authorize`] applies.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Admits a request on `subject`, or says why not.
+    pub fn admit<'a>(
+        &self,
+        subject: &str,
+        headers: Option<&HeaderMap>,
+        payload: &'a [u8],
+        client: Option<&'a Client>,
+    ) -> Result<Incoming<'a>, CommandError> {
+        let (actor, op) = self
+            .subjects
+            .parse_request(self.tree.token(), subject)
+            .map_err(|e| CommandError::invalid_request(e.to_string()))?;
+        let actor = Actor::parse(actor).map_err(CommandError::from)?;
+        refuse_reserved(&actor)?;
+        if let Some(rate) = &self.rate {
+            rate.check(actor.as_str())?;
+        }
+        let request_id = match self.tree {
+            Tree::Command => request_id(headers)?,
+            Tree::Query => None,
+        };
+        let op = Operation::parse(self.tree, op)
+            .map_err(|e| CommandError::new(ErrorCode::InvalidRequest, e.message(), e.details()))?;
+        Ok(Incoming {
+            actor,
+            op,
+            request_id,
+            payload,
+            client,
+        })
+    }
+
+    /// Fails with `forbidden` unless the policy grants `actor` the permission (on
+    /// `secret`). Commands and queries word the refusal as they always did.
+    pub fn authorize(
+        &self,
+        actor: &Actor,
+        permission: impl Into<Permission>,
+        secret: Option<&str>,
+    ) -> Result<(), CommandError> {
+        let permission = permission.into();
+        if self
+            .policy
+            .allows(actor.as_str(), permission.name(), secret)
+        {
+            Ok(())
+        } else {
+            Err(self.forbidden(actor, permission, secret))
+        }
+    }
+
+    /// The `forbidden` refusal of `permission` (on `secret`).
+    pub fn forbidden(
+        &self,
+        actor: &Actor,
+        permission: Permission,
+        secret: Option<&str>,
+    ) -> CommandError {
+        let op = permission.name();
+        match self.tree {
+            Tree::Command => CommandError::new(
+                ErrorCode::Forbidden,
+                format!(
+                    "actor {actor} may not {op}{}; ask an administrator for a policy rule",
+                    secret.map(|s| format!(" on {s}")).unwrap_or_default()
+                ),
+                json!({ "actor": actor.as_str(), "op": op, "secret": secret }),
+            ),
+            Tree::Query => CommandError::new(
+                ErrorCode::Forbidden,
+                format!("{actor} may not run {op} here"),
+                json!({ "actor": actor.as_str(), "op": op }),
+            ),
+        }
+    }
+
+    /// Admits and answers one request: the reply body, `{"ok": …}` or `{"error": …}`.
+    /// A panic in the service is answered `internal` (see `guard.rs`).
+    pub async fn respond<A: Answer + ?Sized>(
+        &self,
+        service: &A,
+        client: Option<&Client>,
+        subject: &str,
+        headers: Option<&HeaderMap>,
+        payload: &[u8],
+    ) -> Vec<u8> {
+        let label = match self.tree {
+            Tree::Command => "command",
+            Tree::Query => "query",
+        };
+        let result = catch_panic(label, async {
+            let req = self.admit(subject, headers, payload, client)?;
+            service.answer(&req).await
+        })
+        .await;
+        if let Err(e) = &result {
+            if e.code.is_server_side() {
+                tracing::error!(code = %e.code, message = %e.message, "{label} failed");
+            }
+        }
+        reply_body(result)
+    }
+
+    /// Serves the tree with `service` until `shutdown` resolves, then finishes the
+    /// requests in flight. Replies go only to the requester's own inbox (see
+    /// [`leasehold_bus::serve`]).
+    pub async fn serve<A: Answer>(
+        self,
+        service: Arc<A>,
+        client: Client,
+        queue_group: &'static str,
+        max_in_flight: usize,
+        shutdown: impl Future<Output = ()>,
+    ) -> Result<(), async_nats::SubscribeError> {
+        let (kind, handle_without_reply) = match self.tree {
+            // A command's effect is the point even when nobody reads the answer.
+            Tree::Command => (RequestKind::Command, true),
+            Tree::Query => (RequestKind::Query, false),
+        };
+        let serve = ServeLoop {
+            subjects: self.subjects.clone(),
+            kind,
+            queue_group,
+            max_in_flight,
+            handle_without_reply,
+        };
+        let admission = Arc::new(self);
+        let handler_client = client.clone();
+        serve
+            .run(client, shutdown, move |msg| {
+                let admission = Arc::clone(&admission);
+                let service = Arc::clone(&service);
+                let client = handler_client.clone();
+                async move {
+                    admission
+                        .respond(
+                            service.as_ref(),
+                            Some(&client),
+                            &msg.subject,
+                            msg.headers.as_ref(),
+                            &msg.payload,
+                        )
+                        .await
+                }
+            })
+            .await
+    }
+}
+
+/// The `Leasehold-Request-Id` header, if any: 1–128 printable characters.
+fn request_id(headers: Option<&HeaderMap>) -> Result<Option<String>, CommandError> {
+    let id = headers
+        .and_then(|h| h.get(HEADER_REQUEST_ID))
+        .map(|v| v.as_str().to_string());
+    if let Some(id) = &id {
+        if id.is_empty() || id.len() > 128 || id.chars().any(|c| c.is_control()) {
+            return Err(CommandError::invalid_request(
+                "Leasehold-Request-Id must be 1–128 printable characters",
+            ));
+        }
+    }
+    Ok(id)
+}
+
+/// `invalid_request` for an actor token leasehold reserves (`evt`, `cmd`, …): NATS
+/// permissions never grant them, so a request under one is misconfiguration or abuse.
+pub fn refuse_reserved(actor: &Actor) -> Result<(), CommandError> {
+    if leasehold_bus::is_reserved_actor(actor.as_str()) {
+        return Err(CommandError::new(
+            ErrorCode::InvalidRequest,
+            format!("actor name {actor} is reserved"),
+            json!({ "actor": actor.as_str(), "reserved": leasehold_bus::RESERVED_ACTORS }),
+        ));
+    }
+    Ok(())
+}
