@@ -41,6 +41,7 @@ const PATHS: &[&str] = &[
     "projections rebuild",
     "config",
     "config check",
+    "completions",
 ];
 
 #[test]
@@ -165,4 +166,33 @@ fn client_options_only_where_they_apply() {
         .stderr(contains(
             "--timeout does not apply to `leasehold config check`",
         ));
+}
+
+/// `completions <shell>` prints a script for that shell that knows the command tree; the
+/// bash one is valid bash.
+#[test]
+fn completions_print_a_script_for_each_shell() {
+    let bash = cargo_bin_cmd!("leasehold")
+        .args(["completions", "bash"])
+        .assert()
+        .success();
+    let script = String::from_utf8_lossy(&bash.get_output().stdout).into_owned();
+    assert!(script.contains("_leasehold()"), "{script}");
+    for word in ["lease", "renew", "--shorten", "--field"] {
+        assert!(script.contains(word), "{word} missing from the bash script");
+    }
+    let checked = std::process::Command::new("bash")
+        .args(["-n", "-c", &script])
+        .output()
+        .expect("bash runs");
+    assert!(checked.status.success(), "{checked:?}");
+    cargo_bin_cmd!("leasehold")
+        .args(["completions", "zsh"])
+        .assert()
+        .success()
+        .stdout(contains("#compdef leasehold"));
+    cargo_bin_cmd!("leasehold")
+        .args(["completions", "tcsh"])
+        .assert()
+        .code(2);
 }

@@ -95,6 +95,12 @@ enum Command {
     /// Configuration.
     #[command(subcommand)]
     Config(server::ConfigAction),
+    /// Print a shell completion script, e.g. `leasehold completions bash >
+    /// /etc/bash_completion.d/leasehold`.
+    Completions {
+        /// The shell: bash, elvish, fish, powershell or zsh.
+        shell: clap_complete::Shell,
+    },
 }
 
 /// Parses the command line, runs it, reports any error and returns the exit code.
@@ -172,6 +178,12 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Config(server::ConfigAction::Check) => {
             server::check_config(&plain("config check")?)
+        }
+        Command::Completions { shell } => {
+            plain("completions")?;
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "leasehold", &mut std::io::stdout());
+            Ok(())
         }
     }
 }
