@@ -325,19 +325,15 @@ async fn expired_token_is_401() {
 }
 
 #[tokio::test]
-async fn short_token_lifetime_expires_in_real_time() {
+async fn a_short_token_lifetime_is_honoured() {
     let env = start(EmulatorConfig {
         token_lifetime: Duration::from_secs(1),
         ..EmulatorConfig::default()
     })
     .await;
     let token = env.demo_token().await;
-    let issued = env.emu.state().now();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while env.emu.state().now() < issued + chrono::TimeDelta::seconds(1) {
-        assert!(tokio::time::Instant::now() < deadline);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    // Past the configured 1 s lifetime, far short of the default hour.
+    env.emu.state().advance_clock(Duration::from_secs(2));
     assert_graph_error(
         get(&env, &token, "/v1.0/users").await,
         401,
