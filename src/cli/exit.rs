@@ -6,6 +6,8 @@
 
 use serde_json::{json, Value};
 
+use super::output::text;
+
 /// The command did what it was asked.
 pub const SUCCESS: u8 = 0;
 /// Bad arguments, a missing actor, an invalid TTL or configuration (clap uses 2 as well).
@@ -169,6 +171,39 @@ impl From<std::io::Error> for CliError {
     fn from(e: std::io::Error) -> Self {
         Self::failure(e.to_string())
     }
+}
+
+/// A refusal for the items of a bulk reply that failed (`failed`: objects with `key` and
+/// an `error`): `head`, one line per failure, then `advice`; the code is the first
+/// failure's (`fallback` when it has none).
+pub fn some_failed(
+    failed: Vec<Value>,
+    key: &str,
+    fallback: &str,
+    head: String,
+    advice: &str,
+) -> CliError {
+    let lines: Vec<String> = failed
+        .iter()
+        .map(|f| {
+            let error = &f["error"];
+            format!(
+                "{}: {} ({})",
+                text(f, key),
+                text(error, "message"),
+                text(error, "code")
+            )
+        })
+        .collect();
+    let code = failed[0]["error"]["code"]
+        .as_str()
+        .unwrap_or(fallback)
+        .to_string();
+    CliError::refused(
+        &code,
+        format!("{head}:\n  {}\n{advice}", lines.join("\n  ")),
+        json!({ "failed": failed }),
+    )
 }
 
 #[cfg(test)]

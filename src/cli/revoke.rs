@@ -9,7 +9,7 @@ use leasehold_api::Operation;
 use serde_json::{json, Value};
 
 use super::context::Api;
-use super::exit::CliError;
+use super::exit::{some_failed, CliError};
 use super::output::{print_json, text};
 
 /// How often `--wait` asks for the lease's state.
@@ -31,12 +31,7 @@ pub async fn one(
         payload["force"] = json!(true);
     }
     let mut reply = api.command(Operation::LeaseRevoke, payload).await?;
-    let revoked: Vec<String> = reply["revoked"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|v| v.as_str().map(String::from))
-        .collect();
+    let revoked = revoked_ids(&reply);
     if wait {
         for lease in &revoked {
             reply["lease"] = confirmed(api, lease).await?;
@@ -101,12 +96,7 @@ pub async fn bulk(api: &Api, selector: Selector, force: bool, wait: bool) -> Res
         "force": force,
     });
     let reply = api.command(Operation::LeaseRevoke, payload).await?;
-    let revoked: Vec<String> = reply["revoked"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|v| v.as_str().map(String::from))
-        .collect();
+    let revoked = revoked_ids(&reply);
     let mut done = 0;
     if wait {
         for lease in &revoked {
@@ -138,27 +128,13 @@ pub async fn bulk(api: &Api, selector: Selector, force: bool, wait: bool) -> Res
     if failed.is_empty() {
         return Ok(());
     }
-    let lines: Vec<String> = failed
-        .iter()
-        .map(|f| {
-            format!(
-                "{}: {} ({})",
-                text(f, "lease_id"),
-                text(&f["error"], "message"),
-                text(&f["error"], "code")
-            )
-        })
-        .collect();
-    let code = failed[0]["error"]["code"].as_str().unwrap_or("internal");
-    Err(CliError::refused(
-        code,
-        format!(
-            "{} lease(s) could not be revoked:\n  {}\nrevoke them one by one with \
-             `leasehold lease revoke ID`",
-            failed.len(),
-            lines.join("\n  ")
-        ),
-        json!({ "failed": failed }),
+    let head = format!("{} lease(s) could not be revoked", failed.len());
+    Err(some_failed(
+        failed,
+        "lease_id",
+        "internal",
+        head,
+        "revoke them one by one with `leasehold lease revoke ID`",
     ))
 }
 
@@ -213,4 +189,14 @@ pub async fn confirmed(api: &Api, lease: &str) -> Result<Value, CliError> {
         }
         tokio::time::sleep(POLL).await;
     }
+}
+
+/// The lease ids a `lease.revoke` reply lists under `revoked`.
+fn revoked_ids(reply: &Value) -> Vec<String> {
+    reply["revoked"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(String::from))
+        .collect()
 }

@@ -8,7 +8,7 @@ use leasehold_domain::Ttl;
 use serde_json::{json, Value};
 
 use super::context::Api;
-use super::exit::CliError;
+use super::exit::{some_failed, CliError};
 use super::output::{print_fields, print_json, text, ttl, warn, when, Table};
 use super::{pick, users};
 
@@ -221,29 +221,13 @@ async fn create(api: &Api, args: CreateArgs) -> Result<(), CliError> {
     if failed.is_empty() {
         return Ok(());
     }
-    let lines: Vec<String> = failed
-        .iter()
-        .map(|f| {
-            format!(
-                "{}: {} ({})",
-                text(f, "user"),
-                text(&f["error"], "message"),
-                text(&f["error"], "code")
-            )
-        })
-        .collect();
-    let code = failed[0]["error"]["code"]
-        .as_str()
-        .unwrap_or("invalid_request");
-    Err(CliError::refused(
-        code,
-        format!(
-            "no secret was created for {} of the users:\n  {}\nfix those users and run \
-             `leasehold secret create` again for them",
-            failed.len(),
-            lines.join("\n  ")
-        ),
-        json!({ "failed": failed }),
+    let head = format!("no secret was created for {} of the users", failed.len());
+    Err(some_failed(
+        failed,
+        "user",
+        "invalid_request",
+        head,
+        "fix those users and run `leasehold secret create` again for them",
     ))
 }
 
