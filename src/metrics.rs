@@ -1,6 +1,7 @@
-//! Prometheus metrics over HTTP (`GET /metrics`), computed from Postgres on each scrape so
-//! every copy of every component reports the same truth; the same listener answers
-//! `/healthz` and `/readyz` (see [`crate::health`]).
+//! Prometheus metrics over HTTP (`GET /metrics`): gauges computed from Postgres on each
+//! scrape, so every copy of every component reports the same truth, and the process's own
+//! counters and histograms ([`leasehold_telemetry`], `process_*`, `leasehold_build_info`).
+//! The same listener answers `/healthz` and `/readyz` (see [`crate::health`]).
 
 use std::net::SocketAddr;
 
@@ -15,8 +16,9 @@ use sqlx::PgPool;
 use crate::health::Health;
 
 mod exposition;
+mod process;
 
-pub use exposition::{encode, read, render, Snapshot, CONTENT_TYPE};
+pub use exposition::{encode, encode_all, read, render, Snapshot, CONTENT_TYPE};
 
 /// Binds the metrics listener (so a taken port fails at start-up, not later).
 pub async fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {

@@ -1,6 +1,6 @@
-//! What `/metrics` says: a [`Snapshot`] read from Postgres on each scrape, encoded by
-//! `prometheus-client` in the OpenMetrics text format (which Prometheus scrapes as it
-//! does its own). The metric names are what `deploy/prometheus/alerts.yml` and the
+//! What `/metrics` says: a [`Snapshot`] read from Postgres on each scrape and the
+//! process's own series, encoded by `prometheus-client` in the OpenMetrics text format
+//! (which Prometheus scrapes as it does its own). The metric names are what `deploy/prometheus/alerts.yml` and the
 //! Grafana board query; they do not change.
 
 use std::sync::atomic::AtomicU64;
@@ -11,6 +11,8 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 use sqlx::PgPool;
+
+use super::process;
 
 /// The `Content-Type` of the metrics text.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -48,9 +50,45 @@ struct StatusLabel {
     status: String,
 }
 
-/// Reads the metrics and encodes them.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct BuildLabels {
+    version: String,
+    profile: String,
+}
+
+/// Reads the metrics and encodes them with the process's own series: the counters and
+/// histograms of [`leasehold_telemetry`], `process_*` and `leasehold_build_info`.
 pub async fn render(pool: &PgPool) -> anyhow::Result<String> {
-    Ok(encode(&read(pool).await?))
+    Ok(encode_all(&read(pool).await?))
+}
+
+/// The snapshot with the process's own series, in the OpenMetrics text format.
+pub fn encode_all(snapshot: &Snapshot) -> String {
+    let mut registry = Registry::default();
+    database(snapshot, &mut registry);
+    leasehold_telemetry::global().register(&mut registry);
+    if let Some(process) = process::read() {
+        process::register(&process, &mut registry);
+    }
+    // A gauge rather than OpenMetrics' `info` type, which Prometheus-format tools reject.
+    let build = Family::<BuildLabels, Gauge>::default();
+    build
+        .get_or_create(&BuildLabels {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            profile: if cfg!(debug_assertions) {
+                "debug"
+            } else {
+                "release"
+            }
+            .to_string(),
+        })
+        .set(1);
+    registry.register(
+        "leasehold_build_info",
+        "The leasehold version running (always 1)",
+        build,
+    );
+    text(&registry)
 }
 
 /// Reads the values of one scrape from Postgres, by the database's clock.
@@ -81,9 +119,22 @@ pub async fn read(pool: &PgPool) -> anyhow::Result<Snapshot> {
     })
 }
 
-/// The snapshot in the OpenMetrics text format.
+/// The snapshot alone in the OpenMetrics text format.
 pub fn encode(snapshot: &Snapshot) -> String {
     let mut registry = Registry::default();
+    database(snapshot, &mut registry);
+    text(&registry)
+}
+
+fn text(registry: &Registry) -> String {
+    let mut out = String::new();
+    // Writing into a String cannot fail.
+    let _ = encode_text(&mut out, registry);
+    out
+}
+
+/// Registers the snapshot's gauges.
+fn database(snapshot: &Snapshot, registry: &mut Registry) {
     let leases = Family::<StatusLabel, Gauge>::default();
     for status in STATUSES {
         let n = snapshot
@@ -133,10 +184,6 @@ pub fn encode(snapshot: &Snapshot) -> String {
         "Age of the oldest revocation Graph has not confirmed yet",
         oldest,
     );
-    let mut out = String::new();
-    // Writing into a String cannot fail.
-    let _ = encode_text(&mut out, &registry);
-    out
 }
 
 #[cfg(test)]

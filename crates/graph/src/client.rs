@@ -234,7 +234,7 @@ impl GraphClient {
         let request = build(&self.inner.http)
             .bearer_auth(token.token.secret.expose_secret())
             .header("client-request-id", &client_request_id);
-        exchange(request).await.inspect_err(|err| {
+        exchange(name, request).await.inspect_err(|err| {
             tracing::warn!(
                 operation = name,
                 attempt,

@@ -122,6 +122,7 @@ where
             wait_ms = wait.as_millis() as u64,
             "retrying"
         );
+        leasehold_telemetry::global().graph_retry(operation);
         tokio::time::sleep(wait).await;
         last_error = Some(err);
         number += 1;
@@ -234,7 +235,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn transient_errors_stop_at_max_attempts() {
         let calls = AtomicU32::new(0);
-        let err = retry(POLICY, "test", None, |_| {
+        let err = retry(POLICY, "transient_test", None, |_| {
             calls.fetch_add(1, Ordering::SeqCst);
             async { Err::<(), _>(GraphError::new(ErrorKind::Transient, "503")) }
         })
@@ -242,6 +243,14 @@ mod tests {
         .expect_err("always fails");
         assert_eq!(calls.load(Ordering::SeqCst), 6);
         assert_eq!(err.kind(), &ErrorKind::Transient);
+        // Every attempt but the first was a retry, counted for /metrics.
+        let retries = leasehold_telemetry::global()
+            .graph_retries
+            .get_or_create(&leasehold_telemetry::GraphOperation {
+                operation: "transient_test".into(),
+            })
+            .get();
+        assert_eq!(retries, 5);
     }
 
     #[tokio::test(start_paused = true)]

@@ -54,7 +54,7 @@ async fn request_once(
         .post(creds.cloud.token_url(&creds.tenant_id))
         .header("client-request-id", uuid::Uuid::new_v4().to_string())
         .form(&form);
-    let reply = exchange(request).await?;
+    let reply = exchange("token", request).await?;
     if !reply.is_success() {
         let err = token_error(&reply.failed());
         tracing::warn!(

@@ -4,7 +4,7 @@
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::RequestBuilder;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::classify::FailedResponse;
 use crate::error::{ErrorKind, GraphError};
@@ -69,8 +69,17 @@ fn error_chain(err: &dyn std::error::Error) -> String {
     text
 }
 
-/// Sends `request` and reads the full response.
-pub(crate) async fn exchange(request: RequestBuilder) -> Result<Exchange, GraphError> {
+/// Sends `request` for Graph operation `name` and reads the full response; counted and
+/// timed in the process's telemetry.
+pub(crate) async fn exchange(name: &str, request: RequestBuilder) -> Result<Exchange, GraphError> {
+    let started = Instant::now();
+    let result = exchange_once(request).await;
+    let status = result.as_ref().ok().map(|reply| reply.status);
+    leasehold_telemetry::global().graph_exchange(name, status, started.elapsed());
+    result
+}
+
+async fn exchange_once(request: RequestBuilder) -> Result<Exchange, GraphError> {
     let response = request.send().await.map_err(network_error)?;
     let status = response.status().as_u16();
     let headers = response.headers();

@@ -12,6 +12,7 @@ use sqlx::PgConnection;
 
 use crate::decode::{typed, DecodeError, Decoded, Keyed};
 use crate::fold::ReadModel;
+use crate::observe::Observation;
 use crate::rows::{ConnectionRow, LeaseRow, SecretRow};
 use crate::sql;
 
@@ -78,17 +79,30 @@ pub(crate) async fn apply_decoded(
     conn: &mut PgConnection,
     batch: Decoded,
 ) -> Result<ApplyStats, sqlx::Error> {
+    Ok(apply_observed(conn, batch).await?.0)
+}
+
+/// [`apply_decoded`], also returning the lifecycle steps of the newly applied events.
+pub(crate) async fn apply_observed(
+    conn: &mut PgConnection,
+    batch: Decoded,
+) -> Result<(ApplyStats, Vec<Observation>), sqlx::Error> {
     let mut stats = ApplyStats::default();
+    let mut seen = Vec::new();
     stats.add(
-        apply_model::<ConnectionRow>(conn, batch.connections)
+        apply_model::<ConnectionRow>(conn, batch.connections, &mut seen)
             .await?
             .0,
     );
-    stats.add(apply_model::<SecretRow>(conn, batch.secrets).await?.0);
-    let (lease_stats, leases) = apply_model::<LeaseRow>(conn, batch.leases).await?;
+    stats.add(
+        apply_model::<SecretRow>(conn, batch.secrets, &mut seen)
+            .await?
+            .0,
+    );
+    let (lease_stats, leases) = apply_model::<LeaseRow>(conn, batch.leases, &mut seen).await?;
     stats.add(lease_stats);
     sql::refresh_activity(conn, &leases).await?;
-    Ok(stats)
+    Ok((stats, seen))
 }
 
 /// Folds one table's events into its rows and writes the changed rows back; returns the
@@ -96,6 +110,7 @@ pub(crate) async fn apply_decoded(
 async fn apply_model<M: ReadModel>(
     conn: &mut PgConnection,
     events: Vec<Keyed<M::Event>>,
+    seen: &mut Vec<Observation>,
 ) -> Result<(ApplyStats, Vec<String>), sqlx::Error> {
     let mut stats = ApplyStats::default();
     if events.is_empty() {
@@ -143,6 +158,7 @@ async fn apply_model<M: ReadModel>(
                 "event is ahead of the event store; applying it on top"
             );
         }
+        seen.extend(M::observe(state.as_ref(), &event));
         match M::fold(state.take(), event) {
             Some(mut row) => {
                 row.set_last_sequence(sequence);

@@ -11,6 +11,7 @@ mod columns;
 mod decode;
 mod drift;
 mod fold;
+mod observe;
 mod projector;
 mod queries;
 mod rebuild;

@@ -12,8 +12,9 @@ use async_nats::jetstream::{self, AckKind, Message};
 use leasehold_bus::{Durable, EventMessage, Subjects};
 use sqlx::PgPool;
 
-use crate::apply::apply_decoded;
+use crate::apply::apply_observed;
 use crate::decode::{DecodeError, Decoded};
+use crate::observe;
 
 /// Durable name of the projector's consumer; every projector copy shares it.
 pub const CONSUMER_NAME: &str = "projection";
@@ -149,10 +150,11 @@ impl Projector {
 
     async fn apply(&self, batch: Decoded) -> anyhow::Result<()> {
         let mut tx = self.pool.begin().await.context("begin projection")?;
-        apply_decoded(&mut tx, batch)
+        let (_, observed) = apply_observed(&mut tx, batch)
             .await
             .context("apply events")?;
         tx.commit().await.context("commit projection")?;
+        observe::record(&observed);
         Ok(())
     }
 

@@ -7,7 +7,8 @@
 //! the command service's quota hold, because they depend on what the payload names.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use async_nats::{Client, HeaderMap};
 use async_trait::async_trait;
@@ -170,8 +171,11 @@ impl Admission {
             Tree::Command => "command",
             Tree::Query => "query",
         };
+        let started = Instant::now();
+        let admitted = OnceLock::new();
         let result = catch_panic(label, async {
             let req = self.admit(subject, headers, payload, client)?;
+            let _ = admitted.set(req.op);
             service.answer(&req).await
         })
         .await;
@@ -180,6 +184,7 @@ impl Admission {
                 tracing::error!(code = %e.code, message = %e.message, "{label} failed");
             }
         }
+        count(admitted.get().copied(), &result, started.elapsed());
         reply_body(result)
     }
 
@@ -226,6 +231,19 @@ impl Admission {
                 }
             })
             .await
+    }
+}
+
+/// Counts a reply by operation and code, and times successful `lease.create` replies.
+fn count(op: Option<Operation>, result: &Result<Value, CommandError>, took: Duration) {
+    let telemetry = leasehold_telemetry::global();
+    let code = match result {
+        Ok(_) => "ok",
+        Err(e) => e.code.as_str(),
+    };
+    telemetry.request(op.map_or("unknown", Operation::name), code);
+    if op == Some(Operation::LeaseCreate) && result.is_ok() {
+        telemetry.issue_duration.observe(took.as_secs_f64());
     }
 }
 

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use leasehold_domain::{FailureInfo, LeaseEvent, LeaseStatus, LeaseTerms};
 
 use super::ReadModel;
+use crate::observe::{self, Observation};
 use crate::rows::{LastError, LeaseRow};
 use crate::ttl::secs;
 
@@ -24,6 +25,10 @@ impl ReadModel for LeaseRow {
 
     fn set_last_sequence(&mut self, sequence: i64) {
         self.last_sequence = sequence;
+    }
+
+    fn observe(state: Option<&Self>, event: &LeaseEvent) -> Option<Observation> {
+        observe::lease(state, event)
     }
 
     fn fold(state: Option<Self>, event: LeaseEvent) -> Option<Self> {

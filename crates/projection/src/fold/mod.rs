@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::columns::Columns;
+use crate::observe::Observation;
 
 /// A read model fed by one aggregate type: its table, its key and how events change a row.
 pub(crate) trait ReadModel:
@@ -35,4 +36,9 @@ pub(crate) trait ReadModel:
     /// Folds one event into the row. Returns `None` only when there is no row and the
     /// event cannot start one (a log that does not begin with the creation event).
     fn fold(state: Option<Self>, event: Self::Event) -> Option<Self>;
+    /// The lifecycle step `event` takes on the row as it is before the fold, for the
+    /// live projector's counters; most events take none.
+    fn observe(_state: Option<&Self>, _event: &Self::Event) -> Option<Observation> {
+        None
+    }
 }
