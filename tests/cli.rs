@@ -247,3 +247,56 @@ async fn pick_reads_a_selection_from_piped_input() {
     assert!(stderr(&bad).contains("such as 1,3,5-7"), "{}", stderr(&bad));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn pick_in_a_terminal_ticks_users_in_a_checkbox_list() {
+    let app = TestApp::spawn().await;
+    app.connect().await;
+    let cli = Cli::new(&app, "admin");
+    let mut upns: Vec<String> = json(
+        &cli.run(&["--json", "users", "list", "--connection", "contoso"])
+            .await,
+    )["items"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .filter_map(|u| u["user_principal_name"].as_str().map(String::from))
+        .collect();
+    upns.sort_by_key(|u| u.to_lowercase());
+
+    // When the operator ticks the first and the third user and confirms
+    let mut term = cli.spawn_in_terminal(&[
+        "secret",
+        "create",
+        "--connection",
+        "contoso",
+        "--prefix",
+        "tty",
+        "--pick",
+    ]);
+    term.wait_for("pick users").await;
+    term.wait_for("[ ]").await;
+    term.press(" ");
+    term.press("\x1b[B");
+    term.press("\x1b[B");
+    term.press(" ");
+    term.press("\r");
+    let status = term.exit().await;
+
+    // Then exactly those two got secrets
+    assert!(status.success(), "{status}:\n{}", term.screen);
+    let listed = cli.run(&["--json", "secret", "list"]).await;
+    let names: Vec<String> = json(&listed)["items"]
+        .as_array()
+        .expect("secrets")
+        .iter()
+        .filter(|s| s["name"].as_str().is_some_and(|n| n.starts_with("tty-")))
+        .filter_map(|s| s["user_principal_name"].as_str().map(String::from))
+        .collect();
+    let mut expected = vec![upns[0].clone(), upns[2].clone()];
+    expected.sort();
+    let mut names = names;
+    names.sort();
+    assert_eq!(names, expected, "{}", term.screen);
+    app.stop().await;
+}

@@ -27,33 +27,18 @@ impl Table {
 
     /// The table as text, columns separated by two spaces, no trailing blanks.
     pub fn render(&self) -> String {
-        let mut widths: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
-        for row in &self.rows {
-            for (i, cell) in row.iter().enumerate() {
-                if let Some(w) = widths.get_mut(i) {
-                    *w = (*w).max(cell.chars().count());
-                }
-            }
+        let mut table = comfy_table::Table::new();
+        table
+            .load_preset(comfy_table::presets::NOTHING)
+            .set_content_arrangement(comfy_table::ContentArrangement::Disabled)
+            .set_header(self.headers.iter().copied())
+            .add_rows(self.rows.iter().map(|row| row.iter().map(String::as_str)));
+        for column in table.column_iter_mut() {
+            column.set_padding((0, 2));
         }
-        let line = |cells: Vec<&str>| {
-            let mut out = String::new();
-            for (i, cell) in cells.iter().enumerate() {
-                if i > 0 {
-                    out.push_str("  ");
-                }
-                out.push_str(cell);
-                let pad = widths.get(i).copied().unwrap_or(0);
-                out.extend(std::iter::repeat_n(
-                    ' ',
-                    pad.saturating_sub(cell.chars().count()),
-                ));
-            }
-            out.trim_end().to_string()
-        };
-        let mut text = line(self.headers.clone());
-        text.push('\n');
-        for row in &self.rows {
-            text.push_str(&line(row.iter().map(String::as_str).collect()));
+        let mut text = String::new();
+        for line in table.lines() {
+            text.push_str(line.trim_end());
             text.push('\n');
         }
         text

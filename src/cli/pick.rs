@@ -1,5 +1,5 @@
-//! `secret create --pick`: a numbered list and one line of input such as `1,3,5-7`.
-//! Plain text on purpose: it works in any terminal and with piped input.
+//! `secret create --pick`: in a terminal, a checkbox list (space toggles, `a` toggles
+//! all, Enter confirms); with piped input, a numbered list and one line such as `1,3,5-7`.
 
 use std::io::{BufRead, Write};
 
@@ -35,6 +35,38 @@ pub fn pick(
         .into_iter()
         .map(|i| text(&users[i], "user_principal_name"))
         .collect())
+}
+
+/// Shows `users` as a checkbox list on the terminal and returns the UPNs ticked, in
+/// list order. Escape cancels.
+pub fn pick_interactively(users: &[Value]) -> Result<Vec<String>, CliError> {
+    if users.is_empty() {
+        return Err(CliError::usage(
+            "the tenant has no users to pick from (check --search)",
+        ));
+    }
+    let items: Vec<String> = table(users, false)
+        .render()
+        .lines()
+        .skip(1)
+        .map(str::to_string)
+        .collect();
+    let picked = dialoguer::MultiSelect::new()
+        .with_prompt("pick users (space toggles, a toggles all, Enter confirms)")
+        .items(&items)
+        .report(false)
+        .interact_opt()
+        .map_err(|e| CliError::usage(format!("cannot read the terminal: {e}")))?;
+    match picked {
+        None => Err(CliError::usage("cancelled; no secret created")),
+        Some(picked) if picked.is_empty() => Err(CliError::usage(
+            "nothing picked (space ticks a user, Enter confirms)",
+        )),
+        Some(picked) => Ok(picked
+            .into_iter()
+            .map(|i| text(&users[i], "user_principal_name"))
+            .collect()),
+    }
 }
 
 /// Parses `1,3,5-7` (commas or spaces; `all`) into sorted, distinct zero-based indexes

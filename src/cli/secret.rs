@@ -181,12 +181,16 @@ async fn create(api: &Api, args: CreateArgs) -> Result<(), CliError> {
     let users = if args.pick {
         let listed = users::fetch(api, &args.connection, args.search.as_deref()).await?;
         let stdin = std::io::stdin();
-        let picked = pick::pick(&listed, &mut stdin.lock(), &mut std::io::stderr())?;
-        if !stdin.is_terminal() {
-            // Piped input is not echoed: end the prompt line ourselves.
-            eprintln!();
+        if stdin.is_terminal() && std::io::stderr().is_terminal() {
+            pick::pick_interactively(&listed)?
+        } else {
+            let picked = pick::pick(&listed, &mut stdin.lock(), &mut std::io::stderr())?;
+            if !stdin.is_terminal() {
+                // Piped input is not echoed: end the prompt line ourselves.
+                eprintln!();
+            }
+            picked
         }
-        picked
     } else {
         args.users
     };

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use crate::helpers::TestApp;
 
+mod terminal;
+
 /// How to reach one engine as one actor.
 #[derive(Clone)]
 pub struct Cli {

@@ -1,18 +1,23 @@
-//! Per-actor request rate: a token bucket per actor, refilled continuously.
+//! Per-actor request rate: governor's keyed rate limiter (GCRA, equivalent to a token
+//! bucket refilled continuously), one state per actor.
 //!
 //! Limits are per process (each copy of a service has its own buckets), so N copies in
 //! a queue group let an actor through at up to N times the configured rate.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::num::NonZeroU32;
+use std::time::Duration;
 
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::NoOpMiddleware;
+use governor::state::keyed::DashMapStateStore;
+use governor::Quota;
 use leasehold_api::ErrorCode;
 use serde_json::json;
 
 use crate::CommandError;
 
-/// Buckets kept before idle (full) ones are dropped; bounds memory when many actors ask.
+/// Actors tracked before idle (fully refilled) ones are dropped; bounds memory when many
+/// actors ask.
 const MAX_TRACKED_ACTORS: usize = 10_000;
 
 /// Abuse limits of the command service.
@@ -33,61 +38,64 @@ pub struct RateLimit {
     pub burst: u32,
 }
 
-#[derive(Clone, Copy, Debug)]
-struct Bucket {
-    tokens: f64,
-    at: Instant,
+type Keyed<C> = governor::RateLimiter<
+    String,
+    DashMapStateStore<String>,
+    C,
+    NoOpMiddleware<<C as Clock>::Instant>,
+>;
+
+/// Rate limits by actor, answering `rate_limited` with `details.retry_after_ms`.
+pub struct RateLimiter<C: Clock = DefaultClock> {
+    limit: RateLimit,
+    /// `None` when the rate is unlimited.
+    actors: Option<Keyed<C>>,
+    clock: C,
 }
 
-/// Token buckets by actor, answering `rate_limited` with `details.retry_after_ms`.
-#[derive(Debug)]
-pub struct RateLimiter {
-    limit: RateLimit,
-    buckets: Mutex<HashMap<String, Bucket>>,
+impl std::fmt::Debug for RateLimiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RateLimiter")
+            .field("limit", &self.limit)
+            .finish_non_exhaustive()
+    }
 }
 
 impl RateLimiter {
-    /// Buckets for `limit`.
+    /// Limits of `limit` on the real clock.
     pub fn new(limit: RateLimit) -> Self {
+        Self::with_clock(limit, DefaultClock::default())
+    }
+}
+
+impl<C: Clock + Clone> RateLimiter<C> {
+    /// Limits of `limit` on `clock` (a fake one in tests).
+    pub fn with_clock(limit: RateLimit, clock: C) -> Self {
+        let actors = NonZeroU32::new(limit.requests_per_second).map(|rate| {
+            let burst = NonZeroU32::new(limit.burst).unwrap_or(NonZeroU32::MIN);
+            let quota = Quota::per_second(rate).allow_burst(burst);
+            governor::RateLimiter::dashmap_with_clock(quota, clock.clone())
+        });
         Self {
             limit,
-            buckets: Mutex::new(HashMap::new()),
+            actors,
+            clock,
         }
     }
 
-    /// Takes one token for `actor` now, or fails with `rate_limited`.
+    /// Takes one request of `actor`'s allowance now, or fails with `rate_limited`.
     pub fn check(&self, actor: &str) -> Result<(), CommandError> {
-        self.check_at(actor, Instant::now())
-    }
-
-    /// Takes one token for `actor` at `now` (time injected for tests).
-    pub fn check_at(&self, actor: &str, now: Instant) -> Result<(), CommandError> {
-        let rate = f64::from(self.limit.requests_per_second);
-        if rate <= 0.0 {
+        let Some(actors) = &self.actors else {
             return Ok(());
+        };
+        if actors.len() >= MAX_TRACKED_ACTORS {
+            actors.retain_recent();
         }
-        let capacity = f64::from(self.limit.burst.max(1));
-        // A poisoned lock only means another request panicked mid-update; the map
-        // itself is still a valid set of buckets.
-        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        if buckets.len() >= MAX_TRACKED_ACTORS && !buckets.contains_key(actor) {
-            buckets.retain(|_, b| refill(*b, now, rate, capacity) < capacity);
-        }
-        let bucket = buckets.entry(actor.to_string()).or_insert(Bucket {
-            tokens: capacity,
-            at: now,
-        });
-        let tokens = refill(*bucket, now, rate, capacity);
-        if tokens >= 1.0 {
-            *bucket = Bucket {
-                tokens: tokens - 1.0,
-                at: now,
-            };
+        let Err(not_until) = actors.check_key(&actor.to_string()) else {
             return Ok(());
-        }
-        *bucket = Bucket { tokens, at: now };
-        let wait = Duration::from_secs_f64((1.0 - tokens) / rate);
-        let retry_after_ms = wait.as_millis().max(1) as u64;
+        };
+        let wait = not_until.wait_time_from(self.clock.now());
+        let retry_after_ms = wait.max(Duration::from_millis(1)).as_millis() as u64;
         Err(CommandError::new(
             ErrorCode::RateLimited,
             format!(
@@ -104,67 +112,63 @@ impl RateLimiter {
     }
 }
 
-fn refill(bucket: Bucket, now: Instant, rate: f64, capacity: f64) -> f64 {
-    let elapsed = now.saturating_duration_since(bucket.at).as_secs_f64();
-    (bucket.tokens + elapsed * rate).min(capacity)
-}
-
 #[cfg(test)]
 mod tests {
+    use governor::clock::FakeRelativeClock;
+
     use super::*;
 
-    fn limiter(rps: u32, burst: u32) -> RateLimiter {
-        RateLimiter::new(RateLimit {
+    fn limiter(rps: u32, burst: u32) -> (RateLimiter<FakeRelativeClock>, FakeRelativeClock) {
+        let clock = FakeRelativeClock::default();
+        let limit = RateLimit {
             requests_per_second: rps,
             burst,
-        })
+        };
+        (RateLimiter::with_clock(limit, clock.clone()), clock)
     }
 
     #[test]
     fn a_burst_passes_then_the_rate_holds() {
-        let l = limiter(2, 3);
-        let t0 = Instant::now();
+        let (l, clock) = limiter(2, 3);
         for _ in 0..3 {
-            assert!(l.check_at("alice", t0).is_ok());
+            assert!(l.check("alice").is_ok());
         }
-        let refused = l.check_at("alice", t0).unwrap_err();
+        let refused = l.check("alice").unwrap_err();
         assert_eq!(refused.code, ErrorCode::RateLimited);
         assert_eq!(refused.details["retry_after_ms"], 500);
-        assert!(l.check_at("bob", t0).is_ok(), "buckets are per actor");
-        assert!(l.check_at("alice", t0 + Duration::from_millis(500)).is_ok());
-        assert!(l
-            .check_at("alice", t0 + Duration::from_millis(600))
-            .is_err());
+        assert!(l.check("bob").is_ok(), "limits are per actor");
+        clock.advance(Duration::from_millis(500));
+        assert!(l.check("alice").is_ok());
+        clock.advance(Duration::from_millis(100));
+        assert!(l.check("alice").is_err());
         // A long pause refills up to the burst, not beyond.
-        let later = t0 + Duration::from_secs(3600);
+        clock.advance(Duration::from_secs(3600));
         for _ in 0..3 {
-            assert!(l.check_at("alice", later).is_ok());
+            assert!(l.check("alice").is_ok());
         }
-        assert!(l.check_at("alice", later).is_err());
+        assert!(l.check("alice").is_err());
     }
 
     #[test]
     fn zero_rate_means_unlimited() {
-        let l = limiter(0, 0);
-        let t0 = Instant::now();
+        let (l, _) = limiter(0, 0);
         for _ in 0..10_000 {
-            assert!(l.check_at("alice", t0).is_ok());
+            assert!(l.check("alice").is_ok());
         }
     }
 
     #[test]
     fn memory_stays_bounded_with_many_actors() {
-        let l = limiter(1, 1);
-        let t0 = Instant::now();
+        let (l, clock) = limiter(1, 1);
         for i in 0..(MAX_TRACKED_ACTORS + 10) {
-            let _ = l.check_at(&format!("a{i}"), t0);
+            let _ = l.check(&format!("a{i}"));
         }
-        let later = t0 + Duration::from_secs(5);
-        assert!(l.check_at("newcomer", later).is_ok());
-        let size = l.buckets.lock().map(|b| b.len()).unwrap_or(0);
+        clock.advance(Duration::from_secs(5));
+        assert!(l.check("newcomer").is_ok());
+        let size = l.actors.as_ref().map_or(0, |a| a.len());
         assert!(
             size < MAX_TRACKED_ACTORS,
-            "idle buckets were dropped: {size}"
+            "idle actors were dropped: {size}"
         );
     }
 }
