@@ -22,7 +22,8 @@ use leasehold::app::SHUTDOWN_GRACE;
 use leasehold::client::ApiClient;
 use leasehold::Limits;
 use leasehold_api::Operation;
-use leasehold_bus::{dropped_requests, RequestKind, Subjects};
+use leasehold_api::Tree;
+use leasehold_bus::{dropped_requests, Subjects};
 use leasehold_command::{Policy, Rule};
 use leasehold_crypto::MasterKey;
 use leasehold_store::testing::TestDb;
@@ -155,8 +156,7 @@ async fn replies_aimed_anywhere_but_the_requesters_inbox_are_dropped() {
     observer.flush().await.expect("flush");
 
     // Valid, forbidden, invalid and (by their number) rate-limited requests.
-    let dropped_before =
-        dropped_requests(RequestKind::Command) + dropped_requests(RequestKind::Query);
+    let dropped_before = dropped_requests(Tree::Command) + dropped_requests(Tree::Query);
     let requests: [(String, Value); 5] = [
         (subjects.query("alice", "lease.list"), json!({})),
         (
@@ -188,10 +188,8 @@ async fn replies_aimed_anywhere_but_the_requesters_inbox_are_dropped() {
     alice.client.flush().await.expect("flush");
 
     // Until every request is accounted for, or the attack shows.
-    let dropped = || {
-        dropped_requests(RequestKind::Command) + dropped_requests(RequestKind::Query)
-            - dropped_before
-    };
+    let dropped =
+        || dropped_requests(Tree::Command) + dropped_requests(Tree::Query) - dropped_before;
     let mut poll = leasehold_testkit::Poll::new(Duration::from_secs(30), Duration::from_millis(20));
     let mut stray = None;
     while dropped() < 1_000 && stray.is_none() && stream_messages(&js).await == before {

@@ -24,12 +24,12 @@ pub use durable::Durable;
 pub use envelope::{EventMessage, HEADER_MSG_ID, HEADER_REQUEST_ID};
 pub use guard::{check_anonymous_refused, AnonymousAccess};
 pub use leasehold_redact::mask_url;
-pub use reply::{error_body, ok_body, reply_payload, ReplyBody};
+pub use reply::{error_body, ok_body, reply_payload};
 pub use request::{request_as, RequestError};
 pub use reserved::{
     actor_inbox_prefix, check_prefix_reserved, is_reserved_actor, RESERVED_ACTORS, STRUCTURE_TOKENS,
 };
-pub use serve::{dropped_requests, reply_allowed, RequestKind, ServeLoop};
+pub use serve::{dropped_requests, reply_allowed, ServeLoop};
 pub use span::{event_span, lease_id_in, record_lease_id, request_span};
 pub use stream::{ensure_stream, StreamSettings};
 pub use subjects::{SubjectError, Subjects, DEFAULT_PREFIX};

@@ -1,27 +1,10 @@
 //! Reply envelopes: `{"ok": …}` or `{"error": {"code", "message", "details"}}`.
 
 use bytes::Bytes;
-use serde::{Deserialize, Serialize};
+use leasehold_api::ErrorCode;
+use serde::Serialize;
 use serde_json::{json, Value};
 use zeroize::Zeroize;
-
-/// A decoded reply, for clients and tests.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-#[serde(rename_all = "snake_case")]
-pub enum ReplyBody {
-    /// Success with its result.
-    Ok(Value),
-    /// Failure with a documented code.
-    Error {
-        /// The error code.
-        code: String,
-        /// A human message.
-        message: String,
-        /// Structured facts.
-        #[serde(default)]
-        details: Value,
-    },
-}
 
 /// Encodes a successful reply.
 pub fn ok_body(result: &impl Serialize) -> Vec<u8> {
@@ -29,8 +12,8 @@ pub fn ok_body(result: &impl Serialize) -> Vec<u8> {
     json!({ "ok": value }).to_string().into_bytes()
 }
 
-/// Encodes an error reply.
-pub fn error_body(code: &str, message: &str, details: &Value) -> Vec<u8> {
+/// Encodes an error reply (decoded by [`leasehold_api::Reply`]).
+pub fn error_body(code: ErrorCode, message: &str, details: &Value) -> Vec<u8> {
     json!({ "error": { "code": code, "message": message, "details": details } })
         .to_string()
         .into_bytes()
@@ -60,15 +43,18 @@ impl Drop for WipedOnDrop {
 
 #[cfg(test)]
 mod tests {
+    use leasehold_api::Reply;
+
     use super::*;
 
     #[test]
     fn envelopes_round_trip() {
-        let ok: ReplyBody = serde_json::from_slice(&ok_body(&json!({"a": 1}))).expect("ok");
-        assert_eq!(ok, ReplyBody::Ok(json!({"a": 1})));
-        let err: ReplyBody =
-            serde_json::from_slice(&error_body("not_found", "no", &json!({}))).expect("err");
-        assert!(matches!(err, ReplyBody::Error { code, .. } if code == "not_found"));
+        let ok: Reply<Value> = serde_json::from_slice(&ok_body(&json!({"a": 1}))).expect("ok");
+        assert_eq!(ok, Reply::Ok(json!({"a": 1})));
+        let err: Reply<Value> =
+            serde_json::from_slice(&error_body(ErrorCode::NotFound, "no", &json!({})))
+                .expect("err");
+        assert!(matches!(err, Reply::Error(e) if e.code == ErrorCode::NotFound));
     }
 
     #[test]

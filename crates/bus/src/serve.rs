@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use async_nats::{Client, Message};
 use futures::StreamExt;
+use leasehold_api::{ErrorCode, Tree};
 use serde_json::json;
 use tokio::sync::Semaphore;
 use tracing::Instrument;
@@ -25,29 +26,10 @@ use crate::{
     Subjects,
 };
 
-/// Which API a loop serves.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RequestKind {
-    /// `<prefix>.cmd.<actor>.…`
-    Command,
-    /// `<prefix>.query.<actor>.…`
-    Query,
-}
-
-impl RequestKind {
-    /// The subject token naming this API.
-    pub fn token(self) -> &'static str {
-        match self {
-            RequestKind::Command => "cmd",
-            RequestKind::Query => "query",
-        }
-    }
-
-    fn counter(self) -> &'static AtomicU64 {
-        match self {
-            RequestKind::Command => &DROPPED_COMMANDS,
-            RequestKind::Query => &DROPPED_QUERIES,
-        }
+fn counter(tree: Tree) -> &'static AtomicU64 {
+    match tree {
+        Tree::Command => &DROPPED_COMMANDS,
+        Tree::Query => &DROPPED_QUERIES,
     }
 }
 
@@ -56,13 +38,13 @@ static DROPPED_QUERIES: AtomicU64 = AtomicU64::new(0);
 
 /// Requests of `kind` this process dropped because their reply subject was not the
 /// requester's inbox (for metrics and tests).
-pub fn dropped_requests(kind: RequestKind) -> u64 {
-    kind.counter().load(Ordering::Relaxed)
+pub fn dropped_requests(tree: Tree) -> u64 {
+    counter(tree).load(Ordering::Relaxed)
 }
 
 /// Whether `reply` lies in the inbox of the actor named by `subject`
 /// (`<prefix>.<kind>.<actor>.…` → `_INBOX_<actor>.<something>`).
-pub fn reply_allowed(subjects: &Subjects, kind: RequestKind, subject: &str, reply: &str) -> bool {
+pub fn reply_allowed(subjects: &Subjects, kind: Tree, subject: &str, reply: &str) -> bool {
     let Some(actor) = subject
         .strip_prefix(subjects.prefix())
         .and_then(|r| r.strip_prefix('.'))
@@ -91,7 +73,7 @@ pub struct ServeLoop {
     /// Subject names.
     pub subjects: Subjects,
     /// Commands or queries.
-    pub kind: RequestKind,
+    pub kind: Tree,
     /// Queue group shared by every copy of the service.
     pub queue_group: &'static str,
     /// Requests handled at once; more wait for a slot.
@@ -115,8 +97,8 @@ impl ServeLoop {
         F: Future<Output = Vec<u8>> + Send + 'static,
     {
         let wildcard = match self.kind {
-            RequestKind::Command => self.subjects.all_commands(),
-            RequestKind::Query => self.subjects.all_queries(),
+            Tree::Command => self.subjects.all_commands(),
+            Tree::Query => self.subjects.all_queries(),
         };
         let mut requests = client
             .queue_subscribe(wildcard, self.queue_group.to_string())
@@ -137,7 +119,7 @@ impl ServeLoop {
                 Some(reply)
                     if !reply_allowed(&self.subjects, self.kind, &message.subject, reply) =>
                 {
-                    let dropped = self.kind.counter().fetch_add(1, Ordering::Relaxed) + 1;
+                    let dropped = counter(self.kind).fetch_add(1, Ordering::Relaxed) + 1;
                     // Subjects only: the payload may hold a secret. At `info` only the
                     // 1st, 2nd, 4th, 8th… drop, so a flood cannot flood the log too.
                     if dropped.is_power_of_two() {
@@ -212,7 +194,7 @@ fn fit(client: &Client, body: Vec<u8>) -> Vec<u8> {
     let max = client.server_info().max_payload;
     if max > 0 && body.len() > max {
         error_body(
-            "invalid_request",
+            ErrorCode::InvalidRequest,
             "the result is larger than a NATS message may be; ask for a smaller limit",
             &json!({ "bytes": body.len(), "max_payload": max }),
         )
@@ -233,7 +215,7 @@ mod tests {
     fn only_the_requesters_inbox_may_be_replied_to() {
         let s = Subjects::new("leasehold").expect("prefix");
         let cmd = "leasehold.cmd.alice.lease.create";
-        let ok = |reply: &str| reply_allowed(&s, RequestKind::Command, cmd, reply);
+        let ok = |reply: &str| reply_allowed(&s, Tree::Command, cmd, reply);
         assert!(ok("_INBOX_alice.abc"));
         assert!(ok("_INBOX_alice.abc.def"));
         for hostile in [
@@ -254,15 +236,10 @@ mod tests {
         ] {
             assert!(!ok(hostile), "{hostile:?} was allowed");
         }
-        assert!(!reply_allowed(
-            &s,
-            RequestKind::Query,
-            cmd,
-            "_INBOX_alice.abc"
-        ));
+        assert!(!reply_allowed(&s, Tree::Query, cmd, "_INBOX_alice.abc"));
         assert!(reply_allowed(
             &s,
-            RequestKind::Query,
+            Tree::Query,
             "leasehold.query.bob.lease.get",
             "_INBOX_bob.1"
         ));

@@ -8,14 +8,16 @@ use serde::Deserialize;
 use tracing::field::Empty;
 use tracing::Span;
 
-use crate::{EventMessage, RequestKind, Subjects, HEADER_REQUEST_ID};
+use leasehold_api::Tree;
+
+use crate::{EventMessage, Subjects, HEADER_REQUEST_ID};
 
 /// Longest request id or operation put into a span (both come from the requester).
 const MAX_FIELD: usize = 200;
 
 /// The span of one request on `<prefix>.<kind>.<actor>.<operation>`; `lease_id` is
 /// left empty for [`record_lease_id`].
-pub fn request_span(subjects: &Subjects, kind: RequestKind, message: &Message) -> Span {
+pub fn request_span(subjects: &Subjects, kind: Tree, message: &Message) -> Span {
     let rest = message
         .subject
         .strip_prefix(subjects.prefix())

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use helpers::{nats_url, unique_subjects, world};
-use leasehold_bus::ReplyBody;
+use leasehold_api::{ErrorCode, Reply};
 use leasehold_command::{CommandError, Commands, Policy};
 use leasehold_domain::ConnectionName;
 use leasehold_projection::{rebuild, DirectoryUser, QueryService, UserDirectory};
@@ -65,7 +65,8 @@ async fn queries_are_answered_over_nats() {
                 );
                 match tokio::time::timeout(Duration::from_secs(2), request).await {
                     Ok(Ok(reply)) => {
-                        return serde_json::from_slice::<ReplyBody>(&reply.payload).expect("reply")
+                        return serde_json::from_slice::<Reply<serde_json::Value>>(&reply.payload)
+                            .expect("reply")
                     }
                     _ if tokio::time::Instant::now() < deadline => continue,
                     other => panic!("no reply to {subject}: {other:?}"),
@@ -74,15 +75,15 @@ async fn queries_are_answered_over_nats() {
         }
     };
     match ask("secret.get", json!({"name": "ops-alice"})).await {
-        ReplyBody::Ok(secret) => assert_eq!(secret["default_ttl"], 3600),
+        Reply::Ok(secret) => assert_eq!(secret["default_ttl"], 3600),
         other => panic!("unexpected {other:?}"),
     }
     match ask("secret.get", json!({"nope": 1})).await {
-        ReplyBody::Error { code, .. } => assert_eq!(code, "invalid_request"),
+        Reply::Error(e) => assert_eq!(e.code, ErrorCode::InvalidRequest),
         other => panic!("unexpected {other:?}"),
     }
     match ask("bogus.op", json!({})).await {
-        ReplyBody::Error { code, .. } => assert_eq!(code, "invalid_request"),
+        Reply::Error(e) => assert_eq!(e.code, ErrorCode::InvalidRequest),
         other => panic!("unexpected {other:?}"),
     }
 

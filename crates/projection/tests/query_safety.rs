@@ -5,6 +5,7 @@ mod helpers;
 use helpers::lifecycle::active_lease;
 use helpers::query::{decode, fixture};
 use helpers::{dump_read_models, CLIENT_SECRET, PASSWORD};
+use leasehold_api::ErrorCode;
 use serde_json::Value;
 
 #[tokio::test]
@@ -15,8 +16,8 @@ async fn malformed_requests_are_invalid_never_a_crash() {
         async move { decode(&service.handle(actor, op, &body).await) }
     };
     #[track_caller]
-    fn invalid(r: Result<Value, String>) {
-        assert_eq!(r, Err("invalid_request".to_string()));
+    fn invalid(r: Result<Value, ErrorCode>) {
+        assert_eq!(r, Err(ErrorCode::InvalidRequest));
     }
     invalid(raw("ops", "secret.get", b"not json".to_vec()).await);
     invalid(raw("ops", "secret.get", br#"{"name": 7}"#.to_vec()).await);

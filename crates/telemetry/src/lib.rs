@@ -230,7 +230,7 @@ impl Telemetry {
         );
         registry.register(
             "leasehold_lease_issue_duration_seconds",
-            "lease.create received to reply sent, successful replies",
+            "Time from a lease.create request to its reply, successful replies",
             self.issue_duration.clone(),
         );
         registry.register(

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use async_nats::{Client, HeaderMap};
 use async_trait::async_trait;
 use leasehold_api::{ErrorCode, Operation, Permission, Tree};
-use leasehold_bus::{RequestKind, ServeLoop, Subjects, HEADER_REQUEST_ID};
+use leasehold_bus::{ServeLoop, Subjects, HEADER_REQUEST_ID};
 use leasehold_domain::Actor;
 use serde_json::{json, Value};
 
@@ -199,14 +199,11 @@ impl Admission {
         max_in_flight: usize,
         shutdown: impl Future<Output = ()>,
     ) -> Result<(), async_nats::SubscribeError> {
-        let (kind, handle_without_reply) = match self.tree {
-            // A command's effect is the point even when nobody reads the answer.
-            Tree::Command => (RequestKind::Command, true),
-            Tree::Query => (RequestKind::Query, false),
-        };
+        // A command's effect is the point even when nobody reads the answer.
+        let handle_without_reply = self.tree == Tree::Command;
         let serve = ServeLoop {
             subjects: self.subjects.clone(),
-            kind,
+            kind: self.tree,
             queue_group,
             max_in_flight,
             handle_without_reply,

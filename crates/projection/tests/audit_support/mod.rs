@@ -54,7 +54,7 @@ pub async fn audit() -> Audit {
 impl Audit {
     pub async fn ask(&self, actor: &str, op: &str, payload: Value) -> Result<Value, String> {
         let body = serde_json::to_vec(&payload).expect("json");
-        decode(&self.service.handle(actor, op, &body).await)
+        decode(&self.service.handle(actor, op, &body).await).map_err(|c| c.as_str().to_string())
     }
 
     pub async fn ok(&self, actor: &str, op: &str, payload: Value) -> Value {

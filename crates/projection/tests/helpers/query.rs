@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use leasehold_bus::{ReplyBody, Subjects};
+use leasehold_api::{ErrorCode, Reply};
+use leasehold_bus::Subjects;
 use leasehold_command::{CommandError, Policy, Rule};
 use leasehold_domain::ConnectionName;
 use leasehold_projection::{rebuild, DirectoryUser, QueryService, UserDirectory};
@@ -85,7 +86,7 @@ pub async fn fixture() -> Fixture {
 impl Fixture {
     pub async fn ask(&self, actor: &str, op: &str, payload: Value) -> Result<Value, String> {
         let body = serde_json::to_vec(&payload).expect("json");
-        decode(&self.service.handle(actor, op, &body).await)
+        decode(&self.service.handle(actor, op, &body).await).map_err(|c| c.as_str().to_string())
     }
 
     pub async fn ok(&self, actor: &str, op: &str, payload: Value) -> Value {
@@ -106,12 +107,12 @@ impl Fixture {
     }
 }
 
-pub fn decode(body: &[u8]) -> Result<Value, String> {
-    match serde_json::from_slice::<ReplyBody>(body).expect("reply envelope") {
-        ReplyBody::Ok(v) => Ok(v),
-        ReplyBody::Error { code, message, .. } => {
-            assert!(!message.is_empty());
-            Err(code)
+pub fn decode(body: &[u8]) -> Result<Value, ErrorCode> {
+    match serde_json::from_slice::<Reply<Value>>(body).expect("reply envelope") {
+        Reply::Ok(v) => Ok(v),
+        Reply::Error(e) => {
+            assert!(!e.message.is_empty());
+            Err(e.code)
         }
     }
 }
