@@ -196,3 +196,20 @@ fn completions_print_a_script_for_each_shell() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn lease_list_offers_every_status_of_the_api_with_its_meaning() {
+    let out = cargo_bin_cmd!("leasehold")
+        .args(["lease", "list", "--help"])
+        .output()
+        .expect("run");
+    let help = String::from_utf8_lossy(&out.stdout);
+    for status in leasehold_api::LeaseStatus::ALL {
+        let line = format!("- {}:", status.as_str());
+        let listed = help
+            .lines()
+            .find(|l| l.trim_start().starts_with(&line))
+            .unwrap_or_else(|| panic!("{line} missing from:\n{help}"));
+        assert!(listed.ends_with(status.meaning()), "{listed}");
+    }
+}

@@ -1,8 +1,9 @@
 //! `leasehold lease list`: newest first by default, ended leases with the time they
 //! ended, and a next-page hint that repeats the filters and page size.
 
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, ValueEnum};
-use leasehold_api::Operation;
+use leasehold_api::{LeaseStatus, Operation};
 use serde_json::{json, Value};
 
 use super::context::Api;
@@ -16,8 +17,8 @@ pub struct ListArgs {
     #[arg(long)]
     secret: Option<String>,
     /// Only leases in this state.
-    #[arg(long, value_enum)]
-    status: Option<Status>,
+    #[arg(long, value_parser = status_parser())]
+    status: Option<LeaseStatus>,
     /// Only leases requested by this actor.
     #[arg(long, value_name = "ACTOR")]
     requested_by: Option<String>,
@@ -34,32 +35,14 @@ pub struct ListArgs {
 
 const DEFAULT_LIMIT: u32 = 100;
 
-/// Lease states for `--status`.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-#[value(rename_all = "snake_case")]
-pub enum Status {
-    /// Recorded, password not set yet.
-    Requested,
-    /// Password set and handed out.
-    Active,
-    /// Entra refused to set the password.
-    ActivationFailed,
-    /// Being revoked.
-    Revoking,
-    /// Revoked.
-    Revoked,
-}
-
-impl Status {
-    fn as_str(self) -> &'static str {
-        match self {
-            Status::Requested => "requested",
-            Status::Active => "active",
-            Status::ActivationFailed => "activation_failed",
-            Status::Revoking => "revoking",
-            Status::Revoked => "revoked",
-        }
-    }
+/// `--status`: the API's lease statuses, each with its meaning in `--help`.
+fn status_parser() -> impl TypedValueParser<Value = LeaseStatus> {
+    PossibleValuesParser::new(
+        LeaseStatus::ALL
+            .iter()
+            .map(|s| PossibleValue::new(s.as_str()).help(s.meaning())),
+    )
+    .try_map(|name| LeaseStatus::parse(&name).ok_or("not a lease status"))
 }
 
 /// Orders of `lease list`.
@@ -84,7 +67,7 @@ impl Sort {
 pub async fn run(api: &Api, args: ListArgs) -> Result<(), CliError> {
     let mut payload = json!({
         "secret": args.secret,
-        "status": args.status.map(Status::as_str),
+        "status": args.status.map(LeaseStatus::as_str),
         "requested_by": args.requested_by,
         "limit": args.limit,
         "after": args.after,

@@ -44,6 +44,17 @@ impl LeaseStatus {
         }
     }
 
+    /// What the status means, in one line for people (command-line help).
+    pub fn meaning(self) -> &'static str {
+        match self {
+            LeaseStatus::Requested => "Recorded, password not set yet.",
+            LeaseStatus::Active => "Password set and handed out.",
+            LeaseStatus::ActivationFailed => "Entra refused to set the password.",
+            LeaseStatus::Revoking => "Being revoked.",
+            LeaseStatus::Revoked => "Revoked.",
+        }
+    }
+
     /// Parses the snake_case name.
     pub fn parse(name: &str) -> Option<LeaseStatus> {
         Self::ALL.iter().copied().find(|s| s.as_str() == name)
