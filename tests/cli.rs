@@ -187,16 +187,7 @@ async fn pick_reads_a_selection_from_piped_input() {
     let app = TestApp::spawn().await;
     app.connect().await;
     let cli = Cli::new(&app, "admin");
-    let mut upns: Vec<String> = json(
-        &cli.run(&["--json", "users", "list", "--connection", "contoso"])
-            .await,
-    )["items"]
-        .as_array()
-        .expect("users")
-        .iter()
-        .filter_map(|u| u["user_principal_name"].as_str().map(String::from))
-        .collect();
-    upns.sort_by_key(|u| u.to_lowercase());
+    let upns = listed_upns(&cli).await;
 
     // When the operator types "2-3" at the numbered list
     let out = cli
@@ -253,16 +244,7 @@ async fn pick_in_a_terminal_ticks_users_in_a_checkbox_list() {
     let app = TestApp::spawn().await;
     app.connect().await;
     let cli = Cli::new(&app, "admin");
-    let mut upns: Vec<String> = json(
-        &cli.run(&["--json", "users", "list", "--connection", "contoso"])
-            .await,
-    )["items"]
-        .as_array()
-        .expect("users")
-        .iter()
-        .filter_map(|u| u["user_principal_name"].as_str().map(String::from))
-        .collect();
-    upns.sort_by_key(|u| u.to_lowercase());
+    let upns = listed_upns(&cli).await;
 
     // When the operator ticks the first and the third user and confirms
     let mut term = cli.spawn_in_terminal(&[
@@ -299,4 +281,19 @@ async fn pick_in_a_terminal_ticks_users_in_a_checkbox_list() {
     names.sort();
     assert_eq!(names, expected, "{}", term.screen);
     app.stop().await;
+}
+
+/// The UPNs of `contoso`'s users in the order `--pick` lists them.
+async fn listed_upns(cli: &Cli) -> Vec<String> {
+    let mut upns: Vec<String> = json(
+        &cli.run(&["--json", "users", "list", "--connection", "contoso"])
+            .await,
+    )["items"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .filter_map(|u| u["user_principal_name"].as_str().map(String::from))
+        .collect();
+    upns.sort_by_key(|u| u.to_lowercase());
+    upns
 }

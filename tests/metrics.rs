@@ -5,13 +5,52 @@ mod helpers;
 
 use std::time::Duration;
 
-use entra_emulator::{
-    FaultConfig, ThrottleConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID,
-};
+use entra_emulator::{FaultConfig, ThrottleConfig};
 use helpers::TestApp;
 use leasehold_api::{ErrorCode, Operation};
 use leasehold_testkit::Poll;
 use serde_json::json;
+
+/// `/metrics` served for one test's engine, as `metrics_listen` serves it.
+struct MetricsServer {
+    url: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl MetricsServer {
+    async fn start(app: &TestApp) -> Self {
+        let listener = leasehold::metrics::bind("127.0.0.1:0".parse().expect("addr"))
+            .await
+            .expect("bind");
+        let url = format!("http://{}/metrics", listener.local_addr().expect("addr"));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(leasehold::metrics::serve(
+            app.db.pool.clone(),
+            listener,
+            async move {
+                let _ = stopped.await;
+            },
+        ));
+        Self { url, stop, server }
+    }
+
+    async fn scrape(&self, app: &TestApp) -> String {
+        app.http
+            .get(&self.url)
+            .send()
+            .await
+            .expect("scrape")
+            .text()
+            .await
+            .expect("text")
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        self.server.await.expect("join").expect("serve");
+    }
+}
 
 fn value(text: &str, series: &str) -> i64 {
     text.lines()
@@ -31,26 +70,8 @@ async fn a_failing_revocation_shows_in_metrics() {
         .expect("lease");
     let lease_id = lease["lease"]["lease_id"].as_str().expect("id").to_string();
 
-    let listener = leasehold::metrics::bind("127.0.0.1:0".parse().expect("addr"))
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let pool = app.db.pool.clone();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(leasehold::metrics::serve(pool, listener, async move {
-        let _ = stopped.await;
-    }));
-    let url = format!("http://{addr}/metrics");
-    let scrape = || async {
-        app.http
-            .get(&url)
-            .send()
-            .await
-            .expect("scrape")
-            .text()
-            .await
-            .expect("text")
-    };
+    let metrics = MetricsServer::start(&app).await;
+    let scrape = || metrics.scrape(&app);
 
     app.wait_lease(
         &lease_id,
@@ -89,8 +110,7 @@ async fn a_failing_revocation_shows_in_metrics() {
     let text = scrape().await;
     assert_eq!(value(&text, "leasehold_leases_revocation_failing"), 0);
     assert!(value(&text, "leasehold_events") > 0);
-    let _ = stop.send(());
-    server.await.expect("join").expect("serve");
+    metrics.stop().await;
     app.stop().await;
 }
 
@@ -106,20 +126,7 @@ fn sample(text: &str, series: &str) -> Option<f64> {
 async fn a_lease_lifecycle_shows_in_the_counters_and_histograms() {
     let app = TestApp::spawn().await;
     // A connection of its own, so other tests of this binary do not move its series.
-    let base = app.emulator.base_url();
-    app.admin
-        .command(
-            Operation::ConnectionCreate,
-            &json!({
-                "name": "metered",
-                "tenant_id": DEMO_TENANT_ID,
-                "client_id": DEMO_CLIENT_ID,
-                "client_secret": DEMO_CLIENT_SECRET,
-                "cloud": { "kind": "custom", "login_url": base, "graph_url": base },
-            }),
-        )
-        .await
-        .expect("connection.create");
+    app.connect_named("metered").await;
     app.admin
         .command(
             Operation::SecretCreate,
@@ -134,29 +141,8 @@ async fn a_lease_lifecycle_shows_in_the_counters_and_histograms() {
         .await
         .expect("secret.create");
 
-    let listener = leasehold::metrics::bind("127.0.0.1:0".parse().expect("addr"))
-        .await
-        .expect("bind");
-    let url = format!("http://{}/metrics", listener.local_addr().expect("addr"));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(leasehold::metrics::serve(
-        app.db.pool.clone(),
-        listener,
-        async move {
-            let _ = stopped.await;
-        },
-    ));
-    let scrape = || async {
-        app.http
-            .get(&url)
-            .send()
-            .await
-            .expect("scrape")
-            .text()
-            .await
-            .expect("text")
-    };
-
+    let metrics = MetricsServer::start(&app).await;
+    let scrape = || metrics.scrape(&app);
     let counted = |text: &str, prefix: &str| -> f64 {
         text.lines()
             .filter(|l| l.starts_with(prefix))
@@ -339,7 +325,6 @@ async fn a_lease_lifecycle_shows_in_the_counters_and_histograms() {
         ),
         1.0,
     );
-    let _ = stop.send(());
-    server.await.expect("join").expect("serve");
+    metrics.stop().await;
     app.stop().await;
 }

@@ -164,12 +164,17 @@ impl TestApp {
 
     /// Creates connection `contoso` on the emulator's demo tenant.
     pub async fn connect(&self) -> Value {
+        self.connect_named("contoso").await
+    }
+
+    /// Creates connection `name` on the emulator's demo tenant.
+    pub async fn connect_named(&self, name: &str) -> Value {
         let base = self.emulator.base_url();
         self.admin
             .command(
                 Operation::ConnectionCreate,
                 &json!({
-                    "name": "contoso",
+                    "name": name,
                     "tenant_id": DEMO_TENANT_ID,
                     "client_id": DEMO_CLIENT_ID,
                     "client_secret": DEMO_CLIENT_SECRET,

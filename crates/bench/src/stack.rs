@@ -126,22 +126,7 @@ impl Stack {
     }
 
     async fn connect(&self) -> anyhow::Result<Value> {
-        let base = self.emulator.base_url();
-        let reply = self
-            .admin
-            .command(
-                Operation::ConnectionCreate,
-                &json!({
-                    "name": "contoso",
-                    "tenant_id": DEMO_TENANT_ID,
-                    "client_id": DEMO_CLIENT_ID,
-                    "client_secret": DEMO_CLIENT_SECRET,
-                    "cloud": { "kind": "custom", "login_url": base, "graph_url": base },
-                }),
-            )
-            .await
-            .context(Operation::ConnectionCreate.name())?;
-        Ok(reply)
+        connect(&self.admin, &self.emulator).await
     }
 
     /// Creates secrets `<prefix>-userNNNN` for generated users `first..first+count`
@@ -153,43 +138,7 @@ impl Stack {
         count: usize,
         max_ttl: &str,
     ) -> anyhow::Result<Vec<SecretInfo>> {
-        let users: Vec<String> = (first..first + count)
-            .map(|i| format!("user{i:04}@{DEMO_DOMAIN}"))
-            .collect();
-        let chunks: Vec<Vec<String>> = users.chunks(100).map(|c| c.to_vec()).collect();
-        let replies: Vec<Value> = stream::iter(chunks)
-            .map(|chunk| async move {
-                self.admin
-                    .command(
-                        Operation::SecretCreate,
-                        &json!({
-                            "connection": "contoso", "prefix": prefix, "users": chunk,
-                            "default_ttl": "1h", "max_ttl": max_ttl,
-                        }),
-                    )
-                    .await
-                    .context(Operation::SecretCreate.name())
-            })
-            .buffered(4)
-            .try_collect()
-            .await?;
-        let mut out = Vec::with_capacity(count);
-        for reply in replies {
-            if let Some(failed) = reply["failed"].as_array().filter(|f| !f.is_empty()) {
-                bail!(
-                    "secret.create failed for {} users: {}",
-                    failed.len(),
-                    failed[0]
-                );
-            }
-            for s in reply["created"].as_array().into_iter().flatten() {
-                out.push(SecretInfo {
-                    name: s["name"].as_str().unwrap_or_default().to_string(),
-                    object_id: s["user_object_id"].as_str().unwrap_or_default().to_string(),
-                });
-            }
-        }
-        Ok(out)
+        create_secrets(&self.admin, prefix, first, count, max_ttl).await
     }
 
     /// Waits until `sql` (a single bigint) returns `want` or `within` passes; returns the
@@ -222,4 +171,70 @@ impl Stack {
         drop(self.db);
         stopped
     }
+}
+
+/// Creates connection `contoso` on `emulator`'s demo tenant through `admin`.
+pub async fn connect(admin: &ApiClient, emulator: &Emulator) -> anyhow::Result<Value> {
+    let base = emulator.base_url();
+    admin
+        .command(
+            Operation::ConnectionCreate,
+            &json!({
+                "name": "contoso",
+                "tenant_id": DEMO_TENANT_ID,
+                "client_id": DEMO_CLIENT_ID,
+                "client_secret": DEMO_CLIENT_SECRET,
+                "cloud": { "kind": "custom", "login_url": base, "graph_url": base },
+            }),
+        )
+        .await
+        .context(Operation::ConnectionCreate.name())
+}
+
+/// Creates secrets `<prefix>-userNNNN` for generated users `first..first+count`
+/// (1-based), 100 users per request, a few requests at a time.
+pub async fn create_secrets(
+    admin: &ApiClient,
+    prefix: &str,
+    first: usize,
+    count: usize,
+    max_ttl: &str,
+) -> anyhow::Result<Vec<SecretInfo>> {
+    let users: Vec<String> = (first..first + count)
+        .map(|i| format!("user{i:04}@{DEMO_DOMAIN}"))
+        .collect();
+    let chunks: Vec<Vec<String>> = users.chunks(100).map(|c| c.to_vec()).collect();
+    let replies: Vec<Value> = stream::iter(chunks)
+        .map(|chunk| async move {
+            admin
+                .command(
+                    Operation::SecretCreate,
+                    &json!({
+                        "connection": "contoso", "prefix": prefix, "users": chunk,
+                        "default_ttl": "1h", "max_ttl": max_ttl,
+                    }),
+                )
+                .await
+                .context(Operation::SecretCreate.name())
+        })
+        .buffered(4)
+        .try_collect()
+        .await?;
+    let mut out = Vec::with_capacity(count);
+    for reply in replies {
+        if let Some(failed) = reply["failed"].as_array().filter(|f| !f.is_empty()) {
+            bail!(
+                "secret.create failed for {} users: {}",
+                failed.len(),
+                failed[0]
+            );
+        }
+        for s in reply["created"].as_array().into_iter().flatten() {
+            out.push(SecretInfo {
+                name: s["name"].as_str().unwrap_or_default().to_string(),
+                object_id: s["user_object_id"].as_str().unwrap_or_default().to_string(),
+            });
+        }
+    }
+    Ok(out)
 }

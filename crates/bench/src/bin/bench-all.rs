@@ -1,4 +1,4 @@
-//! Runs the four benchmarks one after another (each in its own process) and regenerates
+//! Runs the five benchmarks one after another (each in its own process) and regenerates
 //! `docs/performance.md` from their JSON (`target/bench/performance-quick.md` with
 //! `--quick`). `scripts/bench.sh` builds and calls this.
 //!
@@ -16,7 +16,7 @@ struct Args {
     /// Small sizes (smoke test).
     #[arg(long)]
     quick: bool,
-    /// Comma-separated subset of issue, expiry, throttle, replay.
+    /// Comma-separated subset of issue, expiry, throttle, replay, soak.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Only re-render the page from the existing JSON files.
