@@ -58,7 +58,10 @@ pub async fn create_lease(client: &ApiClient, secret: &str, ttl: &str, due: Inst
                 _ => (id, Outcome::Pending),
             }
         }
-        Err(ApiError::Refused { code, .. }) => (None, Outcome::Refused(code.to_string())),
+        Err(ApiError::Refused { code, message, .. }) => {
+            tracing::debug!(%code, %message, "lease.create refused");
+            (None, Outcome::Refused(code.to_string()))
+        }
         Err(_) => (None, Outcome::Refused("no_answer".into())),
     };
     Sample {

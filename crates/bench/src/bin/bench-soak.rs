@@ -98,9 +98,8 @@ async fn main() -> anyhow::Result<()> {
     let (idle_rss, _) = serve.memory();
 
     eprintln!("soak: {rate} leases/s for {minutes} minutes");
-    let clients: Vec<ApiClient> = (0..64)
-        .map(|r| admin.as_actor(&format!("soak{r:02}")))
-        .collect();
+    // The configuration's one admin asks for everything; per-actor limits are off.
+    let clients: Vec<ApiClient> = vec![admin.clone()];
     let stats: Arc<Mutex<Vec<Minute>>> = Arc::new(Mutex::new(
         (0..minutes).map(|_| Minute::default()).collect(),
     ));
@@ -256,9 +255,13 @@ fn build(
             format!("{} / {} ms", ms(p99_min), ms(p99_max)),
             "",
             "highest <= 2 × lowest",
-            Verdict::check(p99_max <= 2.0 * p99_min, || {
-                format!("{:.1}×", p99_max / p99_min.max(1e-9))
-            }),
+            if minutes[1..].iter().any(|m| m.issue.is_empty()) {
+                Verdict::Gap("a minute handed out no credential".into())
+            } else {
+                Verdict::check(p99_max <= 2.0 * p99_min, || {
+                    format!("{:.1}×", p99_max / p99_min.max(1e-9))
+                })
+            },
         ),
         Row::info(
             &format!("credentials handed out, {rate:.0}/s offered"),
@@ -289,7 +292,7 @@ fn build(
                 i + 1
             ),
             format!(
-                "{:.0} MiB, {} ms, {late_p99}",
+                "{:.0} MiB, {}, {late_p99}",
                 mib(m.rss_kib),
                 m.issue.summary()
             ),
