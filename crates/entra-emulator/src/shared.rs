@@ -41,7 +41,7 @@ impl Shared {
             replication_lag: Mutex::new(config.replication_lag),
             token_lifetime: config.token_lifetime,
             clock,
-            signer: Signer::random(),
+            signer: Signer::random()?,
             base_url,
         })
     }
