@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use async_nats::HeaderMap;
 use leasehold_api::{ErrorBody, ErrorCode, Operation, Reply, Tree};
-use leasehold_bus::{Subjects, HEADER_REQUEST_ID};
+use leasehold_bus::{Subjects, HEADER_ON_BEHALF_OF, HEADER_REQUEST_ID};
 use serde_json::Value;
 
 /// What a confirmed revocation means, in the words of the CLI and the demo.
@@ -63,6 +63,8 @@ pub struct ApiClient {
     nats: async_nats::Client,
     subjects: Subjects,
     actor: String,
+    /// The actor named in `Leasehold-On-Behalf-Of` when this client is a delegate's.
+    on_behalf_of: Option<String>,
     timeout: Duration,
     observer: Option<ReplyObserver>,
 }
@@ -74,6 +76,7 @@ impl ApiClient {
             nats,
             subjects,
             actor: actor.to_string(),
+            on_behalf_of: None,
             timeout: Duration::from_secs(30),
             observer: None,
         }
@@ -116,6 +119,15 @@ impl ApiClient {
     pub fn as_actor(&self, actor: &str) -> Self {
         let mut c = self.clone();
         c.actor = actor.to_string();
+        c
+    }
+
+    /// The same client asking on behalf of `actor` (header `Leasehold-On-Behalf-Of`):
+    /// the engine honours it only when this client's actor is a policy delegate, and
+    /// still replies only to this client's own inbox.
+    pub fn on_behalf_of(&self, actor: &str) -> Self {
+        let mut c = self.clone();
+        c.on_behalf_of = Some(actor.to_string());
         c
     }
 
@@ -174,6 +186,9 @@ impl ApiClient {
         let mut headers = HeaderMap::new();
         if let Some(id) = request_id {
             headers.insert(HEADER_REQUEST_ID, id);
+        }
+        if let Some(actor) = &self.on_behalf_of {
+            headers.insert(HEADER_ON_BEHALF_OF, actor.as_str());
         }
         let body = serde_json::to_vec(payload).unwrap_or_default();
         // The reply subject is always this actor's own inbox: the services answer

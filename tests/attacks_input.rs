@@ -27,6 +27,7 @@ fn policy() -> Policy {
             ops: vec!["lease.*".into(), "secret.get".into(), "secret.list".into()],
             secrets: vec!["ops-*".into()],
         }],
+        delegates: Vec::new(),
     }
 }
 

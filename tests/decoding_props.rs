@@ -235,5 +235,6 @@ fn hostile_policy() -> leasehold_command::Policy {
             ops: ops.iter().map(|o| o.to_string()).collect(),
             secrets: vec!["*".into()],
         }],
+        delegates: Vec::new(),
     }
 }

@@ -35,6 +35,7 @@ pub fn fuzz_policy() -> Policy {
             ops: ops.iter().map(|o| o.to_string()).collect(),
             secrets: vec!["*".into()],
         }],
+        delegates: Vec::new(),
     }
 }
 

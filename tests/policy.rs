@@ -16,6 +16,7 @@ fn policy() -> Policy {
             ops: vec!["lease.*".into()],
             secrets: vec!["ops-*".into()],
         }],
+        delegates: Vec::new(),
     }
 }
 

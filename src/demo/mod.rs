@@ -154,6 +154,7 @@ fn demo_config(base: &Config, run: &Run) -> anyhow::Result<Config> {
             ],
             secrets: vec!["demo-*".into()],
         }],
+        delegates: Vec::new(),
     };
     Ok(config)
 }

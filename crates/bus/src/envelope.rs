@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 pub const HEADER_MSG_ID: &str = "Nats-Msg-Id";
 /// Idempotency key of a command request.
 pub const HEADER_REQUEST_ID: &str = "Leasehold-Request-Id";
+/// The actor a delegate (the HTTP gateway) asks for: the policy applies to that actor,
+/// and events record both. Honoured only from actors in `policy.delegates`.
+pub const HEADER_ON_BEHALF_OF: &str = "Leasehold-On-Behalf-Of";
 
 /// One stored event, as published on `<prefix>.evt.<type>.<id>.<event_type>`.
 ///

@@ -14,6 +14,11 @@ pub struct Policy {
     /// Grants for everybody else.
     #[serde(default)]
     pub rules: Vec<Rule>,
+    /// Actors that may ask on behalf of another actor (the HTTP gateway's NATS actor):
+    /// they name it in the `Leasehold-On-Behalf-Of` header, and the rules and admins
+    /// above apply to the actor named, not to the delegate.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub delegates: Vec<String>,
 }
 
 /// One grant: these actors may run these operations on secrets matching these patterns.
@@ -64,7 +69,13 @@ impl Policy {
                 ops: all(),
                 secrets: all(),
             }],
+            delegates: Vec::new(),
         }
+    }
+
+    /// Whether `actor` may ask on behalf of other actors.
+    pub fn is_delegate(&self, actor: &str) -> bool {
+        self.delegates.iter().any(|a| a == actor)
     }
 
     /// Whether `actor` is an admin.
@@ -133,6 +144,7 @@ mod tests {
                     secrets: vec!["*".into()],
                 },
             ],
+            delegates: Vec::new(),
         }
     }
 

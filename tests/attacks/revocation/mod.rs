@@ -35,6 +35,7 @@ pub fn two_actors() -> Policy {
             ops: vec!["lease.*".into(), "secret.get".into()],
             secrets: vec!["ops-*".into()],
         }],
+        delegates: Vec::new(),
     }
 }
 

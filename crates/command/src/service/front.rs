@@ -12,7 +12,7 @@ use std::sync::Arc;
 use async_nats::{Client, HeaderMap};
 use async_trait::async_trait;
 use leasehold_api::{ErrorCode, Operation, Permission, Tree};
-use leasehold_bus::{RequestKind, ServeLoop, Subjects, HEADER_REQUEST_ID};
+use leasehold_bus::{RequestKind, ServeLoop, Subjects, HEADER_ON_BEHALF_OF, HEADER_REQUEST_ID};
 use leasehold_domain::Actor;
 use serde_json::{json, Value};
 
@@ -21,8 +21,11 @@ use crate::{CommandError, Policy};
 
 /// A request that passed admission.
 pub struct Incoming<'a> {
-    /// The actor of the subject (authenticated by NATS permissions).
+    /// The actor the request is for: the subject's (authenticated by NATS permissions),
+    /// or the one a delegate names in `Leasehold-On-Behalf-Of`. The policy applies to it.
     pub actor: Actor,
+    /// The delegate (the subject's actor) when it named another actor.
+    pub via: Option<Actor>,
     /// The operation of the subject.
     pub op: Operation,
     /// `Leasehold-Request-Id` (commands only).
@@ -94,6 +97,10 @@ impl Admission {
             .map_err(|e| CommandError::invalid_request(e.to_string()))?;
         let actor = Actor::parse(actor).map_err(CommandError::from)?;
         refuse_reserved(&actor)?;
+        let (actor, via) = match on_behalf_of(headers) {
+            None => (actor, None),
+            Some(named) => (self.delegated(&actor, named)?, Some(actor)),
+        };
         if let Some(rate) = &self.rate {
             rate.check(actor.as_str())?;
         }
@@ -105,11 +112,37 @@ impl Admission {
             .map_err(|e| CommandError::new(ErrorCode::InvalidRequest, e.message(), e.details()))?;
         Ok(Incoming {
             actor,
+            via,
             op,
             request_id,
             payload,
             client,
         })
+    }
+
+    /// The actor `delegate` names, if the policy lets it name one: `forbidden` for any
+    /// actor not in `policy.delegates` (NATS authenticates only the subject's actor, so
+    /// anyone else naming an actor would be claiming to be it).
+    fn delegated(&self, delegate: &Actor, named: &str) -> Result<Actor, CommandError> {
+        if !self.policy.is_delegate(delegate.as_str()) {
+            return Err(CommandError::new(
+                ErrorCode::Forbidden,
+                format!(
+                    "actor {delegate} may not act on behalf of other actors; only the \
+                     delegates the policy lists may send {HEADER_ON_BEHALF_OF}"
+                ),
+                json!({ "actor": delegate.as_str(), "op": "delegate" }),
+            ));
+        }
+        let named = Actor::parse(named)
+            .map_err(|e| CommandError::from(e.with_field(HEADER_ON_BEHALF_OF)))?;
+        if named.is_system() {
+            return Err(CommandError::invalid_request(format!(
+                "{HEADER_ON_BEHALF_OF} may not name a system actor"
+            )));
+        }
+        refuse_reserved(&named)?;
+        Ok(named)
     }
 
     /// Fails with `forbidden` unless the policy grants `actor` the permission (on
@@ -227,6 +260,13 @@ impl Admission {
             })
             .await
     }
+}
+
+/// The `Leasehold-On-Behalf-Of` header, if any.
+fn on_behalf_of(headers: Option<&HeaderMap>) -> Option<&str> {
+    headers
+        .and_then(|h| h.get(HEADER_ON_BEHALF_OF))
+        .map(|v| v.as_str())
 }
 
 /// The `Leasehold-Request-Id` header, if any: 1–128 printable characters.

@@ -83,12 +83,15 @@ pub(crate) struct Request<'a> {
     pub payload: &'a [u8],
     pub request_id: Option<String>,
     pub client: Option<&'a Client>,
+    pub via: Option<Actor>,
 }
 
 impl Request<'_> {
     /// Metadata for commands run on behalf of this request, timed now.
     pub fn meta(&self) -> Meta {
-        Meta::new(self.actor.clone(), chrono::Utc::now()).with_request_id(self.request_id.clone())
+        Meta::new(self.actor.clone(), chrono::Utc::now())
+            .with_request_id(self.request_id.clone())
+            .with_via(self.via.clone())
     }
 }
 
@@ -163,6 +166,7 @@ impl Answer for CommandService {
             payload: incoming.payload,
             request_id: incoming.request_id.clone(),
             client: incoming.client,
+            via: incoming.via.clone(),
         };
         match incoming.op {
             Operation::ConnectionCreate => self.create_connection(&req).await,

@@ -35,6 +35,7 @@ fn policy() -> Policy {
             rule("auditor", "audit.history", "ops-*"),
             rule("alice", "lease.*", "ops-*"),
         ],
+        delegates: Vec::new(),
     }
 }
 

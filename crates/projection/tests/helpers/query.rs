@@ -58,6 +58,7 @@ pub fn policy() -> Policy {
                 secrets: vec!["*".into()],
             },
         ],
+        delegates: Vec::new(),
     }
 }
 
