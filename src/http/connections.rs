@@ -1,0 +1,113 @@
+//! `/v1/connections`: create, list, get, rotate the client secret, delete, and the
+//! tenant's users for picking.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
+use leasehold_api::{ByName, ConnectionCreate, ConnectionRotate, Empty, Operation};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{answer, body, idempotency_key, query, Gateway, Principal, Problem};
+
+/// `POST /v1/connections` with the `connection.create` payload: `201`.
+pub async fn create(
+    State(gw): State<Gateway>,
+    who: Principal,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<Response, Problem> {
+    // Checked against the contract type, then sent as given: the client secret is
+    // never held in a copy of our own.
+    let _: ConnectionCreate = body(&bytes)?;
+    let input: Value = body(&bytes)?;
+    let request_id = idempotency_key(&headers)?;
+    let reply = gw
+        .send(&who, Operation::ConnectionCreate, &input, request_id)
+        .await?;
+    Ok(answer(StatusCode::CREATED, reply))
+}
+
+/// `GET /v1/connections`.
+pub async fn list(State(gw): State<Gateway>, who: Principal) -> Result<Response, Problem> {
+    let reply = gw
+        .send(&who, Operation::ConnectionList, &Empty {}, None)
+        .await?;
+    Ok(answer(StatusCode::OK, reply))
+}
+
+/// `GET /v1/connections/{name}`.
+pub async fn get(
+    State(gw): State<Gateway>,
+    who: Principal,
+    Path(name): Path<String>,
+) -> Result<Response, Problem> {
+    let reply = gw
+        .send(&who, Operation::ConnectionGet, &ByName { name }, None)
+        .await?;
+    Ok(answer(StatusCode::OK, reply))
+}
+
+/// `POST /v1/connections/{name}/rotate` with `{"client_secret", "skip_verify"}`.
+pub async fn rotate(
+    State(gw): State<Gateway>,
+    who: Principal,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<Response, Problem> {
+    let mut input: Value = body(&bytes)?;
+    if let Some(fields) = input.as_object_mut() {
+        fields.insert("name".into(), json!(name));
+    }
+    let _: ConnectionRotate = serde_json::from_value(input.clone())
+        .map_err(|e| Problem::invalid(format!("request body: {e}")))?;
+    let request_id = idempotency_key(&headers)?;
+    let reply = gw
+        .send(&who, Operation::ConnectionRotate, &input, request_id)
+        .await?;
+    Ok(answer(StatusCode::OK, reply))
+}
+
+/// `DELETE /v1/connections/{name}`.
+pub async fn delete(
+    State(gw): State<Gateway>,
+    who: Principal,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let request_id = idempotency_key(&headers)?;
+    let reply = gw
+        .send(
+            &who,
+            Operation::ConnectionDelete,
+            &ByName { name },
+            request_id,
+        )
+        .await?;
+    Ok(answer(StatusCode::OK, reply))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UsersParams {
+    #[serde(default)]
+    starts_with: Option<String>,
+}
+
+/// `GET /v1/connections/{name}/users?starts_with=`: the tenant's users (every page).
+pub async fn users(
+    State(gw): State<Gateway>,
+    who: Principal,
+    Path(name): Path<String>,
+    uri: Uri,
+) -> Result<Response, Problem> {
+    let params: UsersParams = query(&uri)?;
+    let input = leasehold_api::UsersList {
+        connection: name,
+        starts_with: params.starts_with,
+    };
+    let reply = gw.send(&who, Operation::UsersList, &input, None).await?;
+    Ok(answer(StatusCode::OK, reply))
+}
