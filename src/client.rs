@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use async_nats::HeaderMap;
 use leasehold_api::{ErrorBody, ErrorCode, Operation, Reply, Tree};
-use leasehold_bus::{Subjects, HEADER_ON_BEHALF_OF, HEADER_REQUEST_ID};
+use leasehold_bus::{Subjects, HEADER_ON_BEHALF_OF, HEADER_ON_BEHALF_OF_ROLES, HEADER_REQUEST_ID};
 use serde_json::Value;
 
 /// What a confirmed revocation means, in the words of the CLI and the demo.
@@ -65,6 +65,8 @@ pub struct ApiClient {
     actor: String,
     /// The actor named in `Leasehold-On-Behalf-Of` when this client is a delegate's.
     on_behalf_of: Option<String>,
+    /// The app roles vouched for in `Leasehold-On-Behalf-Of-Roles`.
+    vouched_roles: Vec<String>,
     timeout: Duration,
     observer: Option<ReplyObserver>,
 }
@@ -77,6 +79,7 @@ impl ApiClient {
             subjects,
             actor: actor.to_string(),
             on_behalf_of: None,
+            vouched_roles: Vec::new(),
             timeout: Duration::from_secs(30),
             observer: None,
         }
@@ -128,6 +131,20 @@ impl ApiClient {
     pub fn on_behalf_of(&self, actor: &str) -> Self {
         let mut c = self.clone();
         c.on_behalf_of = Some(actor.to_string());
+        c
+    }
+
+    /// The same delegate's client also vouching that the actor holds `roles` (Entra app
+    /// roles; those in `policy.admin_roles` make it an admin for the request). Roles
+    /// that cannot travel in a header (a comma, a control or non-ASCII character) are
+    /// left out.
+    pub fn vouching_roles(&self, roles: &[String]) -> Self {
+        let mut c = self.clone();
+        c.vouched_roles = roles
+            .iter()
+            .filter(|r| !r.is_empty() && r.chars().all(|ch| ch.is_ascii_graphic() && ch != ','))
+            .cloned()
+            .collect();
         c
     }
 
@@ -189,6 +206,9 @@ impl ApiClient {
         }
         if let Some(actor) = &self.on_behalf_of {
             headers.insert(HEADER_ON_BEHALF_OF, actor.as_str());
+            if !self.vouched_roles.is_empty() {
+                headers.insert(HEADER_ON_BEHALF_OF_ROLES, self.vouched_roles.join(","));
+            }
         }
         let body = serde_json::to_vec(payload).unwrap_or_default();
         // The reply subject is always this actor's own inbox: the services answer

@@ -23,6 +23,7 @@ fn policy() -> Policy {
             secrets: vec!["ops-*".into()],
         }],
         delegates: Vec::new(),
+        admin_roles: Vec::new(),
     }
 }
 

@@ -25,6 +25,7 @@ async fn an_admin_revokes_by_prefix_requester_and_connection_in_one_command() {
             secrets: vec!["*".into()],
         }],
         delegates: Vec::new(),
+        admin_roles: Vec::new(),
     };
     let app = TestApp::spawn_with(EmulatorConfig::default(), Components::ALL, policy).await;
     app.connect().await;

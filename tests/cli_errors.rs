@@ -116,6 +116,7 @@ async fn forbidden_exits_3_and_points_to_the_policy() {
             secrets: vec!["ops-*".into()],
         }],
         delegates: Vec::new(),
+        admin_roles: Vec::new(),
     };
     let app = TestApp::spawn_with(EmulatorConfig::default(), Components::ALL, policy).await;
     app.connect().await;

@@ -28,6 +28,7 @@ async fn the_cli_speaks_as_its_nats_user() {
             secrets: vec!["ops-*".into()],
         }],
         delegates: Vec::new(),
+        admin_roles: Vec::new(),
     };
     let app =
         TestApp::spawn_secured(&server, EmulatorConfig::default(), Components::ALL, policy).await;

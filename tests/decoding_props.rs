@@ -236,5 +236,6 @@ fn hostile_policy() -> leasehold_command::Policy {
             secrets: vec!["*".into()],
         }],
         delegates: Vec::new(),
+        admin_roles: Vec::new(),
     }
 }

@@ -13,6 +13,7 @@ use serde_json::json;
 
 const GATEWAY: &str = "http";
 const CI: &str = "ci";
+const ADMIN_ROLE: &str = "Leasehold.Admin";
 
 /// `admin` does everything; `ci` may lease `app-*`; the gateway may delegate.
 fn policy() -> Policy {
@@ -24,6 +25,7 @@ fn policy() -> Policy {
             secrets: vec!["app-*".into()],
         }],
         delegates: vec![GATEWAY.into()],
+        admin_roles: vec![ADMIN_ROLE.into()],
     }
 }
 
@@ -78,5 +80,49 @@ async fn a_non_delegate_naming_another_actor_is_refused() {
     .await
     .expect("count");
     assert_eq!(leases, 1, "only the delegated request made a lease");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_role_counts_only_when_a_delegate_vouches_for_it() {
+    let app = TestApp::spawn_with(EmulatorConfig::default(), Components::ALL, policy()).await;
+    app.connect().await;
+    let list = |client: leasehold::client::ApiClient| async move {
+        client
+            .query(Operation::ConnectionList, &json!({}))
+            .await
+            .map_err(|e| e.code())
+    };
+    let gateway = app.client(GATEWAY);
+    let admin = vec![ADMIN_ROLE.to_string()];
+    let other = vec!["Leasehold.Lease".to_string()];
+
+    assert!(list(gateway.on_behalf_of(CI).vouching_roles(&admin))
+        .await
+        .is_ok());
+    assert_eq!(
+        list(gateway.on_behalf_of(CI)).await.err(),
+        Some(Some(ErrorCode::Forbidden)),
+        "without the role ci is no admin"
+    );
+    assert_eq!(
+        list(gateway.on_behalf_of(CI).vouching_roles(&other))
+            .await
+            .err(),
+        Some(Some(ErrorCode::Forbidden)),
+        "a role outside admin_roles grants nothing"
+    );
+    // A non-delegate vouching for itself gets nothing either.
+    assert_eq!(
+        list(app.client(CI).on_behalf_of(CI).vouching_roles(&admin))
+            .await
+            .err(),
+        Some(Some(ErrorCode::Forbidden))
+    );
+    // Admin for one request only: the next one without the role is ci again.
+    assert_eq!(
+        list(app.client(CI)).await.err(),
+        Some(Some(ErrorCode::Forbidden))
+    );
     app.stop().await;
 }

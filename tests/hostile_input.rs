@@ -36,6 +36,7 @@ pub fn fuzz_policy() -> Policy {
             secrets: vec!["*".into()],
         }],
         delegates: Vec::new(),
+        admin_roles: Vec::new(),
     }
 }
 

@@ -8,7 +8,7 @@ mod http_support;
 use std::time::Duration;
 
 use helpers::status_is;
-use http_support::{ci_token, spawn, CI_APP, GATEWAY};
+use http_support::{ci_token, spawn, token, CI_APP, GATEWAY, OPS_APP, OPS_SECRET};
 use leasehold::signin::SignIn;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -153,5 +153,33 @@ async fn an_application_runs_a_whole_lease_through_the_http_api() {
         .unwrap_or_else(|| panic!("no LeaseRequested in {history}"));
     assert_eq!(requested["actor"], CI_APP);
     assert_eq!(requested["via"], GATEWAY);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_app_role_makes_an_application_an_admin() {
+    let (app, api) = spawn(60).await;
+    app.connect().await;
+    let connections = |token: String| {
+        let request = app
+            .http
+            .get(format!("{api}/v1/connections"))
+            .bearer_auth(token);
+        async move { request.send().await.expect("GET /v1/connections") }
+    };
+    let ops = token(&app, OPS_APP, OPS_SECRET).await;
+    // The read model catches up with the connection just made.
+    let mut poll = leasehold_testkit::Poll::new(Duration::from_secs(10), Duration::from_millis(50));
+    loop {
+        let response = connections(ops.clone()).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let listed = body(response).await;
+        if listed["items"][0]["name"] == "contoso" {
+            break;
+        }
+        assert!(poll.again().await, "contoso never listed: {listed}");
+    }
+    let ci = connections(ci_token(&app).await).await;
+    assert_eq!(ci.status(), StatusCode::FORBIDDEN, "no admin role, no rule");
     app.stop().await;
 }

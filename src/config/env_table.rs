@@ -54,6 +54,7 @@ fn table() -> Vec<(String, String, String)> {
         ("HTTP__LEEWAY_SECS", "30", "30"),
         ("HTTP__JWKS_REFRESH_SECS", "120", "120"),
         ("POLICY__DELEGATES", "[\"gateway\"]", "[\"gateway\"]"),
+        ("POLICY__ADMIN_ROLES", "[\"Lh.Admin\"]", "[\"Lh.Admin\"]"),
         (
             "POLICY_FILE",
             "/etc/leasehold/policy.toml",

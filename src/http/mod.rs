@@ -56,7 +56,10 @@ impl Gateway {
     ) -> Result<Value, Problem> {
         let payload = serde_json::to_value(payload)
             .map_err(|e| Problem::invalid(format!("request body: {e}")))?;
-        let api = self.api.on_behalf_of(who.actor.as_str());
+        let api = self
+            .api
+            .on_behalf_of(who.actor.as_str())
+            .vouching_roles(&who.roles);
         let reply = match request_id {
             Some(id) => api.command_with_id(op, &payload, id).await,
             None => api.send(op, &payload).await,

@@ -21,6 +21,12 @@ pub const API_URI: &str = "api://leasehold";
 pub const CI_APP: &str = "44444444-4444-4444-8444-444444444444";
 /// Its client secret.
 pub const CI_SECRET: &str = "ci-client-secret-value";
+/// An operator's application, granted leasehold's admin role.
+pub const OPS_APP: &str = "55555555-5555-4555-8555-555555555555";
+/// Its client secret.
+pub const OPS_SECRET: &str = "ops-client-secret-value";
+/// The app role `policy.admin_roles` maps to admins.
+pub const ADMIN_ROLE: &str = "Leasehold.Admin";
 /// The gateway's own NATS actor.
 pub const GATEWAY: &str = "http";
 
@@ -32,21 +38,29 @@ pub fn emulator_config() -> EmulatorConfig {
         client_id: API_APP.parse().expect("uuid"),
         display_name: "leasehold".into(),
         identifier_uris: vec![API_URI.into()],
-        role_assignments: vec![RoleAssignmentSeed {
-            client_id: CI_APP.parse().expect("uuid"),
-            roles: vec!["Leasehold.Lease".into()],
-        }],
+        role_assignments: vec![
+            RoleAssignmentSeed {
+                client_id: CI_APP.parse().expect("uuid"),
+                roles: vec!["Leasehold.Lease".into()],
+            },
+            RoleAssignmentSeed {
+                client_id: OPS_APP.parse().expect("uuid"),
+                roles: vec![ADMIN_ROLE.into()],
+            },
+        ],
         ..AppSeed::default()
     });
-    apps.push(AppSeed {
-        client_id: CI_APP.parse().expect("uuid"),
-        display_name: "ci".into(),
-        secrets: vec![ClientSecretSeed {
-            value: CI_SECRET.into(),
-            expires_at: None,
-        }],
-        ..AppSeed::default()
-    });
+    for (id, name, secret) in [(CI_APP, "ci", CI_SECRET), (OPS_APP, "ops", OPS_SECRET)] {
+        apps.push(AppSeed {
+            client_id: id.parse().expect("uuid"),
+            display_name: name.into(),
+            secrets: vec![ClientSecretSeed {
+                value: secret.into(),
+                expires_at: None,
+            }],
+            ..AppSeed::default()
+        });
+    }
     config
 }
 
@@ -65,6 +79,7 @@ pub fn policy() -> Policy {
             secrets: vec!["app-*".into()],
         }],
         delegates: vec![GATEWAY.into()],
+        admin_roles: vec![ADMIN_ROLE.into()],
     }
 }
 
@@ -100,6 +115,11 @@ pub async fn spawn(jwks_refresh_secs: u64) -> (TestApp, String) {
 
 /// A client-credentials token of the CI application for leasehold's API.
 pub async fn ci_token(app: &TestApp) -> String {
+    token(app, CI_APP, CI_SECRET).await
+}
+
+/// A client-credentials token of `client_id` for leasehold's API.
+pub async fn token(app: &TestApp, client_id: &str, secret: &str) -> String {
     let url = format!(
         "{}/{DEMO_TENANT_ID}/oauth2/v2.0/token",
         app.emulator.base_url()
@@ -109,8 +129,8 @@ pub async fn ci_token(app: &TestApp) -> String {
         .post(url)
         .form(&[
             ("grant_type", "client_credentials"),
-            ("client_id", CI_APP),
-            ("client_secret", CI_SECRET),
+            ("client_id", client_id),
+            ("client_secret", secret),
             ("scope", &format!("{API_URI}/.default")),
         ])
         .send()

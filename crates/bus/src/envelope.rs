@@ -10,6 +10,10 @@ pub const HEADER_REQUEST_ID: &str = "Leasehold-Request-Id";
 /// The actor a delegate (the HTTP gateway) asks for: the policy applies to that actor,
 /// and events record both. Honoured only from actors in `policy.delegates`.
 pub const HEADER_ON_BEHALF_OF: &str = "Leasehold-On-Behalf-Of";
+/// The app roles a delegate vouches the named actor holds (comma-separated); those in
+/// `policy.admin_roles` make it an admin for that request. Read only with
+/// [`HEADER_ON_BEHALF_OF`] from a delegate.
+pub const HEADER_ON_BEHALF_OF_ROLES: &str = "Leasehold-On-Behalf-Of-Roles";
 
 /// One stored event, as published on `<prefix>.evt.<type>.<id>.<event_type>`.
 ///

@@ -19,6 +19,10 @@ pub struct Policy {
     /// above apply to the actor named, not to the delegate.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub delegates: Vec<String>,
+    /// Entra app roles (e.g. `Leasehold.Admin`) that make an actor an admin when a
+    /// delegate vouches for them (header `Leasehold-On-Behalf-Of-Roles`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub admin_roles: Vec<String>,
 }
 
 /// One grant: these actors may run these operations on secrets matching these patterns.
@@ -70,7 +74,23 @@ impl Policy {
                 secrets: all(),
             }],
             delegates: Vec::new(),
+            admin_roles: Vec::new(),
         }
+    }
+
+    /// This policy with `actor` among the admins: what applies to one request whose
+    /// delegate vouched for one of the `admin_roles`.
+    pub fn with_admin(&self, actor: &str) -> Policy {
+        let mut policy = self.clone();
+        policy.admins.push(actor.to_string());
+        policy
+    }
+
+    /// Whether any of `roles` is one of the `admin_roles`.
+    pub fn grants_admin(&self, roles: &[&str]) -> bool {
+        roles
+            .iter()
+            .any(|r| self.admin_roles.iter().any(|a| a == r))
     }
 
     /// Whether `actor` may ask on behalf of other actors.
@@ -145,6 +165,7 @@ mod tests {
                 },
             ],
             delegates: Vec::new(),
+            admin_roles: Vec::new(),
         }
     }
 

@@ -36,6 +36,7 @@ pub fn two_actors() -> Policy {
             secrets: vec!["ops-*".into()],
         }],
         delegates: Vec::new(),
+        admin_roles: Vec::new(),
     }
 }
 

@@ -12,7 +12,10 @@ use std::sync::Arc;
 use async_nats::{Client, HeaderMap};
 use async_trait::async_trait;
 use leasehold_api::{ErrorCode, Operation, Permission, Tree};
-use leasehold_bus::{RequestKind, ServeLoop, Subjects, HEADER_ON_BEHALF_OF, HEADER_REQUEST_ID};
+use leasehold_bus::{
+    RequestKind, ServeLoop, Subjects, HEADER_ON_BEHALF_OF, HEADER_ON_BEHALF_OF_ROLES,
+    HEADER_REQUEST_ID,
+};
 use leasehold_domain::Actor;
 use serde_json::{json, Value};
 
@@ -26,6 +29,9 @@ pub struct Incoming<'a> {
     pub actor: Actor,
     /// The delegate (the subject's actor) when it named another actor.
     pub via: Option<Actor>,
+    /// Whether the delegate vouched for an app role in `policy.admin_roles`: the actor
+    /// is an admin for this request (see [`Admission::for_request`]).
+    pub admin_by_role: bool,
     /// The operation of the subject.
     pub op: Operation,
     /// `Leasehold-Request-Id` (commands only).
@@ -68,6 +74,15 @@ impl Admission {
         }
     }
 
+    /// The admission that applies to `req`: this one, or — when its delegate vouched
+    /// for an admin role — one whose policy counts the actor among the admins.
+    pub fn for_request(&self, req: &Incoming<'_>) -> Option<Admission> {
+        req.admin_by_role.then(|| Admission {
+            policy: Arc::new(self.policy.with_admin(req.actor.as_str())),
+            ..self.clone()
+        })
+    }
+
     /// The subject tree admitted here.
     pub fn tree(&self) -> Tree {
         self.tree
@@ -97,9 +112,13 @@ impl Admission {
             .map_err(|e| CommandError::invalid_request(e.to_string()))?;
         let actor = Actor::parse(actor).map_err(CommandError::from)?;
         refuse_reserved(&actor)?;
-        let (actor, via) = match on_behalf_of(headers) {
-            None => (actor, None),
-            Some(named) => (self.delegated(&actor, named)?, Some(actor)),
+        let (actor, via, admin_by_role) = match on_behalf_of(headers) {
+            None => (actor, None, false),
+            Some(named) => {
+                let named = self.delegated(&actor, named)?;
+                let admin = self.policy.grants_admin(&vouched_roles(headers));
+                (named, Some(actor), admin)
+            }
         };
         if let Some(rate) = &self.rate {
             rate.check(actor.as_str())?;
@@ -113,6 +132,7 @@ impl Admission {
         Ok(Incoming {
             actor,
             via,
+            admin_by_role,
             op,
             request_id,
             payload,
@@ -267,6 +287,14 @@ fn on_behalf_of(headers: Option<&HeaderMap>) -> Option<&str> {
     headers
         .and_then(|h| h.get(HEADER_ON_BEHALF_OF))
         .map(|v| v.as_str())
+}
+
+/// The roles of `Leasehold-On-Behalf-Of-Roles` (comma-separated), if any.
+fn vouched_roles(headers: Option<&HeaderMap>) -> Vec<&str> {
+    headers
+        .and_then(|h| h.get(HEADER_ON_BEHALF_OF_ROLES))
+        .map(|v| v.as_str().split(',').map(str::trim).collect())
+        .unwrap_or_default()
 }
 
 /// The `Leasehold-Request-Id` header, if any: 1–128 printable characters.

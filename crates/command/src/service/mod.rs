@@ -157,6 +157,18 @@ impl CommandService {
 #[async_trait]
 impl Answer for CommandService {
     async fn answer(&self, incoming: &Incoming<'_>) -> Result<Value, CommandError> {
+        if let Some(admission) = self.admission.for_request(incoming) {
+            let mut view = self.clone();
+            view.admission = admission;
+            return view.dispatch(incoming).await;
+        }
+        self.dispatch(incoming).await
+    }
+}
+
+impl CommandService {
+    /// Runs the operation of an admitted request.
+    async fn dispatch(&self, incoming: &Incoming<'_>) -> Result<Value, CommandError> {
         #[cfg(feature = "fault-hooks")]
         if incoming.request_id.as_deref() == Some(FAULT_PANIC_REQUEST_ID) {
             panic!("fault hook: a handler panics");

@@ -36,6 +36,7 @@ fn policy() -> Policy {
             rule("alice", "lease.*", "ops-*"),
         ],
         delegates: Vec::new(),
+        admin_roles: Vec::new(),
     }
 }
 

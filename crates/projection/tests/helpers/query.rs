@@ -59,6 +59,7 @@ pub fn policy() -> Policy {
             },
         ],
         delegates: Vec::new(),
+        admin_roles: Vec::new(),
     }
 }
 
