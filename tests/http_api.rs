@@ -119,6 +119,30 @@ async fn an_application_runs_a_whole_lease_through_the_http_api() {
         .expect("not granted");
     assert_eq!(other.status(), StatusCode::FORBIDDEN);
     assert_eq!(body(other).await["code"], "forbidden");
+    // So are unknown resources and methods, and bodies that are not the contract's.
+    for (response, status) in [
+        (
+            http.get(format!("{api}/v1/nothing")).bearer_auth(&token),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            http.put(format!("{api}/v1/leases")).bearer_auth(&token),
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+        (
+            http.post(format!("{api}/v1/leases"))
+                .bearer_auth(&token)
+                .json(&json!({ "secret": "app-carol", "colour": "red" })),
+            StatusCode::BAD_REQUEST,
+        ),
+    ] {
+        let response = response.send().await.expect("request");
+        assert_eq!(response.status(), status);
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
+    }
 
     // Revoke: accepted, and once Entra confirmed it the password is dead.
     let revoked = http

@@ -20,7 +20,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use leasehold_api::Operation;
+use leasehold_api::{ErrorCode, Operation};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -96,7 +96,11 @@ pub fn router(gateway: Gateway) -> Router {
         .route("/v1/connections/{name}/users", get(connections::users))
         .route("/v1/audit/at", get(audit::at))
         .route("/v1/audit/verify", get(audit::verify))
-        .fallback(|| async { Problem::new(leasehold_api::ErrorCode::NotFound, "no such resource") })
+        .fallback(|| async { Problem::new(ErrorCode::NotFound, "no such resource") })
+        .method_not_allowed_fallback(|| async {
+            Problem::invalid("this method is not allowed on this resource")
+                .with_status(StatusCode::METHOD_NOT_ALLOWED)
+        })
         .with_state(gateway)
 }
 

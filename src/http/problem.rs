@@ -20,6 +20,8 @@ pub struct Problem {
     pub detail: String,
     /// The facts a program needs.
     pub details: Value,
+    /// The HTTP status, when not the code's own (`405` for a method not allowed).
+    pub status: Option<StatusCode>,
 }
 
 impl Problem {
@@ -29,7 +31,14 @@ impl Problem {
             code,
             detail: detail.into(),
             details: json!({}),
+            status: None,
         }
+    }
+
+    /// The same problem answered with `status`.
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = Some(status);
+        self
     }
 
     /// `invalid_request` naming what was wrong.
@@ -43,6 +52,7 @@ impl Problem {
             code: ErrorCode::Unauthenticated,
             detail: format!("no valid bearer token: {reason}"),
             details: json!({ "reason": reason }),
+            status: None,
         }
     }
 }
@@ -58,6 +68,7 @@ impl From<ApiError> for Problem {
                 code,
                 detail: message,
                 details,
+                status: None,
             },
             ApiError::NoAnswer { .. } => Problem::new(
                 ErrorCode::Unavailable,
@@ -72,8 +83,9 @@ impl From<ApiError> for Problem {
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+        let status = self.status.unwrap_or_else(|| {
+            StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST)
+        });
         let body = json!({
             "type": format!("urn:leasehold:error:{}", self.code),
             "title": title(status),
