@@ -135,6 +135,13 @@ async fn an_application_runs_a_whole_lease_through_the_http_api() {
                 .json(&json!({ "secret": "app-carol", "colour": "red" })),
             StatusCode::BAD_REQUEST,
         ),
+        (
+            // A struct read by position from an array, as serde would: refused.
+            http.post(format!("{api}/v1/leases"))
+                .bearer_auth(&token)
+                .json(&json!(["app-carol", "30m"])),
+            StatusCode::BAD_REQUEST,
+        ),
     ] {
         let response = response.send().await.expect("request");
         assert_eq!(response.status(), status);

@@ -61,8 +61,7 @@ pub async fn rotate(
     if let Some(fields) = input.as_object_mut() {
         fields.insert("name".into(), json!(name));
     }
-    let _: ConnectionRotate = serde_json::from_value(input.clone())
-        .map_err(|e| Problem::invalid(format!("request body: {e}")))?;
+    let _: ConnectionRotate = body(&serde_json::to_vec(&input).unwrap_or_default())?;
     let request_id = idempotency_key(&headers)?;
     let reply = gw
         .send(&who, Operation::ConnectionRotate, &input, request_id)

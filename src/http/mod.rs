@@ -144,13 +144,9 @@ fn query<T: serde::de::DeserializeOwned>(uri: &Uri) -> Result<T, Problem> {
         .map_err(|e| Problem::invalid(format!("query string: {}", e.body_text())))
 }
 
-/// A JSON body, parsed into the operation's request type (so a bad body is refused at
-/// the edge, naming the field).
+/// A JSON body, parsed into the operation's request type by the same rules as a NATS
+/// payload (an object, at most 1 MiB, no unknown fields), so a bad body is refused at
+/// the edge with the same `invalid_request`.
 fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
-    let bytes = if bytes.is_empty() {
-        b"{}".as_slice()
-    } else {
-        bytes
-    };
-    serde_json::from_slice(bytes).map_err(|e| Problem::invalid(format!("request body: {e}")))
+    leasehold_command::service::decode(bytes).map_err(Problem::from)
 }

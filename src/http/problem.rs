@@ -57,6 +57,17 @@ impl Problem {
     }
 }
 
+impl From<leasehold_command::CommandError> for Problem {
+    fn from(e: leasehold_command::CommandError) -> Self {
+        Problem {
+            code: e.code,
+            detail: e.message,
+            details: e.details,
+            status: None,
+        }
+    }
+}
+
 impl From<ApiError> for Problem {
     fn from(e: ApiError) -> Self {
         match e {

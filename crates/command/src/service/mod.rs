@@ -29,7 +29,7 @@ use crate::{CommandError, Commands, Meta, Policy};
 
 pub use front::{refuse_reserved, Admission, Answer, Incoming};
 pub use guard::{catch_panic, reply_body, wipe_strings};
-pub use input::{clip, MAX_PAYLOAD};
+pub use input::{clip, decode, MAX_PAYLOAD};
 pub use limits::{RateLimit, RateLimiter, ServiceLimits};
 
 /// Queue group shared by every copy of the command service.
