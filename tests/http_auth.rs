@@ -186,6 +186,42 @@ async fn tokens_that_are_not_valid_for_leasehold_get_401_and_nothing_is_done() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_documented_route_is_served_and_needs_a_token() {
+    let (app, api) = spawn(60).await;
+    for route in leasehold_api::http::ROUTES {
+        let path = route
+            .path
+            .replace("{id}", "01a2a2a2-0000-7000-8000-000000000000")
+            .replace("{name}", "x");
+        let method = reqwest::Method::from_bytes(route.method.as_bytes()).expect("method");
+        let response = app
+            .http
+            .request(method, format!("{api}{path}"))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "{} {}",
+            route.method,
+            route.path
+        );
+    }
+    let served: Value = app
+        .http
+        .get(format!("{api}/v1/openapi.json"))
+        .send()
+        .await
+        .expect("openapi")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(served, leasehold_api::openapi::document());
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rotated_signing_key_is_picked_up_from_the_jwks() {
     let (app, api) = spawn(0).await;
     let list = |token: String| {

@@ -68,9 +68,11 @@ impl Gateway {
     }
 }
 
-/// The routes of the API, all under `/v1`.
+/// The routes of the API, all under `/v1`: those of [`leasehold_api::http::ROUTES`], and
+/// the OpenAPI document (no token needed).
 pub fn router(gateway: Gateway) -> Router {
     Router::new()
+        .route("/v1/openapi.json", get(openapi))
         .route("/v1/leases", post(leases::create).get(leases::list))
         .route("/v1/leases/revoke", post(leases::revoke_many))
         .route("/v1/leases/{id}", get(leases::get).delete(leases::revoke))
@@ -102,6 +104,15 @@ pub fn router(gateway: Gateway) -> Router {
                 .with_status(StatusCode::METHOD_NOT_ALLOWED)
         })
         .with_state(gateway)
+}
+
+/// `GET /v1/openapi.json`: the OpenAPI 3.1 document, generated from the contract.
+async fn openapi() -> Response {
+    let mut response = Json(leasehold_api::openapi::document()).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
 }
 
 /// Serves `router(gateway)` on `listener` until `shutdown` resolves.
