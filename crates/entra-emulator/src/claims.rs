@@ -83,6 +83,9 @@ pub(crate) struct IdClaims {
     pub sub: String,
     pub preferred_username: String,
     pub name: String,
+    /// The authorization request's `nonce`, when it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
     pub ver: String,
 }
 

@@ -191,6 +191,11 @@ impl Directory {
     }
 
     /// Looks a tenant up by id or (any case) domain.
+    /// Every tenant.
+    pub fn tenants(&self) -> impl Iterator<Item = &Tenant> {
+        self.tenants.iter()
+    }
+
     pub fn tenant(&self, key: &str) -> Option<&Tenant> {
         self.tenants.iter().find(|t| matches_tenant(t, key))
     }

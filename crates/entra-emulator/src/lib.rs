@@ -6,8 +6,10 @@
 
 mod aad_error;
 mod admin;
+mod authorize;
 mod claims;
 mod clock;
+mod codes;
 mod config;
 mod directory;
 mod duration_serde;
@@ -30,6 +32,7 @@ mod throttle;
 mod tls;
 mod token;
 mod token_client;
+mod token_code;
 mod token_user;
 mod user;
 mod user_props;

@@ -68,6 +68,9 @@ pub struct AppSeed {
     /// appear in the `roles` claim of those clients' tokens for it.
     #[serde(default)]
     pub role_assignments: Vec<RoleAssignmentSeed>,
+    /// Redirect URIs the authorization endpoint may send a code to (exact match).
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
 }
 
 /// App roles of an API granted to one client application.

@@ -39,6 +39,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             post(crate::token::token_endpoint),
         )
         .route(
+            "/{tenant}/oauth2/v2.0/authorize",
+            get(crate::authorize::page).post(crate::authorize::sign_in),
+        )
+        .route(
             "/{tenant}/v2.0/.well-known/openid-configuration",
             get(crate::oidc::openid_configuration),
         )

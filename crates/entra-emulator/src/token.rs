@@ -57,6 +57,9 @@ pub(crate) async fn token_endpoint(
         Some("client_credentials") => client_credentials(&shared, &request, &mut caller),
         Some("password") => crate::token_user::password(&shared, &request, &mut caller),
         Some("refresh_token") => crate::token_user::refresh(&shared, &request, &mut caller),
+        Some("authorization_code") => {
+            crate::token_code::authorization_code(&shared, &request, &mut caller)
+        }
         Some(other) => Err(AadError::unsupported_grant(other)),
     };
     let mut response = match result {
