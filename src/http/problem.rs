@@ -11,7 +11,8 @@ use crate::client::ApiError;
 /// The media type of a problem document.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-/// One refusal or failure of the HTTP API.
+/// One refusal or failure of the HTTP API, answered as a
+/// [`leasehold_api::http::Problem`] document.
 #[derive(Debug)]
 pub struct Problem {
     /// The documented code (`docs/errors.md`).
@@ -97,14 +98,14 @@ impl IntoResponse for Problem {
         let status = self.status.unwrap_or_else(|| {
             StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST)
         });
-        let body = json!({
-            "type": format!("urn:leasehold:error:{}", self.code),
-            "title": title(status),
-            "status": status.as_u16(),
-            "detail": self.detail,
-            "code": self.code,
-            "details": self.details,
-        });
+        let body = leasehold_api::http::Problem {
+            kind: format!("urn:leasehold:error:{}", self.code),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
+            detail: self.detail,
+            code: self.code,
+            details: self.details,
+        };
         let mut response = (status, axum::Json(body)).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
@@ -117,8 +118,4 @@ impl IntoResponse for Problem {
         }
         response
     }
-}
-
-fn title(status: StatusCode) -> &'static str {
-    status.canonical_reason().unwrap_or("Error")
 }
