@@ -92,6 +92,11 @@ impl ApiClient {
         self
     }
 
+    /// The actor this client speaks as (on NATS).
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+
     /// How long each request waits for its answer.
     pub fn timeout(&self) -> Duration {
         self.timeout

@@ -47,6 +47,11 @@ impl Gateway {
     }
 
     /// Sends `op` with `payload` on behalf of `who`, with the request's idempotency key.
+    #[tracing::instrument(
+        name = "http.request",
+        skip_all,
+        fields(actor = %who.actor, via = %self.api.actor(), op = %op, request_id = ?request_id)
+    )]
     async fn send(
         &self,
         who: &Principal,
