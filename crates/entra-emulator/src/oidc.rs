@@ -76,6 +76,29 @@ pub(crate) async fn keys(State(shared): State<Arc<Shared>>) -> Json<serde_json::
     Json(shared.signer.jwks())
 }
 
+/// `GET /common/userrealm/{username}`: the realm MSAL asks about before ROPC; every
+/// tenant of the emulator is a managed (cloud-only) domain.
+pub(crate) async fn user_realm(
+    State(shared): State<Arc<Shared>>,
+    Path(username): Path<String>,
+) -> Json<serde_json::Value> {
+    let base = &shared.base_url;
+    let host = base.split_once("://").map(|(_, h)| h).unwrap_or(base);
+    let domain = lock(&shared.directory)
+        .tenant_for_upn(&username)
+        .map(|t| t.domain.clone());
+    let mut realm = json!({
+        "ver": "1.0",
+        "account_type": if domain.is_some() { "Managed" } else { "Unknown" },
+        "cloud_instance_name": host,
+        "cloud_audience_urn": "urn:federation:MicrosoftOnline",
+    });
+    if let Some(domain) = domain {
+        realm["domain_name"] = json!(domain);
+    }
+    Json(realm)
+}
+
 /// `GET /common/discovery/instance`: MSAL's instance discovery, answered for this host.
 pub(crate) async fn instance_discovery(
     State(shared): State<Arc<Shared>>,

@@ -52,6 +52,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             get(crate::oidc::openid_configuration),
         )
         .route("/{tenant}/discovery/v2.0/keys", get(crate::oidc::keys))
+        .route("/common/userrealm/{username}", get(crate::oidc::user_realm))
         .route(
             "/common/discovery/instance",
             get(crate::oidc::instance_discovery),
