@@ -38,6 +38,7 @@ mod user;
 mod user_props;
 mod user_roles;
 mod users;
+mod users_count;
 mod users_query;
 mod users_write;
 

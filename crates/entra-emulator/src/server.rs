@@ -18,6 +18,7 @@ use std::sync::Arc;
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let graph = Router::new()
         .route("/v1.0/users", get(crate::users::list_users))
+        .route("/v1.0/users/$count", get(crate::users_count::count_users))
         .route(
             "/v1.0/users/{key}",
             get(crate::users::get_user).patch(crate::users_write::patch_user),

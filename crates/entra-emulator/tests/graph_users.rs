@@ -427,3 +427,24 @@ async fn unknown_segments_and_methods_get_graphs_error_envelope() {
         .expect("put");
     assert_graph_error(method, 405, "Request_BadRequest").await;
 }
+
+#[tokio::test]
+async fn users_count_is_plain_text_and_needs_consistency_level() {
+    let env = demo().await;
+    let token = env.demo_token().await;
+    let without = get(&env, &token, "/v1.0/users/$count").await;
+    assert_graph_error(without, 400, "Request_UnsupportedQuery").await;
+    let count = |query: &'static str| {
+        let request = env
+            .graph(Method::GET, &format!("/v1.0/users/$count{query}"), &token)
+            .header("ConsistencyLevel", "eventual");
+        async move {
+            let response = request.send().await.expect("count");
+            assert_eq!(response.status(), 200);
+            assert_eq!(response.headers()["content-type"], "text/plain");
+            response.text().await.expect("text")
+        }
+    };
+    assert_eq!(count("").await, "6");
+    assert_eq!(count("?$filter=startswith(userPrincipalName,'a')").await, "2");
+}
