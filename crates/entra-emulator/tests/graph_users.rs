@@ -446,5 +446,8 @@ async fn users_count_is_plain_text_and_needs_consistency_level() {
         }
     };
     assert_eq!(count("").await, "6");
-    assert_eq!(count("?$filter=startswith(userPrincipalName,'a')").await, "2");
+    assert_eq!(
+        count("?$filter=startswith(userPrincipalName,'a')").await,
+        "2"
+    );
 }
