@@ -2,12 +2,12 @@
 //! the store's integrity check.
 
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, Uri};
+use axum::http::Uri;
 use axum::response::Response;
 use leasehold_api::{AuditAt, AuditHistory, AuditVerify, Operation};
 use serde::Deserialize;
 
-use super::{answer, query, Gateway, Principal, Problem};
+use super::{query, Gateway, Principal, Problem};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -30,8 +30,7 @@ async fn history(
         limit: page.limit,
         ..target
     };
-    let reply = gw.send(who, Operation::AuditHistory, &input, None).await?;
-    Ok(answer(StatusCode::OK, reply))
+    gw.read(who, Operation::AuditHistory, &input).await
 }
 
 /// `GET /v1/leases/{id}/history?after=&limit=`.
@@ -65,14 +64,11 @@ pub async fn secret_history(
 /// `GET /v1/audit/at?user=&time=`: who held a working password for `user` at `time`.
 pub async fn at(State(gw): State<Gateway>, who: Principal, uri: Uri) -> Result<Response, Problem> {
     let input: AuditAt = query(&uri)?;
-    let reply = gw.send(&who, Operation::AuditAt, &input, None).await?;
-    Ok(answer(StatusCode::OK, reply))
+    gw.read(&who, Operation::AuditAt, &input).await
 }
 
 /// `GET /v1/audit/verify`: checks the event store's hash chains.
 pub async fn verify(State(gw): State<Gateway>, who: Principal) -> Result<Response, Problem> {
-    let reply = gw
-        .send(&who, Operation::AuditVerify, &AuditVerify::default(), None)
-        .await?;
-    Ok(answer(StatusCode::OK, reply))
+    gw.read(&who, Operation::AuditVerify, &AuditVerify::default())
+        .await
 }

@@ -5,11 +5,11 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
-use leasehold_api::{ByName, ConnectionCreate, ConnectionRotate, Empty, Operation};
+use leasehold_api::{ByName, ConnectionCreate, ConnectionRotate, Empty, Operation, UsersList};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{answer, body, idempotency_key, query, Gateway, Principal, Problem};
+use super::{body, query, Gateway, Principal, Problem};
 
 /// `POST /v1/connections` with the `connection.create` payload: `201`.
 pub async fn create(
@@ -22,19 +22,14 @@ pub async fn create(
     // never held in a copy of our own.
     let _: ConnectionCreate = body(&bytes)?;
     let input: Value = body(&bytes)?;
-    let request_id = idempotency_key(&headers)?;
-    let reply = gw
-        .send(&who, Operation::ConnectionCreate, &input, request_id)
-        .await?;
-    Ok(answer(StatusCode::CREATED, reply))
+    let op = Operation::ConnectionCreate;
+    gw.change(&who, op, &input, &headers, StatusCode::CREATED)
+        .await
 }
 
 /// `GET /v1/connections`.
 pub async fn list(State(gw): State<Gateway>, who: Principal) -> Result<Response, Problem> {
-    let reply = gw
-        .send(&who, Operation::ConnectionList, &Empty {}, None)
-        .await?;
-    Ok(answer(StatusCode::OK, reply))
+    gw.read(&who, Operation::ConnectionList, &Empty {}).await
 }
 
 /// `GET /v1/connections/{name}`.
@@ -43,10 +38,8 @@ pub async fn get(
     who: Principal,
     Path(name): Path<String>,
 ) -> Result<Response, Problem> {
-    let reply = gw
-        .send(&who, Operation::ConnectionGet, &ByName { name }, None)
-        .await?;
-    Ok(answer(StatusCode::OK, reply))
+    gw.read(&who, Operation::ConnectionGet, &ByName { name })
+        .await
 }
 
 /// `POST /v1/connections/{name}/rotate` with `{"client_secret", "skip_verify"}`.
@@ -62,11 +55,8 @@ pub async fn rotate(
         fields.insert("name".into(), json!(name));
     }
     let _: ConnectionRotate = body(&serde_json::to_vec(&input).unwrap_or_default())?;
-    let request_id = idempotency_key(&headers)?;
-    let reply = gw
-        .send(&who, Operation::ConnectionRotate, &input, request_id)
-        .await?;
-    Ok(answer(StatusCode::OK, reply))
+    let op = Operation::ConnectionRotate;
+    gw.change(&who, op, &input, &headers, StatusCode::OK).await
 }
 
 /// `DELETE /v1/connections/{name}`.
@@ -76,16 +66,9 @@ pub async fn delete(
     Path(name): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let request_id = idempotency_key(&headers)?;
-    let reply = gw
-        .send(
-            &who,
-            Operation::ConnectionDelete,
-            &ByName { name },
-            request_id,
-        )
-        .await?;
-    Ok(answer(StatusCode::OK, reply))
+    let op = Operation::ConnectionDelete;
+    gw.change(&who, op, &ByName { name }, &headers, StatusCode::OK)
+        .await
 }
 
 #[derive(Deserialize)]
@@ -103,10 +86,9 @@ pub async fn users(
     uri: Uri,
 ) -> Result<Response, Problem> {
     let params: UsersParams = query(&uri)?;
-    let input = leasehold_api::UsersList {
+    let input = UsersList {
         connection: name,
         starts_with: params.starts_with,
     };
-    let reply = gw.send(&who, Operation::UsersList, &input, None).await?;
-    Ok(answer(StatusCode::OK, reply))
+    gw.read(&who, Operation::UsersList, &input).await
 }

@@ -59,8 +59,7 @@ pub async fn list(
     uri: Uri,
 ) -> Result<Response, Problem> {
     let filter: LeaseList = query(&uri)?;
-    let reply = gw.send(&who, Operation::LeaseList, &filter, None).await?;
-    Ok(answer(StatusCode::OK, reply))
+    gw.read(&who, Operation::LeaseList, &filter).await
 }
 
 #[derive(Deserialize)]
@@ -82,8 +81,7 @@ pub async fn get(
         lease_id: id,
         credentials: params.credentials,
     };
-    let reply = gw.send(&who, Operation::LeaseGet, &input, None).await?;
-    Ok(answer(StatusCode::OK, reply))
+    gw.read(&who, Operation::LeaseGet, &input).await
 }
 
 #[derive(Deserialize)]
@@ -109,11 +107,14 @@ pub async fn renew(
         ttl: input.ttl,
         shorten: input.shorten,
     };
-    let request_id = idempotency_key(&headers)?;
-    let reply = gw
-        .send(&who, Operation::LeaseRenew, &input, request_id)
-        .await?;
-    Ok(answer(StatusCode::OK, reply))
+    gw.change(
+        &who,
+        Operation::LeaseRenew,
+        &input,
+        &headers,
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -138,11 +139,9 @@ pub async fn revoke(
         force: params.force,
         ..LeaseRevoke::default()
     };
-    let request_id = idempotency_key(&headers)?;
-    let reply = gw
-        .send(&who, Operation::LeaseRevoke, &input, request_id)
-        .await?;
-    Ok(answer(StatusCode::ACCEPTED, reply))
+    let op = Operation::LeaseRevoke;
+    gw.change(&who, op, &input, &headers, StatusCode::ACCEPTED)
+        .await
 }
 
 /// `POST /v1/leases/revoke` with the NATS payload of `lease.revoke`: the live lease of a
@@ -154,9 +153,7 @@ pub async fn revoke_many(
     bytes: Bytes,
 ) -> Result<Response, Problem> {
     let input: LeaseRevoke = body(&bytes)?;
-    let request_id = idempotency_key(&headers)?;
-    let reply = gw
-        .send(&who, Operation::LeaseRevoke, &input, request_id)
-        .await?;
-    Ok(answer(StatusCode::ACCEPTED, reply))
+    let op = Operation::LeaseRevoke;
+    gw.change(&who, op, &input, &headers, StatusCode::ACCEPTED)
+        .await
 }

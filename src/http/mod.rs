@@ -71,6 +71,31 @@ impl Gateway {
         };
         Ok(reply?)
     }
+
+    /// A change: `op` with `input` and the request's `Idempotency-Key` as its request id,
+    /// answered with `status`.
+    async fn change(
+        &self,
+        who: &Principal,
+        op: Operation,
+        input: &impl Serialize,
+        headers: &HeaderMap,
+        status: StatusCode,
+    ) -> Result<Response, Problem> {
+        let reply = self.send(who, op, input, idempotency_key(headers)?).await?;
+        Ok(answer(status, reply))
+    }
+
+    /// A read: `op` with `input`, answered `200`.
+    async fn read(
+        &self,
+        who: &Principal,
+        op: Operation,
+        input: &impl Serialize,
+    ) -> Result<Response, Problem> {
+        let reply = self.send(who, op, input, None).await?;
+        Ok(answer(StatusCode::OK, reply))
+    }
 }
 
 /// The routes of the API, all under `/v1`: those of [`leasehold_api::http::ROUTES`], and

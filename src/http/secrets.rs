@@ -40,8 +40,7 @@ pub async fn list(
     uri: Uri,
 ) -> Result<Response, Problem> {
     let filter: SecretList = query(&uri)?;
-    let reply = gw.send(&who, Operation::SecretList, &filter, None).await?;
-    Ok(answer(StatusCode::OK, reply))
+    gw.read(&who, Operation::SecretList, &filter).await
 }
 
 /// `GET /v1/secrets/{name}`.
@@ -50,10 +49,7 @@ pub async fn get(
     who: Principal,
     Path(name): Path<String>,
 ) -> Result<Response, Problem> {
-    let reply = gw
-        .send(&who, Operation::SecretGet, &ByName { name }, None)
-        .await?;
-    Ok(answer(StatusCode::OK, reply))
+    gw.read(&who, Operation::SecretGet, &ByName { name }).await
 }
 
 #[derive(Deserialize)]
@@ -82,11 +78,14 @@ pub async fn update(
         max_ttl: change.max_ttl,
         connection: change.connection,
     };
-    let request_id = idempotency_key(&headers)?;
-    let reply = gw
-        .send(&who, Operation::SecretUpdate, &input, request_id)
-        .await?;
-    Ok(answer(StatusCode::OK, reply))
+    gw.change(
+        &who,
+        Operation::SecretUpdate,
+        &input,
+        &headers,
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// `DELETE /v1/secrets/{name}` (revokes its live lease first).
@@ -96,9 +95,13 @@ pub async fn delete(
     Path(name): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let request_id = idempotency_key(&headers)?;
-    let reply = gw
-        .send(&who, Operation::SecretDelete, &ByName { name }, request_id)
-        .await?;
-    Ok(answer(StatusCode::OK, reply))
+    let input = ByName { name };
+    gw.change(
+        &who,
+        Operation::SecretDelete,
+        &input,
+        &headers,
+        StatusCode::OK,
+    )
+    .await
 }
