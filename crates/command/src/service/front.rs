@@ -1,6 +1,8 @@
 //! The front both services share: one serve loop and one admission layer for both
 //! subject trees. A request is admitted in this order, the same on `cmd` and `query`:
-//! its subject names an actor, the actor is not reserved, the actor is within its
+//! its subject names an actor, the actor is not reserved, a `Leasehold-On-Behalf-Of`
+//! header comes from a policy delegate (the actor it names takes the subject actor's
+//! place from here on), the actor is within its
 //! request rate, its request id (commands) is printable, and the operation is one of
 //! the tree's ([`Operation::parse`]). Only then does the service's [`Answer`] run; the
 //! policy and the lease quota are checked there, through [`Admission::authorize`] and
