@@ -84,8 +84,7 @@ impl Emulator {
             ip if ip.is_unspecified() => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
             ip => ip,
         };
-        let scheme = if config.tls { "https" } else { "http" };
-        let base_url = format!("{scheme}://{}", SocketAddr::new(host, local.port()));
+        let base_url = base_url(config.tls, SocketAddr::new(host, local.port()));
         config.seed.validate().context("invalid emulator seed")?;
         let shared =
             Arc::new(shared::Shared::new(&config, base_url).context("loading the emulator seed")?);
@@ -161,6 +160,19 @@ impl Emulator {
     }
 }
 
+/// `http://127.0.0.1:PORT` or `https://…`; a default port (80, 443) is left out, as
+/// clients write the URL (MSAL asks `https://<host>/common/userrealm/…` without one).
+fn base_url(tls: bool, address: SocketAddr) -> String {
+    let (scheme, default_port) = if tls { ("https", 443) } else { ("http", 80) };
+    if address.port() != default_port {
+        return format!("{scheme}://{address}");
+    }
+    match address.ip() {
+        IpAddr::V6(ip) => format!("{scheme}://[{ip}]"),
+        IpAddr::V4(ip) => format!("{scheme}://{ip}"),
+    }
+}
+
 /// Loads `path` (or the demo seed when `None`), serves on `addr`, prints the base URL (and
 /// CA path with TLS) and runs until ctrl-c. For the `leasehold emulator` command.
 pub async fn run_from_file(path: Option<&Path>, addr: SocketAddr) -> anyhow::Result<()> {
@@ -181,4 +193,22 @@ pub async fn run_from_file(path: Option<&Path>, addr: SocketAddr) -> anyhow::Res
         .context("waiting for ctrl-c")?;
     emulator.shutdown().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_leave_default_ports_out() {
+        let at = |s: &str| s.parse::<SocketAddr>().expect("address");
+        assert_eq!(base_url(true, at("127.0.0.1:443")), "https://127.0.0.1");
+        assert_eq!(base_url(false, at("127.0.0.1:80")), "http://127.0.0.1");
+        assert_eq!(
+            base_url(true, at("127.0.0.1:8400")),
+            "https://127.0.0.1:8400"
+        );
+        assert_eq!(base_url(false, at("127.0.0.1:443")), "http://127.0.0.1:443");
+        assert_eq!(base_url(true, at("[::1]:443")), "https://[::1]");
+    }
 }
