@@ -28,6 +28,8 @@ pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(2
 
 /// Running components; stop them with [`Running::stop`].
 pub struct Running {
+    /// Where the HTTP API listens, when the `http` component runs.
+    pub http_addr: Option<std::net::SocketAddr>,
     stop: watch::Sender<bool>,
     tasks: JoinSet<(&'static str, anyhow::Result<()>)>,
 }
@@ -96,6 +98,8 @@ pub async fn start(engine: &Engine, components: Components) -> anyhow::Result<Ru
     }
     crate::components::start_worker(engine, components, &rx, &mut tasks, &tracker).await?;
     crate::components::start_projection(engine, components, &rx, &mut tasks, &tracker).await?;
+    let http_addr =
+        crate::components::start_http(engine, components, &rx, &mut tasks, &tracker).await?;
     if let Some(addr) = engine.config.metrics_listen {
         let listener = crate::metrics::bind(addr).await?;
         let health = crate::health::Health::for_engine(engine, components, tracker).await?;
@@ -106,7 +110,11 @@ pub async fn start(engine: &Engine, components: Components) -> anyhow::Result<Ru
             ("metrics", served)
         });
     }
-    Ok(Running { stop, tasks })
+    Ok(Running {
+        http_addr,
+        stop,
+        tasks,
+    })
 }
 
 impl Running {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use async_nats::HeaderMap;
 use leasehold_api::{ErrorBody, ErrorCode, Operation, Reply, Tree};
-use leasehold_bus::{Subjects, HEADER_REQUEST_ID};
+use leasehold_bus::{Subjects, HEADER_ON_BEHALF_OF, HEADER_ON_BEHALF_OF_ROLES, HEADER_REQUEST_ID};
 use serde_json::Value;
 
 /// What a confirmed revocation means, in the words of the CLI and the demo.
@@ -63,6 +63,10 @@ pub struct ApiClient {
     nats: async_nats::Client,
     subjects: Subjects,
     actor: String,
+    /// The actor named in `Leasehold-On-Behalf-Of` when this client is a delegate's.
+    on_behalf_of: Option<String>,
+    /// The app roles vouched for in `Leasehold-On-Behalf-Of-Roles`.
+    vouched_roles: Vec<String>,
     timeout: Duration,
     observer: Option<ReplyObserver>,
 }
@@ -74,6 +78,8 @@ impl ApiClient {
             nats,
             subjects,
             actor: actor.to_string(),
+            on_behalf_of: None,
+            vouched_roles: Vec::new(),
             timeout: Duration::from_secs(30),
             observer: None,
         }
@@ -84,6 +90,11 @@ impl ApiClient {
     pub fn observe_replies(mut self, observer: ReplyObserver) -> Self {
         self.observer = Some(observer);
         self
+    }
+
+    /// The actor this client speaks as (on NATS).
+    pub fn actor(&self) -> &str {
+        &self.actor
     }
 
     /// How long each request waits for its answer.
@@ -116,6 +127,29 @@ impl ApiClient {
     pub fn as_actor(&self, actor: &str) -> Self {
         let mut c = self.clone();
         c.actor = actor.to_string();
+        c
+    }
+
+    /// The same client asking on behalf of `actor` (header `Leasehold-On-Behalf-Of`):
+    /// the engine honours it only when this client's actor is a policy delegate, and
+    /// still replies only to this client's own inbox.
+    pub fn on_behalf_of(&self, actor: &str) -> Self {
+        let mut c = self.clone();
+        c.on_behalf_of = Some(actor.to_string());
+        c
+    }
+
+    /// The same delegate's client also vouching that the actor holds `roles` (Entra app
+    /// roles; those in `policy.admin_roles` make it an admin for the request). Roles
+    /// that cannot travel in a header (a comma, a control or non-ASCII character) are
+    /// left out.
+    pub fn vouching_roles(&self, roles: &[String]) -> Self {
+        let mut c = self.clone();
+        c.vouched_roles = roles
+            .iter()
+            .filter(|r| !r.is_empty() && r.chars().all(|ch| ch.is_ascii_graphic() && ch != ','))
+            .cloned()
+            .collect();
         c
     }
 
@@ -174,6 +208,12 @@ impl ApiClient {
         let mut headers = HeaderMap::new();
         if let Some(id) = request_id {
             headers.insert(HEADER_REQUEST_ID, id);
+        }
+        if let Some(actor) = &self.on_behalf_of {
+            headers.insert(HEADER_ON_BEHALF_OF, actor.as_str());
+            if !self.vouched_roles.is_empty() {
+                headers.insert(HEADER_ON_BEHALF_OF_ROLES, self.vouched_roles.join(","));
+            }
         }
         let body = serde_json::to_vec(payload).unwrap_or_default();
         // The reply subject is always this actor's own inbox: the services answer

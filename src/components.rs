@@ -9,10 +9,14 @@ use leasehold_graph::{GraphClient, GraphConfig};
 use leasehold_projection::{Projector, QueryService};
 use leasehold_worker::{Worker, WorkerConfig, WorkerDeps};
 
+use anyhow::Context;
+
+use crate::client::ApiClient;
 use crate::config::NatsRole;
 use crate::directory::GraphDirectory;
 use crate::engine::{Components, Engine};
 use crate::health::Tracker;
+use crate::http::{Gateway, Verifier};
 
 type Tasks = JoinSet<(&'static str, anyhow::Result<()>)>;
 
@@ -54,6 +58,46 @@ pub async fn start_worker(
         tasks.spawn(async move { ("worker", worker.run(stop).await) }),
     );
     Ok(())
+}
+
+/// Starts the HTTP gateway if selected, on `http_listen`; returns the address it
+/// listens on (the real port when `http_listen` names port 0).
+pub async fn start_http(
+    engine: &Engine,
+    components: Components,
+    rx: &watch::Receiver<bool>,
+    tasks: &mut Tasks,
+    tracker: &Tracker,
+) -> anyhow::Result<Option<std::net::SocketAddr>> {
+    if !components.http {
+        return Ok(None);
+    }
+    let settings = &engine.config.http;
+    let addr = engine
+        .config
+        .http_listen
+        .context("the http component needs http_listen (LEASEHOLD_HTTP_LISTEN)")?;
+    if !engine.config.policy.is_delegate(&settings.actor) {
+        tracing::warn!(
+            actor = %settings.actor,
+            "the HTTP gateway's actor is not in policy.delegates: the engine will refuse \
+             every request it makes on behalf of a signed-in actor"
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("bind the HTTP API to {addr}"))?;
+    let bound = listener.local_addr()?;
+    let nats = engine.nats_for(NatsRole::Http).await?;
+    let api = ApiClient::new(nats, engine.subjects.clone(), &settings.actor);
+    let gateway = Gateway::new(api, Verifier::new(settings.clone())?);
+    let stop = stopped(rx);
+    tracker.track(
+        "http",
+        tasks.spawn(async move { ("http", crate::http::serve(listener, gateway, stop).await) }),
+    );
+    tracing::info!(%bound, "HTTP API listening");
+    Ok(Some(bound))
 }
 
 fn stopped(rx: &watch::Receiver<bool>) -> impl std::future::Future<Output = ()> + Send + 'static {

@@ -10,10 +10,12 @@ use figment::Figment;
 use leasehold_command::Policy;
 use serde::{Deserialize, Serialize};
 
+mod http;
 pub mod layers;
 mod nats;
 
 pub use crate::logging::LogFormat;
+pub use http::HttpSettings;
 pub use nats::{Hidden, Login, NatsAuth, NatsRole, TlsSettings};
 
 /// Environment variable naming the configuration file.
@@ -57,6 +59,10 @@ pub struct Config {
     pub limits: Limits,
     /// Address for Prometheus metrics (`GET /metrics`); none by default.
     pub metrics_listen: Option<std::net::SocketAddr>,
+    /// Address of the HTTP API (the `http` component).
+    pub http_listen: Option<std::net::SocketAddr>,
+    /// The HTTP gateway's actor and token checks.
+    pub http: HttpSettings,
     /// `text` (default) or `json` (one object per line, span fields included).
     pub log_format: LogFormat,
     /// Who may do what.
@@ -106,6 +112,8 @@ impl Default for Config {
             graph_retry_deadline_secs: 30,
             graph_request_timeout_secs: 10,
             metrics_listen: None,
+            http_listen: None,
+            http: HttpSettings::default(),
             log_format: LogFormat::Text,
             limits: Limits::default(),
             policy: Policy::default(),
@@ -193,13 +201,19 @@ impl Config {
             bail!("stream_replicas must be 1 to 5");
         }
         leasehold_bus::check_prefix_reserved(&self.subject_prefix)?;
-        for actor in self.policy.admins.iter().chain(
-            self.policy
-                .rules
-                .iter()
-                .flat_map(|r| r.actors.iter())
-                .filter(|a| *a != "*"),
-        ) {
+        for actor in self
+            .policy
+            .admins
+            .iter()
+            .chain(self.policy.delegates.iter())
+            .chain(
+                self.policy
+                    .rules
+                    .iter()
+                    .flat_map(|r| r.actors.iter())
+                    .filter(|a| *a != "*"),
+            )
+        {
             let parsed = leasehold_domain::Actor::parse(actor)
                 .with_context(|| format!("policy names an invalid actor {actor:?}"))?;
             // Rights go to identities NATS authenticates, i.e. subject tokens.
@@ -289,6 +303,8 @@ impl std::fmt::Debug for Config {
                 &self.graph_request_timeout_secs,
             )
             .field("metrics_listen", &self.metrics_listen)
+            .field("http_listen", &self.http_listen)
+            .field("http", &self.http)
             .field("log_format", &self.log_format)
             .field("limits", &self.limits)
             .field("policy", &self.policy)

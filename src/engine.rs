@@ -30,6 +30,8 @@ pub struct Components {
     pub scheduler: bool,
     /// Read-model projector and query service.
     pub projection: bool,
+    /// HTTP gateway (not part of `all`: it needs `http_listen` and `[http]`).
+    pub http: bool,
 }
 
 impl Components {
@@ -41,18 +43,21 @@ impl Components {
             NatsRole::Worker
         } else if self.projection {
             NatsRole::Projection
+        } else if self.http && !self.command {
+            NatsRole::Http
         } else {
             NatsRole::Command
         }
     }
 
-    /// Every component.
+    /// Every engine component (the HTTP gateway is chosen on its own).
     pub const ALL: Components = Components {
         command: true,
         relay: true,
         worker: true,
         scheduler: true,
         projection: true,
+        http: false,
     };
 }
 
@@ -66,6 +71,7 @@ impl FromStr for Components {
             worker: false,
             scheduler: false,
             projection: false,
+            http: false,
         };
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             match part {
@@ -74,13 +80,20 @@ impl FromStr for Components {
                 "worker" => c.worker = true,
                 "scheduler" => c.scheduler = true,
                 "projection" => c.projection = true,
-                "all" => c = Components::ALL,
+                "http" => c.http = true,
+                "all" => {
+                    c = Components {
+                        http: c.http,
+                        ..Components::ALL
+                    }
+                }
                 other => bail!(
-                    "unknown component {other:?}; use command, relay, worker, scheduler, projection"
+                    "unknown component {other:?}; use command, relay, worker, scheduler, \
+                     projection, http"
                 ),
             }
         }
-        if !(c.command || c.relay || c.worker || c.scheduler || c.projection) {
+        if !(c.command || c.relay || c.worker || c.scheduler || c.projection || c.http) {
             bail!("no component selected");
         }
         Ok(c)

@@ -13,6 +13,7 @@ mod directory;
 pub mod engine;
 pub mod hardening;
 pub mod health;
+pub mod http;
 pub mod keys;
 pub mod logging;
 pub mod metrics;

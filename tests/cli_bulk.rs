@@ -24,6 +24,8 @@ async fn an_admin_revokes_by_prefix_requester_and_connection_in_one_command() {
             ops: vec!["lease.*".into(), "secret.get".into()],
             secrets: vec!["*".into()],
         }],
+        delegates: Vec::new(),
+        admin_roles: Vec::new(),
     };
     let app = TestApp::spawn_with(EmulatorConfig::default(), Components::ALL, policy).await;
     app.connect().await;

@@ -115,6 +115,8 @@ async fn forbidden_exits_3_and_points_to_the_policy() {
             ops: vec!["lease.*".into(), "secret.get".into()],
             secrets: vec!["ops-*".into()],
         }],
+        delegates: Vec::new(),
+        admin_roles: Vec::new(),
     };
     let app = TestApp::spawn_with(EmulatorConfig::default(), Components::ALL, policy).await;
     app.connect().await;

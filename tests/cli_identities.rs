@@ -27,6 +27,8 @@ async fn the_cli_speaks_as_its_nats_user() {
             ops: vec!["lease.*".into()],
             secrets: vec!["ops-*".into()],
         }],
+        delegates: Vec::new(),
+        admin_roles: Vec::new(),
     };
     let app =
         TestApp::spawn_secured(&server, EmulatorConfig::default(), Components::ALL, policy).await;

@@ -30,6 +30,7 @@ fn with_weak_app() -> EmulatorConfig {
         }],
         permissions: vec!["User.Read.All".into()],
         directory_roles: Vec::new(),
+        ..Default::default()
     });
     config
 }

@@ -235,5 +235,7 @@ fn hostile_policy() -> leasehold_command::Policy {
             ops: ops.iter().map(|o| o.to_string()).collect(),
             secrets: vec!["*".into()],
         }],
+        delegates: Vec::new(),
+        admin_roles: Vec::new(),
     }
 }

@@ -35,6 +35,8 @@ pub fn fuzz_policy() -> Policy {
             ops: ops.iter().map(|o| o.to_string()).collect(),
             secrets: vec!["*".into()],
         }],
+        delegates: Vec::new(),
+        admin_roles: Vec::new(),
     }
 }
 

@@ -16,6 +16,8 @@ fn policy() -> Policy {
             ops: vec!["lease.*".into()],
             secrets: vec!["ops-*".into()],
         }],
+        delegates: Vec::new(),
+        admin_roles: Vec::new(),
     }
 }
 

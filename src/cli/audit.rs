@@ -112,7 +112,7 @@ pub async fn run(api: &Api, cmd: AuditCmd) -> Result<(), CliError> {
                 table.row(vec![
                     text(e, "sequence"),
                     when(e, "recorded_at"),
-                    text(e, "actor"),
+                    who(e),
                     text(e, "event_type"),
                     changes(&e["changes"]),
                 ]);
@@ -340,6 +340,14 @@ async fn pages(
     }
 }
 
+/// Who did it: the actor, and the delegate it asked through ("alice via http").
+fn who(e: &Value) -> String {
+    match e["via"].as_str() {
+        Some(via) => format!("{} via {via}", text(e, "actor")),
+        None => text(e, "actor"),
+    }
+}
+
 /// An event's changes as `key=value` pairs, short enough for a table.
 fn changes(v: &Value) -> String {
     let mut s = match v {
@@ -371,5 +379,13 @@ mod tests {
         assert_eq!(parse_when("2026-11-24T16:03:00+02:00").expect("offset"), t);
         assert!(parse_when("now").is_ok());
         assert!(parse_when("yesterday").is_err());
+    }
+
+    #[test]
+    fn an_event_made_through_a_delegate_names_both() {
+        let direct = serde_json::json!({ "actor": "alice" });
+        let delegated = serde_json::json!({ "actor": "alice", "via": "http" });
+        assert_eq!(who(&direct), "alice");
+        assert_eq!(who(&delegated), "alice via http");
     }
 }

@@ -72,7 +72,8 @@ enum Command {
     Keys(keys::KeysArgs),
     /// Run the engine: command service, relay, worker, scheduler and projection.
     Serve {
-        /// Comma-separated subset: command,relay,worker,scheduler,projection (or all).
+        /// Comma-separated subset: command,relay,worker,scheduler,projection (or all),
+        /// and http for the HTTP gateway.
         #[arg(long, default_value = "all")]
         components: Components,
     },

@@ -41,6 +41,20 @@ fn table() -> Vec<(String, String, String)> {
         ("LIMITS__REQUESTS_PER_SECOND", "50", "50"),
         ("LIMITS__BURST", "60", "60"),
         ("METRICS_LISTEN", "127.0.0.1:9464", "\"127.0.0.1:9464\""),
+        ("HTTP_LISTEN", "127.0.0.1:8200", "\"127.0.0.1:8200\""),
+        ("HTTP__ACTOR", "gateway", "\"gateway\""),
+        (
+            "HTTP__AUTHORITY",
+            "https://login.example",
+            "\"https://login.example\"",
+        ),
+        ("HTTP__TENANTS", "[\"t1\"]", "[\"t1\"]"),
+        ("HTTP__AUDIENCES", "[\"api://lh\"]", "[\"api://lh\"]"),
+        ("HTTP__ACTOR_CLAIM", "appid", "\"appid\""),
+        ("HTTP__LEEWAY_SECS", "30", "30"),
+        ("HTTP__JWKS_REFRESH_SECS", "120", "120"),
+        ("POLICY__DELEGATES", "[\"gateway\"]", "[\"gateway\"]"),
+        ("POLICY__ADMIN_ROLES", "[\"Lh.Admin\"]", "[\"Lh.Admin\"]"),
         (
             "POLICY_FILE",
             "/etc/leasehold/policy.toml",
@@ -68,6 +82,7 @@ fn table() -> Vec<(String, String, String)> {
         "RELAY__",
         "WORKER__",
         "PROJECTION__",
+        "HTTP__",
     ] {
         let who = section.trim_end_matches('_').to_ascii_lowercase();
         let var = |field: &str| format!("LEASEHOLD_NATS_AUTH__{section}{field}");

@@ -16,7 +16,7 @@ use figment::{Error, Metadata, Profile, Provider};
 pub const ENV_PREFIX: &str = "LEASEHOLD_";
 
 /// The top-level keys of the configuration file, each with its environment form.
-pub const KEYS: [&str; 18] = [
+pub const KEYS: [&str; 20] = [
     "database_url",
     "nats_url",
     "insecure_nats",
@@ -32,6 +32,8 @@ pub const KEYS: [&str; 18] = [
     "graph_request_timeout_secs",
     "limits",
     "metrics_listen",
+    "http_listen",
+    "http",
     "log_format",
     "policy",
     "policy_file",

@@ -75,16 +75,19 @@ pub enum NatsRole {
     Worker,
     /// The read-model projector (consumes events).
     Projection,
+    /// The HTTP gateway (asks as a delegate, on behalf of signed-in actors).
+    Http,
 }
 
 impl NatsRole {
     /// Every role.
-    pub const ALL: [NatsRole; 5] = [
+    pub const ALL: [NatsRole; 6] = [
         NatsRole::Command,
         NatsRole::Query,
         NatsRole::Relay,
         NatsRole::Worker,
         NatsRole::Projection,
+        NatsRole::Http,
     ];
 
     /// Lower-case name (config table, connection name).
@@ -95,6 +98,7 @@ impl NatsRole {
             NatsRole::Relay => "relay",
             NatsRole::Worker => "worker",
             NatsRole::Projection => "projection",
+            NatsRole::Http => "http",
         }
     }
 }
@@ -122,6 +126,8 @@ pub struct NatsAuth {
     pub worker: Login,
     /// The projector's identity.
     pub projection: Login,
+    /// The HTTP gateway's identity.
+    pub http: Login,
 }
 
 impl NatsAuth {
@@ -141,6 +147,7 @@ impl NatsAuth {
             NatsRole::Relay => &self.relay,
             NatsRole::Worker => &self.worker,
             NatsRole::Projection => &self.projection,
+            NatsRole::Http => &self.http,
         }
     }
 

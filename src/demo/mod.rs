@@ -154,6 +154,8 @@ fn demo_config(base: &Config, run: &Run) -> anyhow::Result<Config> {
             ],
             secrets: vec!["demo-*".into()],
         }],
+        delegates: Vec::new(),
+        admin_roles: Vec::new(),
     };
     Ok(config)
 }

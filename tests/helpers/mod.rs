@@ -89,6 +89,18 @@ impl TestApp {
         key: MasterKey,
         tweak: impl FnOnce(&mut Config),
     ) -> TestApp {
+        Self::spawn_beside(emulator_config, components, policy, key, |c, _| tweak(c)).await
+    }
+
+    /// Like [`TestApp::spawn_keyed`], the configuration tweaked knowing the emulator's
+    /// base URL (for settings that point at it, such as the HTTP API's authority).
+    pub async fn spawn_beside(
+        emulator_config: EmulatorConfig,
+        components: Components,
+        policy: Policy,
+        key: MasterKey,
+        tweak: impl FnOnce(&mut Config, &str),
+    ) -> TestApp {
         leasehold::tls::install_ring_provider();
         let db = TestDb::new().await;
         let emulator = Emulator::start(
@@ -117,7 +129,7 @@ impl TestApp {
             },
             ..Config::default()
         };
-        tweak(&mut config);
+        tweak(&mut config, emulator.base_url());
         let engine = Engine::connect(config, key).await.expect("engine");
         let running = app::start(&engine, components).await.expect("start");
         let replies = replies::Captured::default();

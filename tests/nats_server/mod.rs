@@ -29,6 +29,7 @@ pub const USERS: &[&str] = &[
     "leasehold-relay",
     "leasehold-worker",
     "leasehold-projection",
+    "leasehold-http",
     "admin",
     "alice",
     "bob",

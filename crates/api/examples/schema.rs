@@ -15,6 +15,8 @@ fn main() -> std::io::Result<()> {
     for (name, schema) in leasehold_api::schema::all() {
         std::fs::write(dir.join(&name), leasehold_api::schema::render(&schema))?;
     }
-    println!("wrote {}", dir.display());
+    let openapi = dir.join("../openapi.json");
+    std::fs::write(&openapi, leasehold_api::openapi::render())?;
+    println!("wrote {} and {}", dir.display(), openapi.display());
     Ok(())
 }

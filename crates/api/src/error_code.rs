@@ -44,6 +44,7 @@ codes! {
     LeaseNotExpired = "lease_not_expired", "An expiry raced a renewal.";
     InvalidRequest = "invalid_request", "The request is malformed.";
     Forbidden = "forbidden", "The policy does not let the actor do this.";
+    Unauthenticated = "unauthenticated", "HTTP only: no valid Entra access token.";
     Conflict = "conflict", "Concurrent changes kept winning; retry.";
     GraphError = "graph_error", "Microsoft Graph or the token endpoint failed.";
     ActivationFailed = "activation_failed", "Entra refused to set the password.";
@@ -57,6 +58,29 @@ impl ErrorCode {
     /// Whether the failure is the server's (logged as an error), not the request's.
     pub fn is_server_side(self) -> bool {
         matches!(self, ErrorCode::Internal | ErrorCode::Unavailable)
+    }
+
+    /// The HTTP status the HTTP API answers this code with.
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::InvalidRequest => 400,
+            ErrorCode::Unauthenticated => 401,
+            ErrorCode::Forbidden => 403,
+            ErrorCode::NotFound => 404,
+            ErrorCode::AlreadyExists
+            | ErrorCode::ConnectionInUse
+            | ErrorCode::LeaseConflict
+            | ErrorCode::LeaseNotRenewable
+            | ErrorCode::LeaseNotActive
+            | ErrorCode::LeaseNotExpired
+            | ErrorCode::Conflict
+            | ErrorCode::QuotaExceeded => 409,
+            ErrorCode::InvalidTtl | ErrorCode::TtlExceedsMax => 422,
+            ErrorCode::RateLimited => 429,
+            ErrorCode::Internal => 500,
+            ErrorCode::GraphError | ErrorCode::ActivationFailed => 502,
+            ErrorCode::Unavailable => 503,
+        }
     }
 }
 
@@ -96,7 +120,7 @@ mod tests {
 
     #[test]
     fn codes_serialise_as_their_snake_case_names() {
-        assert_eq!(ErrorCode::ALL.len(), 18);
+        assert_eq!(ErrorCode::ALL.len(), 19);
         for code in ErrorCode::ALL {
             let json = serde_json::to_value(code).expect("json");
             assert_eq!(json, code.as_str());

@@ -1,8 +1,9 @@
 //! leasehold's wire contract, as types: the operations of both subject trees (parsed
 //! once from a subject), a request and a reply per operation, the closed list of error
 //! codes, the views of connections, secrets and leases, and the public payloads of the
-//! events. The JSON Schemas in `docs/schema/` are generated from these types
-//! (`cargo run -p leasehold-api --example schema`).
+//! events. The JSON Schemas in `docs/schema/` and the HTTP API's OpenAPI document
+//! (`docs/openapi.json`, from the routes of [`http::ROUTES`]) are generated from these
+//! types (`cargo run -p leasehold-api --example schema`).
 //!
 //! Pure serde: no runtime, no I/O, no other leasehold crate. The domain depends on this
 //! crate (for its error codes and the status, reason and cloud enums its events record),
@@ -12,6 +13,8 @@
 
 mod error_code;
 pub mod events;
+pub mod http;
+pub mod openapi;
 mod operation;
 mod records;
 mod replies;

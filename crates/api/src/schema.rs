@@ -33,6 +33,32 @@ pub fn request(op: Operation) -> Schema {
     }
 }
 
+/// The schema of `op`'s result: what `ok` carries, and the HTTP API's success body.
+pub fn result(op: Operation) -> Schema {
+    match op {
+        Operation::ConnectionCreate | Operation::ConnectionRotate | Operation::ConnectionDelete => {
+            schema_for!(ConnectionView)
+        }
+        Operation::SecretCreate => schema_for!(SecretsCreated),
+        Operation::SecretUpdate | Operation::SecretDelete => schema_for!(SecretView),
+        Operation::LeaseCreate => schema_for!(LeaseCreated),
+        Operation::LeaseRenew => schema_for!(LeaseRenewed),
+        Operation::LeaseRevoke => schema_for!(LeaseRevoked),
+        Operation::ConnectionGet => schema_for!(ConnectionFound),
+        Operation::ConnectionList => schema_for!(Page<ConnectionRecord>),
+        Operation::SecretGet => schema_for!(SecretFound),
+        Operation::SecretList => schema_for!(Page<SecretRecordView>),
+        Operation::LeaseGet => schema_for!(LeaseFound),
+        Operation::LeaseList => schema_for!(Page<LeaseRecordView>),
+        Operation::UsersList => schema_for!(Users),
+        Operation::AuditHistory
+        | Operation::AuditAt
+        | Operation::AuditExport
+        | Operation::AuditVerify
+        | Operation::AuditAnchor => schema_for!(AuditResult),
+    }
+}
+
 /// The schema of `op`'s reply: the whole envelope, `ok` or `error`.
 pub fn reply(op: Operation) -> Schema {
     match op {

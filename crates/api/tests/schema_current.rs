@@ -41,3 +41,16 @@ fn docs_schema_is_current() {
         "docs/schema is stale; run `cargo run -p leasehold-api --example schema`: {stale:?}"
     );
 }
+
+#[test]
+fn docs_openapi_is_current() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.json");
+    let text = leasehold_api::openapi::render();
+    if std::env::var_os("UPDATE_SCHEMA").is_some() {
+        std::fs::write(&path, &text).expect("write docs/openapi.json");
+    }
+    assert!(
+        std::fs::read_to_string(&path).ok().as_deref() == Some(text.as_str()),
+        "docs/openapi.json is stale; run `cargo run -p leasehold-api --example schema`"
+    );
+}

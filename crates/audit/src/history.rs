@@ -45,6 +45,9 @@ pub struct HistoryEntry {
     pub at: Option<DateTime<Utc>>,
     /// Who asked: a user, or `system:<component>` (`system:scheduler` for expiries).
     pub actor: Option<String>,
+    /// The delegate the actor asked through ("alice via http"), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
     /// The caller's request id, if any.
     pub request_id: Option<String>,
     /// The event's body, every sealed value replaced by `"[sealed]"`.
@@ -65,6 +68,7 @@ impl From<StoredEvent> for HistoryEntry {
             changes: redact(event.body()),
             hash: event.hash.as_deref().map(hex),
             actor: text("actor"),
+            via: text("via"),
             request_id: text("request_id"),
             at,
             event_type: event.event_type,

@@ -7,6 +7,13 @@ use serde::{Deserialize, Serialize};
 pub const HEADER_MSG_ID: &str = "Nats-Msg-Id";
 /// Idempotency key of a command request.
 pub const HEADER_REQUEST_ID: &str = "Leasehold-Request-Id";
+/// The actor a delegate (the HTTP gateway) asks for: the policy applies to that actor,
+/// and events record both. Honoured only from actors in `policy.delegates`.
+pub const HEADER_ON_BEHALF_OF: &str = "Leasehold-On-Behalf-Of";
+/// The app roles a delegate vouches the named actor holds (comma-separated); those in
+/// `policy.admin_roles` make it an admin for that request. Read only with
+/// [`HEADER_ON_BEHALF_OF`] from a delegate.
+pub const HEADER_ON_BEHALF_OF_ROLES: &str = "Leasehold-On-Behalf-Of-Roles";
 
 /// One stored event, as published on `<prefix>.evt.<type>.<id>.<event_type>`.
 ///

@@ -21,7 +21,9 @@ pub use connect::{
     NATS_LOG_TARGET,
 };
 pub use durable::Durable;
-pub use envelope::{EventMessage, HEADER_MSG_ID, HEADER_REQUEST_ID};
+pub use envelope::{
+    EventMessage, HEADER_MSG_ID, HEADER_ON_BEHALF_OF, HEADER_ON_BEHALF_OF_ROLES, HEADER_REQUEST_ID,
+};
 pub use guard::{check_anonymous_refused, AnonymousAccess};
 pub use leasehold_redact::mask_url;
 pub use reply::{error_body, ok_body, reply_payload};

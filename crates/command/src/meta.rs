@@ -11,6 +11,8 @@ pub const META_ACTOR: &str = "actor";
 pub const META_REQUEST_ID: &str = "request_id";
 /// Metadata key for the command time.
 pub const META_AT: &str = "at";
+/// Metadata key for the delegate the request came through ("alice via http").
+pub const META_VIA: &str = "via";
 
 /// Who asked, under which request id, and at what time the command was taken.
 #[derive(Clone, Debug)]
@@ -19,6 +21,8 @@ pub struct Meta {
     pub actor: Actor,
     /// The client's `Leasehold-Request-Id`, if any.
     pub request_id: Option<String>,
+    /// The delegate that asked on the actor's behalf (the HTTP gateway), if any.
+    pub via: Option<Actor>,
     /// The time the command was taken; the domain's only clock.
     pub at: DateTime<Utc>,
 }
@@ -29,8 +33,15 @@ impl Meta {
         Self {
             actor,
             request_id: None,
+            via: None,
             at,
         }
+    }
+
+    /// The same metadata naming the delegate the request came through.
+    pub fn with_via(mut self, via: Option<Actor>) -> Self {
+        self.via = via;
+        self
     }
 
     /// The same metadata with a request id.
@@ -49,6 +60,9 @@ impl Meta {
         );
         if let Some(id) = &self.request_id {
             map.insert(META_REQUEST_ID.to_string(), id.clone());
+        }
+        if let Some(via) = &self.via {
+            map.insert(META_VIA.to_string(), via.to_string());
         }
         map
     }

@@ -14,6 +14,15 @@ pub struct Policy {
     /// Grants for everybody else.
     #[serde(default)]
     pub rules: Vec<Rule>,
+    /// Actors that may ask on behalf of another actor (the HTTP gateway's NATS actor):
+    /// they name it in the `Leasehold-On-Behalf-Of` header, and the rules and admins
+    /// above apply to the actor named, not to the delegate.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub delegates: Vec<String>,
+    /// Entra app roles (e.g. `Leasehold.Admin`) that make an actor an admin when a
+    /// delegate vouches for them (header `Leasehold-On-Behalf-Of-Roles`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub admin_roles: Vec<String>,
 }
 
 /// One grant: these actors may run these operations on secrets matching these patterns.
@@ -64,7 +73,29 @@ impl Policy {
                 ops: all(),
                 secrets: all(),
             }],
+            delegates: Vec::new(),
+            admin_roles: Vec::new(),
         }
+    }
+
+    /// This policy with `actor` among the admins: what applies to one request whose
+    /// delegate vouched for one of the `admin_roles`.
+    pub fn with_admin(&self, actor: &str) -> Policy {
+        let mut policy = self.clone();
+        policy.admins.push(actor.to_string());
+        policy
+    }
+
+    /// Whether any of `roles` is one of the `admin_roles`.
+    pub fn grants_admin(&self, roles: &[&str]) -> bool {
+        roles
+            .iter()
+            .any(|r| self.admin_roles.iter().any(|a| a == r))
+    }
+
+    /// Whether `actor` may ask on behalf of other actors.
+    pub fn is_delegate(&self, actor: &str) -> bool {
+        self.delegates.iter().any(|a| a == actor)
     }
 
     /// Whether `actor` is an admin.
@@ -133,6 +164,8 @@ mod tests {
                     secrets: vec!["*".into()],
                 },
             ],
+            delegates: Vec::new(),
+            admin_roles: Vec::new(),
         }
     }
 

@@ -116,6 +116,36 @@ impl AadError {
         Self::new(StatusCode::BAD_REQUEST, "invalid_grant", 50173, format!("The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued on '{}' and the TokensValidFrom date (before which tokens are not valid) for this user is '{}'.", issued.format("%Y-%m-%dT%H:%M:%S%.6f0Z"), valid_from.format("%Y-%m-%dT%H:%M:%S%.6f0Z")))
     }
 
+    pub fn redirect_mismatch(uri: &str, client_id: &str) -> AadError {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_request", 50011, format!("The redirect URI '{uri}' specified in the request does not match the redirect URIs configured for the application '{client_id}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal."))
+    }
+
+    pub fn expired_code() -> AadError {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_grant", 70008, "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.".to_string())
+    }
+
+    pub fn pkce_mismatch() -> AadError {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            501481,
+            "The Code_Verifier does not match the code_challenge supplied in the authorization request.".to_string(),
+        )
+    }
+
+    pub fn pkce_required() -> AadError {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_request", 9002325, "Proof Key for Code Exchange is required for cross-origin authorization code redemption.".to_string())
+    }
+
+    pub fn unsupported_response_type(kind: &str) -> AadError {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "unsupported_response_type",
+            70005,
+            format!("The application requested an unsupported response type '{kind}'."),
+        )
+    }
+
     pub fn malformed_grant() -> AadError {
         Self::new(
             StatusCode::BAD_REQUEST,

@@ -24,6 +24,9 @@ impl IntoResponse for EmulatorError {
                 StatusCode::CONFLICT
             }
             EmulatorError::InvalidUser(_) => StatusCode::BAD_REQUEST,
+            EmulatorError::Key(crate::jwt::JwtError::UnknownKey(_)) => StatusCode::NOT_FOUND,
+            EmulatorError::Key(crate::jwt::JwtError::SigningKey(_)) => StatusCode::CONFLICT,
+            EmulatorError::Key(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         (status, Json(json!({ "error": self.to_string() }))).into_response()
     }
@@ -57,6 +60,9 @@ pub(crate) fn routes(handle: EmulatorHandle) -> Router {
         .route("/_emulator/throttle", get(throttle).put(set_throttle))
         .route("/_emulator/replication-lag", get(lag).put(set_lag))
         .route("/_emulator/clock/advance", post(advance_clock))
+        .route("/_emulator/keys", get(keys))
+        .route("/_emulator/keys/rotate", post(rotate_key))
+        .route("/_emulator/keys/{kid}", axum::routing::delete(retire_key))
         .with_state(handle)
 }
 
@@ -182,4 +188,22 @@ async fn advance_clock(
 ) -> Json<serde_json::Value> {
     h.advance_clock(body.duration);
     Json(json!({ "now": h.now() }))
+}
+
+async fn keys(State(h): State<EmulatorHandle>) -> Json<serde_json::Value> {
+    Json(json!({ "keys": h.signing_key_ids() }))
+}
+
+async fn rotate_key(State(h): State<EmulatorHandle>) -> Response {
+    match h.rotate_signing_key() {
+        Ok(kid) => (StatusCode::CREATED, Json(json!({ "kid": kid }))).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn retire_key(State(h): State<EmulatorHandle>, Path(kid): Path<String>) -> Response {
+    match h.retire_signing_key(&kid) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => e.into_response(),
+    }
 }

@@ -35,6 +35,28 @@ pub(crate) struct AccessClaims {
     pub uti: String,
 }
 
+/// Claims of a v2.0 app-only access token for an API registered in the tenant (not
+/// Graph): `aud` is the API's client id, `azp` the calling application.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct ApiAccessClaims {
+    pub aud: String,
+    pub iss: String,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    pub tid: String,
+    pub azp: String,
+    /// `1`: the client authenticated with a secret.
+    pub azpacr: String,
+    pub oid: String,
+    pub sub: String,
+    pub idtyp: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
+    pub ver: String,
+    pub uti: String,
+}
+
 /// Claims of a refresh token (opaque to clients; signed so it cannot be forged).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct RefreshClaims {
@@ -61,6 +83,9 @@ pub(crate) struct IdClaims {
     pub sub: String,
     pub preferred_username: String,
     pub name: String,
+    /// The authorization request's `nonce`, when it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
     pub ver: String,
 }
 

@@ -88,6 +88,19 @@ pub(crate) struct Tenant {
 }
 
 impl Tenant {
+    /// The application exposing the API `resource` (its client id or an identifier URI).
+    pub fn api_app(&self, resource: &str) -> Option<&App> {
+        let resource = resource.trim().trim_end_matches('/');
+        self.app(resource).or_else(|| {
+            self.apps.iter().find(|a| {
+                a.seed
+                    .identifier_uris
+                    .iter()
+                    .any(|u| u.trim_end_matches('/').eq_ignore_ascii_case(resource))
+            })
+        })
+    }
+
     pub fn app(&self, client_id: &str) -> Option<&App> {
         self.apps.iter().find(|a| {
             a.seed
@@ -178,6 +191,11 @@ impl Directory {
     }
 
     /// Looks a tenant up by id or (any case) domain.
+    /// Every tenant.
+    pub fn tenants(&self) -> impl Iterator<Item = &Tenant> {
+        self.tenants.iter()
+    }
+
     pub fn tenant(&self, key: &str) -> Option<&Tenant> {
         self.tenants.iter().find(|t| matches_tenant(t, key))
     }

@@ -20,4 +20,7 @@ pub enum EmulatorError {
     /// An application with this client id already exists in the tenant.
     #[error("application {0} already exists")]
     DuplicateApp(Uuid),
+    /// A signing key could not be made, or is not one to retire.
+    #[error(transparent)]
+    Key(#[from] crate::jwt::JwtError),
 }

@@ -96,7 +96,7 @@ impl FromRequestParts<Arc<Shared>> for Caller {
                 "IDX14100: JWT is not well formed, there are no dots (.).\nThe token needs to be in JWS or JWE Compact Serialization Format.",
                 base,
             ),
-            JwtError::BadSignature => GraphError::unauthenticated("Access token validation failure. Invalid signature.", base),
+            _ => GraphError::unauthenticated("Access token validation failure. Invalid signature.", base),
         })?;
         if claims.exp <= shared.clock.now().timestamp() {
             return Err(GraphError::unauthenticated(

@@ -80,7 +80,8 @@ impl GraphError {
             format!("Too many requests. The write limit for this application in this tenant was exceeded; retry after {retry_after} seconds."),
         )
         .with_header("retry-after", retry_after.to_string())
-        .with_header("x-ms-throttle-scope", format!("Tenant_Application/Write/{tenant}/{app}"))
+        // Documented as `<Scope>/<Limit>/<ApplicationId>/<TenantId>`.
+        .with_header("x-ms-throttle-scope", format!("Tenant_Application/Write/{app}/{tenant}"))
         .with_header("x-ms-throttle-information", "WriteLimitExceeded")
     }
 

@@ -128,4 +128,25 @@ impl EmulatorHandle {
         let mut dir = lock(&self.shared.directory);
         dir.require_tenant(tenant)?.delete_user(id_or_upn)
     }
+
+    /// Ids of the published token-signing keys, the signing key first.
+    pub fn signing_key_ids(&self) -> Vec<String> {
+        self.shared.signer.key_ids()
+    }
+
+    /// Starts signing with a fresh key; the old ones stay published until retired.
+    pub fn rotate_signing_key(&self) -> Result<String, EmulatorError> {
+        Ok(self.shared.signer.rotate()?)
+    }
+
+    /// Stops publishing and accepting a key that no longer signs.
+    pub fn retire_signing_key(&self, kid: &str) -> Result<(), EmulatorError> {
+        Ok(self.shared.signer.retire(kid)?)
+    }
+
+    /// Signs arbitrary claims with the current key: for tests of resource servers that
+    /// need tokens the token endpoint never issues (expired, other audience, …).
+    pub fn sign_token(&self, claims: &serde_json::Value) -> String {
+        self.shared.signer.sign(claims)
+    }
 }

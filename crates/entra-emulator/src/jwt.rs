@@ -1,93 +1,159 @@
-//! JWT-shaped tokens signed with HMAC-SHA256 under a per-emulator random key. Real Entra
-//! signs with RS256; clients must treat access tokens as opaque, so HS256 is enough here.
+//! RS256 tokens, as Entra signs them: each key has a `kid`, the public halves are
+//! published at the `jwks_uri`, and keys can be rotated (a new signing key, the old one
+//! still published until it is retired), so resource servers can be tested against
+//! key rollover.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use rand::RngCore;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rsa::pkcs1::EncodeRsaPrivateKey;
+use rsa::traits::PublicKeyParts;
+use rsa::RsaPrivateKey;
 use serde::{de::DeserializeOwned, Serialize};
+use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use std::sync::{Mutex, PoisonError};
 
-const BLOCK: usize = 64;
+/// RSA modulus size of the signing keys.
+const KEY_BITS: usize = 2048;
 
-/// Signs and verifies the emulator's tokens.
-pub struct Signer {
-    key: [u8; 32],
+/// One RSA key pair with its published form.
+struct SigningKey {
+    kid: String,
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    /// The public key as a JWK (`kty`, `use`, `kid`, `n`, `e`).
+    jwk: Value,
 }
 
-/// Why a token was rejected.
+impl SigningKey {
+    fn generate() -> Result<SigningKey, JwtError> {
+        let private = RsaPrivateKey::new(&mut rand::thread_rng(), KEY_BITS)
+            .map_err(|_| JwtError::KeyGeneration)?;
+        let der = private
+            .to_pkcs1_der()
+            .map_err(|_| JwtError::KeyGeneration)?;
+        let n = URL_SAFE_NO_PAD.encode(private.n().to_bytes_be());
+        let e = URL_SAFE_NO_PAD.encode(private.e().to_bytes_be());
+        // RFC 7638 thumbprint: the members in lexicographic order, no spaces.
+        let thumbprint = format!(r#"{{"e":"{e}","kty":"RSA","n":"{n}"}}"#);
+        let kid = URL_SAFE_NO_PAD.encode(Sha256::digest(thumbprint.as_bytes()));
+        let decoding =
+            DecodingKey::from_rsa_components(&n, &e).map_err(|_| JwtError::KeyGeneration)?;
+        Ok(SigningKey {
+            jwk: json!({ "kty": "RSA", "use": "sig", "kid": kid, "n": n, "e": e }),
+            encoding: EncodingKey::from_rsa_der(der.as_bytes()),
+            decoding,
+            kid,
+        })
+    }
+}
+
+/// Signs and verifies the emulator's tokens. The first key signs; the others are
+/// published (and still verify) until retired.
+pub struct Signer {
+    keys: Mutex<Vec<SigningKey>>,
+}
+
+/// Why a token was rejected, or a key could not be made or removed.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum JwtError {
     /// Not three base64url parts of JSON.
     #[error("token is not well formed")]
     Malformed,
-    /// Signature does not match this emulator's key.
+    /// Signature does not match a key of this emulator (or not RS256).
     #[error("signature validation failed")]
     BadSignature,
+    /// The random source failed.
+    #[error("could not generate an RSA key")]
+    KeyGeneration,
+    /// No published key has this id.
+    #[error("no key with id {0}")]
+    UnknownKey(String),
+    /// The signing key cannot be retired; rotate first.
+    #[error("key {0} is the signing key; rotate before retiring it")]
+    SigningKey(String),
 }
 
 impl Signer {
-    /// A signer with a fresh random key.
-    pub fn random() -> Signer {
-        let mut key = [0u8; 32];
-        rand::thread_rng().fill_bytes(&mut key);
-        Signer { key }
+    /// A signer with one fresh RSA key.
+    pub fn random() -> Result<Signer, JwtError> {
+        Ok(Signer {
+            keys: Mutex::new(vec![SigningKey::generate()?]),
+        })
     }
 
-    /// Serialises `claims` into `header.payload.signature`.
+    /// Serialises `claims` into an RS256 JWT signed with the current key.
     pub fn sign<T: Serialize>(&self, claims: &T) -> String {
-        let header = URL_SAFE_NO_PAD.encode(br#"{"typ":"JWT","alg":"HS256","kid":"emulator"}"#);
-        // Invariant: claim structs are plain data and always serialise.
-        let payload = serde_json::to_vec(claims).unwrap_or_default();
-        let signing_input = format!("{header}.{}", URL_SAFE_NO_PAD.encode(payload));
-        let mac = hmac_sha256(&self.key, signing_input.as_bytes());
-        format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(mac))
-    }
-
-    /// Verifies the signature and decodes the claims.
-    pub fn verify<T: DeserializeOwned>(&self, token: &str) -> Result<T, JwtError> {
-        let mut parts = token.split('.');
-        let (Some(header), Some(payload), Some(signature), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(JwtError::Malformed);
+        let keys = self.keys.lock().unwrap_or_else(PoisonError::into_inner);
+        // Invariant: there is always a signing key (retiring it is refused), and claim
+        // structs are plain data that always serialise.
+        let key = &keys[0];
+        let header = Header {
+            typ: Some("JWT".into()),
+            kid: Some(key.kid.clone()),
+            ..Header::new(Algorithm::RS256)
         };
-        let signature = URL_SAFE_NO_PAD
-            .decode(signature)
-            .map_err(|_| JwtError::Malformed)?;
-        let expected = hmac_sha256(&self.key, format!("{header}.{payload}").as_bytes());
-        if !constant_time_eq(&expected, &signature) {
-            return Err(JwtError::BadSignature);
+        jsonwebtoken::encode(&header, claims, &key.encoding).unwrap_or_default()
+    }
+
+    /// Verifies the signature (RS256 under a published key) and decodes the claims;
+    /// lifetimes and audiences are the caller's to check, against the emulator's clock.
+    pub fn verify<T: DeserializeOwned>(&self, token: &str) -> Result<T, JwtError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| JwtError::Malformed)?;
+        let keys = self.keys.lock().unwrap_or_else(PoisonError::into_inner);
+        let key = keys
+            .iter()
+            .find(|k| header.kid.as_deref() == Some(k.kid.as_str()))
+            .ok_or(JwtError::BadSignature)?;
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.validate_exp = false;
+        validation.validate_aud = false;
+        validation.required_spec_claims.clear();
+        jsonwebtoken::decode::<T>(token, &key.decoding, &validation)
+            .map(|data| data.claims)
+            .map_err(|e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::InvalidSignature
+                | jsonwebtoken::errors::ErrorKind::InvalidAlgorithm => JwtError::BadSignature,
+                _ => JwtError::Malformed,
+            })
+    }
+
+    /// The published keys as a JWK set (`{"keys": [...]}`), signing key first.
+    pub fn jwks(&self) -> Value {
+        let keys = self.keys.lock().unwrap_or_else(PoisonError::into_inner);
+        json!({ "keys": keys.iter().map(|k| k.jwk.clone()).collect::<Vec<_>>() })
+    }
+
+    /// Ids of the published keys, signing key first.
+    pub fn key_ids(&self) -> Vec<String> {
+        let keys = self.keys.lock().unwrap_or_else(PoisonError::into_inner);
+        keys.iter().map(|k| k.kid.clone()).collect()
+    }
+
+    /// Makes a fresh key the signing key; the previous ones stay published. Returns the
+    /// new key's id.
+    pub fn rotate(&self) -> Result<String, JwtError> {
+        // Generated outside the lock: it takes a moment.
+        let key = SigningKey::generate()?;
+        let kid = key.kid.clone();
+        let mut keys = self.keys.lock().unwrap_or_else(PoisonError::into_inner);
+        keys.insert(0, key);
+        Ok(kid)
+    }
+
+    /// Stops publishing (and accepting) key `kid`; tokens it signed no longer verify.
+    pub fn retire(&self, kid: &str) -> Result<(), JwtError> {
+        let mut keys = self.keys.lock().unwrap_or_else(PoisonError::into_inner);
+        match keys.iter().position(|k| k.kid == kid) {
+            None => Err(JwtError::UnknownKey(kid.to_string())),
+            Some(0) => Err(JwtError::SigningKey(kid.to_string())),
+            Some(i) => {
+                keys.remove(i);
+                Ok(())
+            }
         }
-        let payload = URL_SAFE_NO_PAD
-            .decode(payload)
-            .map_err(|_| JwtError::Malformed)?;
-        serde_json::from_slice(&payload).map_err(|_| JwtError::Malformed)
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// HMAC-SHA256 (RFC 2104) over sha2, to avoid another dependency.
-pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    let mut block = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        block[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let ipad: Vec<u8> = block.iter().map(|b| b ^ 0x36).collect();
-    let opad: Vec<u8> = block.iter().map(|b| b ^ 0x5c).collect();
-    let inner = Sha256::new()
-        .chain_update(&ipad)
-        .chain_update(message)
-        .finalize();
-    Sha256::new()
-        .chain_update(&opad)
-        .chain_update(inner)
-        .finalize()
-        .into()
 }
 
 #[cfg(test)]
@@ -95,29 +161,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hmac_matches_rfc4231_case_2() {
-        let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
-        let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(
-            hex,
-            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
-        );
-    }
-
-    #[test]
-    fn round_trip_and_tamper() {
-        let signer = Signer::random();
-        let token = signer.sign(&serde_json::json!({"a": 1}));
-        let back: serde_json::Value = signer.verify(&token).expect("valid");
+    fn round_trip_rotation_and_tamper() {
+        let signer = Signer::random().expect("key");
+        let token = signer.sign(&json!({"a": 1}));
+        let back: Value = signer.verify(&token).expect("valid");
         assert_eq!(back["a"], 1);
-        let other = Signer::random();
+
+        let first = signer.key_ids()[0].clone();
+        let second = signer.rotate().expect("rotate");
+        assert_eq!(signer.key_ids(), vec![second.clone(), first.clone()]);
+        assert!(
+            signer.verify::<Value>(&token).is_ok(),
+            "old key still published"
+        );
         assert_eq!(
-            other.verify::<serde_json::Value>(&token),
+            signer.retire(&second),
+            Err(JwtError::SigningKey(second.clone()))
+        );
+        signer.retire(&first).expect("retire");
+        assert_eq!(
+            signer.verify::<Value>(&token),
+            Err(JwtError::BadSignature),
+            "a retired key's tokens no longer verify"
+        );
+
+        let other = Signer::random().expect("key");
+        assert_eq!(
+            other.verify::<Value>(&signer.sign(&json!({}))),
             Err(JwtError::BadSignature)
         );
-        assert_eq!(
-            signer.verify::<serde_json::Value>("garbage"),
-            Err(JwtError::Malformed)
-        );
+        assert_eq!(signer.verify::<Value>("garbage"), Err(JwtError::Malformed));
     }
 }

@@ -6,8 +6,10 @@
 
 mod aad_error;
 mod admin;
+mod authorize;
 mod claims;
 mod clock;
+mod codes;
 mod config;
 mod directory;
 mod duration_serde;
@@ -30,11 +32,13 @@ mod throttle;
 mod tls;
 mod token;
 mod token_client;
+mod token_code;
 mod token_user;
 mod user;
 mod user_props;
 mod user_roles;
 mod users;
+mod users_count;
 mod users_query;
 mod users_write;
 
@@ -44,8 +48,8 @@ pub use error::EmulatorError;
 pub use handle::EmulatorHandle;
 pub use request_log::{LoggedRequest, RequestKind};
 pub use seed::{
-    AppSeed, ClientSecretSeed, Seed, TenantSeed, UserSeed, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
-    DEMO_DOMAIN, DEMO_TENANT_ID, DEMO_USER_PASSWORD,
+    AppSeed, ClientSecretSeed, RoleAssignmentSeed, Seed, TenantSeed, UserSeed, DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET, DEMO_DOMAIN, DEMO_TENANT_ID, DEMO_USER_PASSWORD,
 };
 pub use user::{password_hash, UserView, LOCKOUT_THRESHOLD};
 
@@ -80,8 +84,7 @@ impl Emulator {
             ip if ip.is_unspecified() => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
             ip => ip,
         };
-        let scheme = if config.tls { "https" } else { "http" };
-        let base_url = format!("{scheme}://{}", SocketAddr::new(host, local.port()));
+        let base_url = base_url(config.tls, SocketAddr::new(host, local.port()));
         config.seed.validate().context("invalid emulator seed")?;
         let shared =
             Arc::new(shared::Shared::new(&config, base_url).context("loading the emulator seed")?);
@@ -157,6 +160,19 @@ impl Emulator {
     }
 }
 
+/// `http://127.0.0.1:PORT` or `https://…`; a default port (80, 443) is left out, as
+/// clients write the URL (MSAL asks `https://<host>/common/userrealm/…` without one).
+fn base_url(tls: bool, address: SocketAddr) -> String {
+    let (scheme, default_port) = if tls { ("https", 443) } else { ("http", 80) };
+    if address.port() != default_port {
+        return format!("{scheme}://{address}");
+    }
+    match address.ip() {
+        IpAddr::V6(ip) => format!("{scheme}://[{ip}]"),
+        IpAddr::V4(ip) => format!("{scheme}://{ip}"),
+    }
+}
+
 /// Loads `path` (or the demo seed when `None`), serves on `addr`, prints the base URL (and
 /// CA path with TLS) and runs until ctrl-c. For the `leasehold emulator` command.
 pub async fn run_from_file(path: Option<&Path>, addr: SocketAddr) -> anyhow::Result<()> {
@@ -177,4 +193,22 @@ pub async fn run_from_file(path: Option<&Path>, addr: SocketAddr) -> anyhow::Res
         .context("waiting for ctrl-c")?;
     emulator.shutdown().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_leave_default_ports_out() {
+        let at = |s: &str| s.parse::<SocketAddr>().expect("address");
+        assert_eq!(base_url(true, at("127.0.0.1:443")), "https://127.0.0.1");
+        assert_eq!(base_url(false, at("127.0.0.1:80")), "http://127.0.0.1");
+        assert_eq!(
+            base_url(true, at("127.0.0.1:8400")),
+            "https://127.0.0.1:8400"
+        );
+        assert_eq!(base_url(false, at("127.0.0.1:443")), "http://127.0.0.1:443");
+        assert_eq!(base_url(true, at("[::1]:443")), "https://[::1]");
+    }
 }

@@ -31,26 +31,32 @@ pub(crate) async fn openid_configuration(
         }
     };
     let base = &shared.base_url;
+    // Like Entra, a tenant named by its domain is answered with its GUID everywhere.
+    let path_tenant = if is_alias(&tenant) {
+        tenant.as_str()
+    } else {
+        tenant_id.as_str()
+    };
     let host = base.split_once("://").map(|(_, h)| h).unwrap_or(base);
     let mut response = Json(json!({
-        "token_endpoint": format!("{base}/{tenant}/oauth2/v2.0/token"),
+        "token_endpoint": format!("{base}/{path_tenant}/oauth2/v2.0/token"),
         "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
-        "jwks_uri": format!("{base}/{tenant}/discovery/v2.0/keys"),
+        "jwks_uri": format!("{base}/{path_tenant}/discovery/v2.0/keys"),
         "response_modes_supported": ["query", "fragment", "form_post"],
         "subject_types_supported": ["pairwise"],
-        "id_token_signing_alg_values_supported": ["HS256"],
+        "id_token_signing_alg_values_supported": ["RS256"],
         "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
         "scopes_supported": ["openid", "profile", "email", "offline_access"],
         "issuer": format!("{base}/{tenant_id}/v2.0"),
         "request_uri_parameter_supported": false,
         "userinfo_endpoint": format!("{base}/oidc/userinfo"),
-        "authorization_endpoint": format!("{base}/{tenant}/oauth2/v2.0/authorize"),
-        "device_authorization_endpoint": format!("{base}/{tenant}/oauth2/v2.0/devicecode"),
+        "authorization_endpoint": format!("{base}/{path_tenant}/oauth2/v2.0/authorize"),
+        "device_authorization_endpoint": format!("{base}/{path_tenant}/oauth2/v2.0/devicecode"),
         "http_logout_supported": true,
         "frontchannel_logout_supported": true,
-        "end_session_endpoint": format!("{base}/{tenant}/oauth2/v2.0/logout"),
+        "end_session_endpoint": format!("{base}/{path_tenant}/oauth2/v2.0/logout"),
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nbf", "name", "oid", "tid", "preferred_username", "ver"],
-        "kerberos_endpoint": format!("{base}/{tenant}/kerberos"),
+        "kerberos_endpoint": format!("{base}/{path_tenant}/kerberos"),
         "tenant_region_scope": null,
         "cloud_instance_name": host,
         "cloud_graph_host_name": host,
@@ -65,10 +71,32 @@ pub(crate) async fn openid_configuration(
     response
 }
 
-/// `GET /{tenant}/discovery/v2.0/keys`: empty, because tokens are HMAC-signed with a
-/// private key; resource servers other than this emulator cannot validate them.
-pub(crate) async fn keys() -> Json<serde_json::Value> {
-    Json(json!({ "keys": [] }))
+/// `GET /{tenant}/discovery/v2.0/keys`: the public halves of the token-signing keys.
+pub(crate) async fn keys(State(shared): State<Arc<Shared>>) -> Json<serde_json::Value> {
+    Json(shared.signer.jwks())
+}
+
+/// `GET /common/userrealm/{username}`: the realm MSAL asks about before ROPC; every
+/// tenant of the emulator is a managed (cloud-only) domain.
+pub(crate) async fn user_realm(
+    State(shared): State<Arc<Shared>>,
+    Path(username): Path<String>,
+) -> Json<serde_json::Value> {
+    let base = &shared.base_url;
+    let host = base.split_once("://").map(|(_, h)| h).unwrap_or(base);
+    let domain = lock(&shared.directory)
+        .tenant_for_upn(&username)
+        .map(|t| t.domain.clone());
+    let mut realm = json!({
+        "ver": "1.0",
+        "account_type": if domain.is_some() { "Managed" } else { "Unknown" },
+        "cloud_instance_name": host,
+        "cloud_audience_urn": "urn:federation:MicrosoftOnline",
+    });
+    if let Some(domain) = domain {
+        realm["domain_name"] = json!(domain);
+    }
+    Json(realm)
 }
 
 /// `GET /common/discovery/instance`: MSAL's instance discovery, answered for this host.

@@ -59,6 +59,27 @@ pub struct AppSeed {
     /// Directory roles held by the service principal, e.g. `User Administrator`.
     #[serde(default)]
     pub directory_roles: Vec<String>,
+    /// Application ID URIs under which the application exposes an API, e.g.
+    /// `api://leasehold`; its client id names the API too. Client credentials for
+    /// `<uri>/.default` get a v2.0 access token whose `aud` is this client id.
+    #[serde(default)]
+    pub identifier_uris: Vec<String>,
+    /// App roles of this API granted (with admin consent) to client applications: they
+    /// appear in the `roles` claim of those clients' tokens for it.
+    #[serde(default)]
+    pub role_assignments: Vec<RoleAssignmentSeed>,
+    /// Redirect URIs the authorization endpoint may send a code to (exact match).
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+}
+
+/// App roles of an API granted to one client application.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RoleAssignmentSeed {
+    /// The client application.
+    pub client_id: Uuid,
+    /// Role values, e.g. `Leasehold.Admin`.
+    pub roles: Vec<String>,
 }
 
 /// A client secret; expired secrets are rejected with AADSTS7000222.
@@ -194,6 +215,7 @@ impl Seed {
                 "User.RevokeSessions.All".to_string(),
             ],
             directory_roles: vec!["User Administrator".to_string()],
+            ..AppSeed::default()
         };
         Seed {
             tenants: vec![TenantSeed {

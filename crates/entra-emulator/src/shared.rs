@@ -23,6 +23,8 @@ pub(crate) struct Shared {
     pub token_lifetime: Duration,
     pub clock: Clock,
     pub signer: Signer,
+    /// Authorization codes awaiting redemption.
+    pub codes: Mutex<crate::codes::Codes>,
     /// `http://127.0.0.1:PORT` (or https); the issuer host, Graph host and a valid resource.
     pub base_url: String,
 }
@@ -41,7 +43,8 @@ impl Shared {
             replication_lag: Mutex::new(config.replication_lag),
             token_lifetime: config.token_lifetime,
             clock,
-            signer: Signer::random(),
+            signer: Signer::random()?,
+            codes: Mutex::new(crate::codes::Codes::default()),
             base_url,
         })
     }

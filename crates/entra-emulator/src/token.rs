@@ -4,7 +4,8 @@
 //! `token_client.rs`.
 
 use crate::aad_error::{no_store, AadError};
-use crate::claims::{is_graph_resource, issuer, AccessClaims};
+use crate::claims::{is_graph_resource, issuer, AccessClaims, ApiAccessClaims};
+use crate::directory::App;
 use crate::form::{basic_credentials, parse_form};
 use crate::request_log::CallerInfo;
 use crate::shared::{lock, Shared};
@@ -56,6 +57,9 @@ pub(crate) async fn token_endpoint(
         Some("client_credentials") => client_credentials(&shared, &request, &mut caller),
         Some("password") => crate::token_user::password(&shared, &request, &mut caller),
         Some("refresh_token") => crate::token_user::refresh(&shared, &request, &mut caller),
+        Some("authorization_code") => {
+            crate::token_code::authorization_code(&shared, &request, &mut caller)
+        }
         Some(other) => Err(AadError::unsupported_grant(other)),
     };
     let mut response = match result {
@@ -92,10 +96,13 @@ fn client_credentials(
     let resource = match items.as_slice() {
         [single] => single
             .strip_suffix("/.default")
-            .filter(|r| is_graph_resource(&shared.base_url, r))
             .ok_or_else(|| AadError::invalid_scope(scope))?,
         _ => return Err(AadError::invalid_scope(scope)),
     };
+    if !is_graph_resource(&shared.base_url, resource) {
+        return api_token(shared, request, tenant_id, &app, resource)
+            .ok_or_else(|| AadError::invalid_scope(scope));
+    }
     let lifetime = shared.token_lifetime.as_secs() as i64;
     let claims = AccessClaims {
         aud: resource.trim_end_matches('/').to_string(),
@@ -118,6 +125,55 @@ fn client_credentials(
         uti: Uuid::new_v4().simple().to_string(),
     };
     Ok(json!({
+        "token_type": "Bearer",
+        "expires_in": lifetime,
+        "ext_expires_in": lifetime,
+        "access_token": shared.signer.sign(&claims),
+    }))
+}
+
+/// A v2.0 token for an API registered in the tenant (such as leasehold's own), with the
+/// app roles the API granted the client; `None` when no application exposes `resource`.
+fn api_token(
+    shared: &Shared,
+    request: &TokenRequest,
+    tenant_id: Uuid,
+    client: &App,
+    resource: &str,
+) -> Option<serde_json::Value> {
+    let api = {
+        let dir = lock(&shared.directory);
+        dir.tenant(&tenant_id.to_string())?
+            .api_app(resource)?
+            .seed
+            .clone()
+    };
+    let client_id = client.seed.client_id;
+    let roles = api
+        .role_assignments
+        .iter()
+        .filter(|a| a.client_id == client_id)
+        .flat_map(|a| a.roles.iter().cloned())
+        .collect();
+    let lifetime = shared.token_lifetime.as_secs() as i64;
+    let now = request.now.timestamp();
+    let claims = ApiAccessClaims {
+        aud: api.client_id.to_string(),
+        iss: issuer(&shared.base_url, &tenant_id.to_string()),
+        iat: now,
+        nbf: now,
+        exp: now + lifetime,
+        tid: tenant_id.to_string(),
+        azp: client_id.to_string(),
+        azpacr: "1".to_string(),
+        oid: client_id.to_string(),
+        sub: client_id.to_string(),
+        idtyp: "app".to_string(),
+        roles,
+        ver: "2.0".to_string(),
+        uti: Uuid::new_v4().simple().to_string(),
+    };
+    Some(json!({
         "token_type": "Bearer",
         "expires_in": lifetime,
         "ext_expires_in": lifetime,

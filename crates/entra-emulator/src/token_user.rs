@@ -10,6 +10,8 @@ use crate::request_log::CallerInfo;
 use crate::shared::{lock, Shared};
 use crate::token_client::{authenticate_client, is_alias, resolve_tenant, TokenRequest};
 use crate::user::{PasswordCheck, User};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
@@ -17,7 +19,7 @@ use uuid::Uuid;
 const OIDC_SCOPES: &[&str] = &["openid", "profile", "email", "offline_access"];
 
 /// What a user grant's `scope` asked for.
-struct UserScope {
+pub(crate) struct UserScope {
     /// The original scope string, echoed back and kept in refresh tokens.
     raw: String,
     audience: String,
@@ -26,7 +28,7 @@ struct UserScope {
     openid: bool,
 }
 
-fn parse_scope(base_url: &str, scope: &str) -> Result<UserScope, AadError> {
+pub(crate) fn parse_scope(base_url: &str, scope: &str) -> Result<UserScope, AadError> {
     let mut audience: Option<String> = None;
     let mut scp = Vec::new();
     let (mut offline, mut openid) = (false, false);
@@ -94,13 +96,33 @@ pub(crate) fn password(
     let user = tenant
         .user_mut(username)
         .ok_or_else(|| AadError::unknown_user(t))?;
+    check_sign_in(user, password, request.now, lag)?;
+    Ok(issue(
+        shared,
+        tenant_id,
+        &app,
+        user,
+        &scope,
+        request.now,
+        &Extras::default(),
+    ))
+}
+
+/// Whether `password` signs `user` in now: not locked out, enabled, the password
+/// (counting failures towards smart lockout), not expired. ROPC and the sign-in page.
+pub(crate) fn check_sign_in(
+    user: &mut User,
+    password: &str,
+    now: DateTime<Utc>,
+    lag: std::time::Duration,
+) -> Result<(), AadError> {
     if user.locked_out() {
         return Err(AadError::locked_out());
     }
     if !user.account_enabled {
         return Err(AadError::disabled());
     }
-    match user.check_password(password, request.now, lag) {
+    match user.check_password(password, now, lag) {
         PasswordCheck::Ok => {}
         PasswordCheck::Wrong => return Err(AadError::wrong_password()),
         PasswordCheck::Locked => return Err(AadError::locked_out()),
@@ -108,7 +130,16 @@ pub(crate) fn password(
     if user.force_change_password {
         return Err(AadError::password_expired());
     }
-    Ok(issue(shared, tenant_id, &app, user, &scope, request.now))
+    Ok(())
+}
+
+/// What a token response carries beyond the grant's defaults.
+#[derive(Default)]
+pub(crate) struct Extras {
+    /// The `nonce` of the authorization request, echoed in the ID token.
+    pub nonce: Option<String>,
+    /// `client_info=1` was asked for: add `client_info` (`uid`, `utid`), as MSAL does.
+    pub client_info: bool,
 }
 
 /// `grant_type=refresh_token`.
@@ -163,16 +194,25 @@ pub(crate) fn refresh(
     if issued < user.tokens_valid_from() {
         return Err(AadError::revoked_grant(issued, user.tokens_valid_from()));
     }
-    Ok(issue(shared, tenant_id, &app, user, &scope, request.now))
+    Ok(issue(
+        shared,
+        tenant_id,
+        &app,
+        user,
+        &scope,
+        request.now,
+        &Extras::default(),
+    ))
 }
 
-fn issue(
+pub(crate) fn issue(
     shared: &Shared,
     tenant_id: Uuid,
     app: &App,
     user: &User,
     scope: &UserScope,
     now: DateTime<Utc>,
+    extras: &Extras,
 ) -> serde_json::Value {
     let lifetime = shared.token_lifetime.as_secs() as i64;
     let tid = tenant_id.to_string();
@@ -228,9 +268,14 @@ fn issue(
             sub: user.id.to_string(),
             preferred_username: user.upn.clone(),
             name: user.display_name.clone(),
+            nonce: extras.nonce.clone(),
             ver: "2.0".to_string(),
         };
         body["id_token"] = json!(shared.signer.sign(&id));
+    }
+    if extras.client_info {
+        let info = json!({ "uid": user.id.to_string(), "utid": tenant_id.to_string() });
+        body["client_info"] = json!(URL_SAFE_NO_PAD.encode(info.to_string()));
     }
     body
 }

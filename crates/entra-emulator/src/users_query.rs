@@ -114,6 +114,11 @@ pub(crate) fn parse(
             _ => {}
         }
     }
+    // Graph answers advanced filters (ne, not, endsWith) only with `$count=true` too,
+    // whichever order the options came in.
+    if query.filter.as_ref().is_some_and(|f| f.is_advanced()) && !query.count {
+        return Err(GraphError::unsupported_query("Unsupported or invalid query filter clause specified for resource 'User'. Advanced queries (ne, not, endsWith) need the header 'ConsistencyLevel: eventual' and $count=true."));
+    }
     Ok(query)
 }
 

@@ -120,7 +120,7 @@ pub(crate) async fn revoke_sessions(
         .ok_or_else(|| GraphError::not_found(&key))?;
     user.sign_in_sessions_valid_from = now;
     Ok(Json(json!({
-        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Edm.Boolean",
+        "@odata.context": format!("{}/v1.0/$metadata#Edm.Boolean", shared.base_url),
         "value": true,
     }))
     .into_response())

@@ -220,6 +220,29 @@ async fn advanced_queries_need_consistency_level() {
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["@odata.count"], 1);
     assert_eq!(body["value"][0]["userPrincipalName"], ALICE);
+
+    // An advanced filter needs $count=true as well as the header.
+    let ends = "$filter=endswith(userPrincipalName,'alice@contoso.onmicrosoft.com')";
+    let without = env
+        .graph(Method::GET, &format!("/v1.0/users?{ends}"), &token)
+        .header("ConsistencyLevel", "eventual")
+        .send()
+        .await
+        .expect("endswith");
+    assert_graph_error(without, 400, "Request_UnsupportedQuery").await;
+    let with = env
+        .graph(
+            Method::GET,
+            &format!("/v1.0/users?{ends}&$count=true"),
+            &token,
+        )
+        .header("ConsistencyLevel", "eventual")
+        .send()
+        .await
+        .expect("endswith with count");
+    assert_eq!(with.status(), 200);
+    let body: Value = with.json().await.expect("json");
+    assert_eq!(body["value"][0]["userPrincipalName"], ALICE);
 }
 
 #[tokio::test]
@@ -384,5 +407,47 @@ async fn listing_needs_a_read_permission() {
     assert_eq!(
         body["error"]["message"],
         "Insufficient privileges to complete the operation."
+    );
+}
+
+#[tokio::test]
+async fn unknown_segments_and_methods_get_graphs_error_envelope() {
+    let env = demo().await;
+    let token = env.demo_token().await;
+    let unknown = get(&env, &token, "/v1.0/usres").await;
+    let body = assert_graph_error(unknown, 400, "BadRequest").await;
+    assert_eq!(
+        body["error"]["message"],
+        "Resource not found for the segment 'usres'."
+    );
+    let method = env
+        .graph(Method::PUT, "/v1.0/users", &token)
+        .send()
+        .await
+        .expect("put");
+    assert_graph_error(method, 405, "Request_BadRequest").await;
+}
+
+#[tokio::test]
+async fn users_count_is_plain_text_and_needs_consistency_level() {
+    let env = demo().await;
+    let token = env.demo_token().await;
+    let without = get(&env, &token, "/v1.0/users/$count").await;
+    assert_graph_error(without, 400, "Request_UnsupportedQuery").await;
+    let count = |query: &'static str| {
+        let request = env
+            .graph(Method::GET, &format!("/v1.0/users/$count{query}"), &token)
+            .header("ConsistencyLevel", "eventual");
+        async move {
+            let response = request.send().await.expect("count");
+            assert_eq!(response.status(), 200);
+            assert_eq!(response.headers()["content-type"], "text/plain");
+            response.text().await.expect("text")
+        }
+    };
+    assert_eq!(count("").await, "6");
+    assert_eq!(
+        count("?$filter=startswith(userPrincipalName,'a')").await,
+        "2"
     );
 }

@@ -72,3 +72,29 @@ async fn discovery_for_unknown_tenant_is_invalid_tenant() {
         .expect("send");
     assert_aad_error(response, 400, "invalid_tenant", 90002).await;
 }
+
+#[tokio::test]
+async fn user_realm_says_managed_for_the_emulators_domains() {
+    let env = demo().await;
+    let realm: Value = env
+        .http
+        .get(env.url(&format!("/common/userrealm/{ALICE}?api-version=1.0")))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(realm["account_type"], "Managed");
+    assert_eq!(realm["domain_name"], "contoso.onmicrosoft.com");
+    let stranger: Value = env
+        .http
+        .get(env.url("/common/userrealm/someone@example.org?api-version=1.0"))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(stranger["account_type"], "Unknown");
+}

@@ -315,7 +315,8 @@ async fn refresh_token_works_until_sessions_are_revoked() {
     assert_eq!(revoke["value"], true);
     assert_eq!(
         revoke["@odata.context"],
-        "https://graph.microsoft.com/v1.0/$metadata#Edm.Boolean"
+        format!("{}/v1.0/$metadata#Edm.Boolean", env.emu.base_url()),
+        "on the emulator's own base URL, like its other answers"
     );
 
     assert_aad_error(refresh(&env, &rt).await, 400, "invalid_grant", 50173).await;

@@ -98,6 +98,7 @@ async fn expired_secret_is_401_invalid_client_7000222() {
                 }],
                 permissions: vec![],
                 directory_roles: vec![],
+                ..Default::default()
             },
         )
         .expect("add app");

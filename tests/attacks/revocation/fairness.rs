@@ -44,6 +44,7 @@ async fn two_thousand_failing_revocations_of_one_tenant_do_not_delay_another_ten
                     "User.RevokeSessions.All".into(),
                 ],
                 directory_roles: vec!["User Administrator".into()],
+                ..Default::default()
             },
         )
         .expect("add app");

@@ -35,6 +35,8 @@ pub fn two_actors() -> Policy {
             ops: vec!["lease.*".into(), "secret.get".into()],
             secrets: vec!["ops-*".into()],
         }],
+        delegates: Vec::new(),
+        admin_roles: Vec::new(),
     }
 }
 

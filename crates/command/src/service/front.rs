@@ -1,6 +1,8 @@
 //! The front both services share: one serve loop and one admission layer for both
 //! subject trees. A request is admitted in this order, the same on `cmd` and `query`:
-//! its subject names an actor, the actor is not reserved, the actor is within its
+//! its subject names an actor, the actor is not reserved, a `Leasehold-On-Behalf-Of`
+//! header comes from a policy delegate (the actor it names takes the subject actor's
+//! place from here on), the actor is within its
 //! request rate, its request id (commands) is printable, and the operation is one of
 //! the tree's ([`Operation::parse`]). Only then does the service's [`Answer`] run; the
 //! policy and the lease quota are checked there, through [`Admission::authorize`] and
@@ -13,7 +15,9 @@ use std::time::{Duration, Instant};
 use async_nats::{Client, HeaderMap};
 use async_trait::async_trait;
 use leasehold_api::{ErrorCode, Operation, Permission, Tree};
-use leasehold_bus::{ServeLoop, Subjects, HEADER_REQUEST_ID};
+use leasehold_bus::{
+    ServeLoop, Subjects, HEADER_ON_BEHALF_OF, HEADER_ON_BEHALF_OF_ROLES, HEADER_REQUEST_ID,
+};
 use leasehold_domain::Actor;
 use serde_json::{json, Value};
 
@@ -22,8 +26,14 @@ use crate::{CommandError, Policy};
 
 /// A request that passed admission.
 pub struct Incoming<'a> {
-    /// The actor of the subject (authenticated by NATS permissions).
+    /// The actor the request is for: the subject's (authenticated by NATS permissions),
+    /// or the one a delegate names in `Leasehold-On-Behalf-Of`. The policy applies to it.
     pub actor: Actor,
+    /// The delegate (the subject's actor) when it named another actor.
+    pub via: Option<Actor>,
+    /// Whether the delegate vouched for an app role in `policy.admin_roles`: the actor
+    /// is an admin for this request (see [`Admission::for_request`]).
+    pub admin_by_role: bool,
     /// The operation of the subject.
     pub op: Operation,
     /// `Leasehold-Request-Id` (commands only).
@@ -66,6 +76,15 @@ impl Admission {
         }
     }
 
+    /// The admission that applies to `req`: this one, or — when its delegate vouched
+    /// for an admin role — one whose policy counts the actor among the admins.
+    pub fn for_request(&self, req: &Incoming<'_>) -> Option<Admission> {
+        req.admin_by_role.then(|| Admission {
+            policy: Arc::new(self.policy.with_admin(req.actor.as_str())),
+            ..self.clone()
+        })
+    }
+
     /// The subject tree admitted here.
     pub fn tree(&self) -> Tree {
         self.tree
@@ -95,6 +114,14 @@ impl Admission {
             .map_err(|e| CommandError::invalid_request(e.to_string()))?;
         let actor = Actor::parse(actor).map_err(CommandError::from)?;
         refuse_reserved(&actor)?;
+        let (actor, via, admin_by_role) = match on_behalf_of(headers) {
+            None => (actor, None, false),
+            Some(named) => {
+                let named = self.delegated(&actor, named)?;
+                let admin = self.policy.grants_admin(&vouched_roles(headers));
+                (named, Some(actor), admin)
+            }
+        };
         if let Some(rate) = &self.rate {
             rate.check(actor.as_str())?;
         }
@@ -106,11 +133,38 @@ impl Admission {
             .map_err(|e| CommandError::new(ErrorCode::InvalidRequest, e.message(), e.details()))?;
         Ok(Incoming {
             actor,
+            via,
+            admin_by_role,
             op,
             request_id,
             payload,
             client,
         })
+    }
+
+    /// The actor `delegate` names, if the policy lets it name one: `forbidden` for any
+    /// actor not in `policy.delegates` (NATS authenticates only the subject's actor, so
+    /// anyone else naming an actor would be claiming to be it).
+    fn delegated(&self, delegate: &Actor, named: &str) -> Result<Actor, CommandError> {
+        if !self.policy.is_delegate(delegate.as_str()) {
+            return Err(CommandError::new(
+                ErrorCode::Forbidden,
+                format!(
+                    "actor {delegate} may not act on behalf of other actors; only the \
+                     delegates the policy lists may send {HEADER_ON_BEHALF_OF}"
+                ),
+                json!({ "actor": delegate.as_str(), "op": "delegate" }),
+            ));
+        }
+        let named = Actor::parse(named)
+            .map_err(|e| CommandError::from(e.with_field(HEADER_ON_BEHALF_OF)))?;
+        if named.is_system() {
+            return Err(CommandError::invalid_request(format!(
+                "{HEADER_ON_BEHALF_OF} may not name a system actor"
+            )));
+        }
+        refuse_reserved(&named)?;
+        Ok(named)
     }
 
     /// Fails with `forbidden` unless the policy grants `actor` the permission (on
@@ -242,6 +296,21 @@ fn count(op: Option<Operation>, result: &Result<Value, CommandError>, took: Dura
     if op == Some(Operation::LeaseCreate) && result.is_ok() {
         telemetry.issue_duration.observe(took.as_secs_f64());
     }
+}
+
+/// The `Leasehold-On-Behalf-Of` header, if any.
+fn on_behalf_of(headers: Option<&HeaderMap>) -> Option<&str> {
+    headers
+        .and_then(|h| h.get(HEADER_ON_BEHALF_OF))
+        .map(|v| v.as_str())
+}
+
+/// The roles of `Leasehold-On-Behalf-Of-Roles` (comma-separated), if any.
+fn vouched_roles(headers: Option<&HeaderMap>) -> Vec<&str> {
+    headers
+        .and_then(|h| h.get(HEADER_ON_BEHALF_OF_ROLES))
+        .map(|v| v.as_str().split(',').map(str::trim).collect())
+        .unwrap_or_default()
 }
 
 /// The `Leasehold-Request-Id` header, if any: 1–128 printable characters.

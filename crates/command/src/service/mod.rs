@@ -29,7 +29,7 @@ use crate::{CommandError, Commands, Meta, Policy};
 
 pub use front::{refuse_reserved, Admission, Answer, Incoming};
 pub use guard::{catch_panic, reply_body, wipe_strings};
-pub use input::{clip, MAX_PAYLOAD};
+pub use input::{clip, decode, MAX_PAYLOAD};
 pub use limits::{RateLimit, RateLimiter, ServiceLimits};
 
 /// Queue group shared by every copy of the command service.
@@ -83,12 +83,15 @@ pub(crate) struct Request<'a> {
     pub payload: &'a [u8],
     pub request_id: Option<String>,
     pub client: Option<&'a Client>,
+    pub via: Option<Actor>,
 }
 
 impl Request<'_> {
     /// Metadata for commands run on behalf of this request, timed now.
     pub fn meta(&self) -> Meta {
-        Meta::new(self.actor.clone(), chrono::Utc::now()).with_request_id(self.request_id.clone())
+        Meta::new(self.actor.clone(), chrono::Utc::now())
+            .with_request_id(self.request_id.clone())
+            .with_via(self.via.clone())
     }
 }
 
@@ -154,6 +157,18 @@ impl CommandService {
 #[async_trait]
 impl Answer for CommandService {
     async fn answer(&self, incoming: &Incoming<'_>) -> Result<Value, CommandError> {
+        if let Some(admission) = self.admission.for_request(incoming) {
+            let mut view = self.clone();
+            view.admission = admission;
+            return view.dispatch(incoming).await;
+        }
+        self.dispatch(incoming).await
+    }
+}
+
+impl CommandService {
+    /// Runs the operation of an admitted request.
+    async fn dispatch(&self, incoming: &Incoming<'_>) -> Result<Value, CommandError> {
         #[cfg(feature = "fault-hooks")]
         if incoming.request_id.as_deref() == Some(FAULT_PANIC_REQUEST_ID) {
             panic!("fault hook: a handler panics");
@@ -163,6 +178,7 @@ impl Answer for CommandService {
             payload: incoming.payload,
             request_id: incoming.request_id.clone(),
             client: incoming.client,
+            via: incoming.via.clone(),
         };
         match incoming.op {
             Operation::ConnectionCreate => self.create_connection(&req).await,

@@ -123,6 +123,7 @@ impl Env {
                     }],
                     permissions: permissions.iter().map(|p| p.to_string()).collect(),
                     directory_roles: roles.iter().map(|r| r.to_string()).collect(),
+                    ..Default::default()
                 },
             )
             .expect("add app");

@@ -90,6 +90,24 @@ impl QueryService {
 #[async_trait]
 impl Answer for QueryService {
     async fn answer(&self, req: &Incoming<'_>) -> Result<Value, CommandError> {
+        match self.admission.for_request(req) {
+            Some(admission) => {
+                let view = QueryService {
+                    pool: self.pool.clone(),
+                    commands: Arc::clone(&self.commands),
+                    directory: Arc::clone(&self.directory),
+                    admission,
+                };
+                view.dispatch(req).await
+            }
+            None => self.dispatch(req).await,
+        }
+    }
+}
+
+impl QueryService {
+    /// Runs the operation of an admitted request.
+    async fn dispatch(&self, req: &Incoming<'_>) -> Result<Value, CommandError> {
         let (actor, payload) = (&req.actor, req.payload);
         match req.op {
             Operation::ConnectionGet => self.connection_get(actor, payload).await,

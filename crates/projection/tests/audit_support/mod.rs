@@ -35,6 +35,8 @@ fn policy() -> Policy {
             rule("auditor", "audit.history", "ops-*"),
             rule("alice", "lease.*", "ops-*"),
         ],
+        delegates: Vec::new(),
+        admin_roles: Vec::new(),
     }
 }
 

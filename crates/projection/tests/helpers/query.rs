@@ -59,6 +59,8 @@ pub fn policy() -> Policy {
                 secrets: vec!["*".into()],
             },
         ],
+        delegates: Vec::new(),
+        admin_roles: Vec::new(),
     }
 }
 
