@@ -59,7 +59,7 @@ pub async fn create_lease(client: &ApiClient, secret: &str, ttl: &str, due: Inst
             }
         }
         Err(ApiError::Refused { code, message, .. }) => {
-            tracing::debug!(%code, %message, "lease.create refused");
+            tracing::debug!(%code, %message, operation = Operation::LeaseCreate.name(), "refused");
             (None, Outcome::Refused(code.to_string()))
         }
         Err(_) => (None, Outcome::Refused("no_answer".into())),
