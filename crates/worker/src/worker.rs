@@ -34,7 +34,9 @@ pub struct WorkerDeps {
     pub js: jetstream::Context,
     /// Subject names (prefix).
     pub subjects: Subjects,
-    /// Connections for per-user advisory locks (best a pool of its own; see `UserLocks`).
+    /// Connections for per-user advisory locks: a pool of their own, since every one of
+    /// them may be held across Graph calls (see `user_lock.rs`); its size bounds the
+    /// password writes in flight.
     pub pool: PgPool,
 }
 
