@@ -5,6 +5,7 @@ use tokio::task::JoinSet;
 
 use std::sync::Arc;
 
+use anyhow::Context;
 use leasehold_graph::{GraphClient, GraphConfig};
 use leasehold_projection::{Projector, QueryService};
 use leasehold_worker::{Worker, WorkerConfig, WorkerDeps};
@@ -19,6 +20,10 @@ use crate::health::Tracker;
 use crate::http::{Gateway, Verifier};
 
 type Tasks = JoinSet<(&'static str, anyhow::Result<()>)>;
+
+/// Connections for the worker's per-user locks: the most password writes (each holding
+/// one lock while Graph answers and the outcome is appended) in flight in one worker.
+const USER_LOCK_CONNECTIONS: u32 = 24;
 
 /// Starts the Graph worker if selected.
 pub async fn start_worker(
@@ -37,12 +42,17 @@ pub async fn start_worker(
         max_attempts: 1,
         ..engine.config.graph()
     })?;
+    // A user lock holds its session across Graph calls: the locks get connections of
+    // their own, so they never take the ones the appends and loads need.
+    let locks = leasehold_store::connect(&engine.config.database_url, USER_LOCK_CONNECTIONS)
+        .await
+        .context("user-lock connections")?;
     let deps = WorkerDeps {
         commands: engine.commands.clone(),
         graph,
         js: async_nats::jetstream::new(engine.nats_for(NatsRole::Worker).await?),
         subjects: engine.subjects.clone(),
-        pool: engine.pool.clone(),
+        pool: locks,
     };
     let retry_deadline = engine.config.graph().retry_deadline;
     let config = WorkerConfig {

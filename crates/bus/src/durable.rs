@@ -18,6 +18,10 @@ use crate::{ensure_stream, BusError, StreamSettings, Subjects};
 /// How long a fetch may take beyond its own expiry before it counts as lost.
 const FETCH_GRACE: Duration = Duration::from_secs(5);
 
+/// How long a long-poll may outlast its expiry before it counts as lost: shorter than the
+/// client's own timer (expiry + 5 s), which would end it silently instead.
+const PULL_GRACE: Duration = Duration::from_secs(3);
+
 /// One durable consumer of the event stream, attached on first use.
 pub struct Durable {
     js: jetstream::Context,
@@ -85,6 +89,59 @@ impl Durable {
                 self.detach().await;
                 Err(BusError::JetStream(format!(
                     "fetch from {} got no answer in {bound:?}; the stream may be gone",
+                    self.name()
+                )))
+            }
+        }
+    }
+
+    /// Asks for up to `max` messages and hands each to `each` as it arrives; the server
+    /// holds the request open for `expires`, so a message published meanwhile is
+    /// delivered at once instead of at the next poll. Returns how many arrived. A failure,
+    /// or no end of the request within its expiry plus a grace, detaches (like
+    /// [`Durable::fetch`]).
+    pub async fn pull(
+        &self,
+        max: usize,
+        expires: Duration,
+        mut each: impl FnMut(Message),
+    ) -> Result<usize, BusError> {
+        let consumer = self.attach().await?;
+        let deadline = tokio::time::Instant::now() + expires + PULL_GRACE;
+        let pulled = async {
+            let mut batch = consumer
+                .batch()
+                .max_messages(max)
+                .expires(expires)
+                .messages()
+                .await?;
+            let mut got = 0;
+            loop {
+                match tokio::time::timeout_at(deadline, batch.next()).await {
+                    Ok(Some(message)) => {
+                        each(message?);
+                        got += 1;
+                    }
+                    Ok(None) => return Ok(Some(got)),
+                    Err(_) => return Ok(None),
+                }
+            }
+        };
+        let pulled: Result<Option<usize>, async_nats::Error> = pulled.await;
+        match pulled {
+            Ok(Some(got)) => Ok(got),
+            Ok(None) => {
+                self.detach().await;
+                Err(BusError::JetStream(format!(
+                    "pull from {} did not end within {:?}; the stream may be gone",
+                    self.name(),
+                    expires + PULL_GRACE
+                )))
+            }
+            Err(e) => {
+                self.detach().await;
+                Err(BusError::JetStream(format!(
+                    "pull from {}: {e}",
                     self.name()
                 )))
             }

@@ -13,8 +13,14 @@ pub struct WorkerConfig {
     /// while a slow Graph call retries, so this only bounds how long a crashed worker's
     /// messages stay invisible; keep it at least twice the Graph client's retry deadline.
     pub ack_wait: Duration,
-    /// How long `run` waits before fetching again after a step found nothing.
+    /// How long `run` waits before pulling again after a pull failed (at least 1 s).
     pub idle_poll: Duration,
+    /// Activations `run` keeps in flight at once; messages are pulled only for free
+    /// places, so none waits in the worker's memory while its ack wait runs.
+    pub activations_in_flight: usize,
+    /// How long the server holds an activation pull open when nothing is waiting: a
+    /// message published meanwhile is delivered at once.
+    pub pull_expires: Duration,
     /// First retry delay of the exponential backoff (doubled per failed attempt, jittered).
     pub retry_base: Duration,
     /// Longest delay between activation attempts.
@@ -47,6 +53,8 @@ impl Default for WorkerConfig {
             // Twice the Graph client's default retry deadline (30 s).
             ack_wait: Duration::from_secs(60),
             idle_poll: Duration::from_millis(50),
+            activations_in_flight: 64,
+            pull_expires: Duration::from_secs(5),
             retry_base: Duration::from_secs(1),
             activation_retry_cap: Duration::from_secs(60),
             revocation_retry_cap: Duration::from_secs(60),

@@ -2,11 +2,12 @@
 //!
 //! Every password write for an Entra user happens while this process holds a Postgres
 //! session advisory lock on that user, so two workers (or a redelivery racing the original)
-//! never interleave "set password" and "record it". The lock lives on a dedicated pooled
-//! connection and is released explicitly after the append; if the worker dies, Postgres
+//! never interleave "set password" and "record it". The lock lives on a connection of a
+//! pool of its own (a lock is held across Graph calls, so its session must not be one the
+//! appends need) and is released explicitly after the append; if the worker dies, Postgres
 //! ends the session and the lock goes with it. Inside one process, a local mutex per user
-//! makes sure at most one task waits on Postgres per user, so waiters cannot exhaust the
-//! pool while the holder needs a connection to append.
+//! makes sure at most one task waits on Postgres per user, and a semaphore the size of the
+//! pool bounds the holders, so a lock waits for a permit rather than for a pool timeout.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -24,8 +25,7 @@ const UNLOCK_SQL: &str = "SELECT pg_advisory_unlock(hashtext('leasehold.user:' |
 pub(crate) struct UserLocks {
     pool: PgPool,
     local: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-    /// Lock holders also append through a pool; at most half the pool is ever parked
-    /// in locks, so an append always finds a connection.
+    /// One permit per connection of the lock pool.
     held: Arc<Semaphore>,
 }
 
@@ -40,9 +40,9 @@ pub(crate) struct UserLock {
 }
 
 impl UserLocks {
-    /// Locks over `pool`.
+    /// Locks over `pool`, which nothing else uses: every connection may be parked in a lock.
     pub(crate) fn new(pool: PgPool) -> Self {
-        let most = (pool.options().get_max_connections() as usize / 2).max(1);
+        let most = (pool.options().get_max_connections() as usize).max(1);
         Self {
             pool,
             local: Mutex::new(HashMap::new()),

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -14,7 +15,7 @@ use leasehold_bus::{Durable, Subjects};
 use leasehold_command::Commands;
 use leasehold_graph::GraphClient;
 use sqlx::PgPool;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 use crate::dispatch::{Handled, Lane};
 use crate::effects::Effects;
@@ -33,7 +34,9 @@ pub struct WorkerDeps {
     pub js: jetstream::Context,
     /// Subject names (prefix).
     pub subjects: Subjects,
-    /// Connections for per-user advisory locks (best a pool of its own; see `UserLocks`).
+    /// Connections for per-user advisory locks: a pool of their own, since every one of
+    /// them may be held across Graph calls (see `user_lock.rs`); its size bounds the
+    /// password writes in flight.
     pub pool: PgPool,
 }
 
@@ -141,7 +144,7 @@ impl Worker {
         let lanes = async {
             tokio::join!(
                 self.revocation_loop(stopped.clone()),
-                self.lane_loop(Lane::Activations, stopped.clone())
+                self.activation_loop(stopped.clone())
             )
         };
         tokio::join!(signal, lanes);
@@ -196,34 +199,70 @@ impl Worker {
         }
     }
 
-    async fn lane_loop(&self, lane: Lane, mut stopped: watch::Receiver<bool>) {
+    /// Keeps up to `activations_in_flight` activations running: long-polling pulls ask
+    /// only for free places, each message starts as soon as it arrives, and a new pull
+    /// goes out once a quarter of the places (or all, with no pull open) are free — no
+    /// batch waits for its slowest member. On shutdown open pulls are dropped (what they
+    /// would have delivered is redelivered after the ack wait) and running ones finish.
+    async fn activation_loop(&self, mut stopped: watch::Receiver<bool>) {
         let config = &self.effects.config;
+        let limit = config.activations_in_flight.max(1);
+        let refill = (limit / 4).max(1);
+        let (arrived, mut inbox) = mpsc::unbounded_channel::<Message>();
+        // Messages asked for by open pulls and not yet arrived.
+        let awaited = Arc::new(AtomicUsize::new(0));
+        let mut pulls = FuturesUnordered::new();
+        let mut running = FuturesUnordered::new();
+        // After a failed pull, no new one before this.
+        let mut pause: Option<tokio::time::Instant> = None;
         loop {
             if *stopped.borrow() {
-                return;
+                break;
             }
-            // A fetch from a consumer whose stream was deleted never ends: only the
-            // fetch is raced with shutdown (messages fetched are always handled).
-            let fetched = tokio::select! {
-                _ = stopped.changed() => return,
-                fetched = self.fetch(lane, config.batch_size.max(1)) => fetched,
-            };
-            let step = match fetched {
-                Ok(messages) => self.handle_all(messages).await,
-                Err(e) => Err(e),
-            };
-            let wait = match step {
-                Ok(Outcome::Processed(_)) => continue,
-                Ok(Outcome::Idle) => config.idle_poll,
-                Err(e) => {
-                    tracing::warn!(?lane, error = %format!("{e:#}"), "worker step failed");
-                    config.idle_poll.max(std::time::Duration::from_secs(1))
-                }
-            };
+            let busy = running.len() + inbox.len() + awaited.load(Ordering::Acquire);
+            let room = limit.saturating_sub(busy);
+            if pause.is_none() && room > 0 && (room >= refill || pulls.is_empty()) {
+                awaited.fetch_add(room, Ordering::AcqRel);
+                let (arrived, awaited) = (arrived.clone(), awaited.clone());
+                pulls.push(async move {
+                    let mut got = 0;
+                    let pulled = self
+                        .activations
+                        .pull(room, config.pull_expires, |message| {
+                            // The receiver lives as long as this loop, which owns the pull.
+                            let _ = arrived.send(message);
+                            awaited.fetch_sub(1, Ordering::AcqRel);
+                            got += 1;
+                        })
+                        .await;
+                    awaited.fetch_sub(room.saturating_sub(got), Ordering::AcqRel);
+                    pulled
+                });
+                continue;
+            }
             tokio::select! {
-                _ = stopped.changed() => return,
-                _ = tokio::time::sleep(wait) => {}
+                _ = stopped.changed() => break,
+                Some(message) = inbox.recv() => {
+                    running.push(self.effects.handle(Lane::Activations, message));
+                }
+                Some(result) = running.next(), if !running.is_empty() => settle_message(result),
+                Some(pulled) = pulls.next(), if !pulls.is_empty() => {
+                    if let Err(e) = pulled {
+                        tracing::warn!(error = %format!("{e:#}"), "pulling activations failed");
+                        let wait = config.idle_poll.max(std::time::Duration::from_secs(1));
+                        pause = Some(tokio::time::Instant::now() + wait);
+                    }
+                }
+                _ = tokio::time::sleep_until(pause.unwrap_or_else(tokio::time::Instant::now)),
+                    if pause.is_some() => pause = None,
             }
+        }
+        drop(pulls);
+        while let Ok(message) = inbox.try_recv() {
+            running.push(self.effects.handle(Lane::Activations, message));
+        }
+        while let Some(result) = running.next().await {
+            settle_message(result);
         }
     }
 
@@ -289,6 +328,15 @@ fn activations_config(
         max_deliver: -1,
         deliver_policy: consumer::DeliverPolicy::All,
         ..Default::default()
+    }
+}
+
+/// Logs how handling one activation message ended, if not settled.
+fn settle_message(result: anyhow::Result<Handled>) {
+    match result {
+        Ok(Handled::Settled) => {}
+        Ok(Handled::Abandoned) => tracing::warn!("an activation was abandoned (fault hook)"),
+        Err(e) => tracing::warn!(error = %format!("{e:#}"), "handling an activation failed"),
     }
 }
 

@@ -44,6 +44,8 @@ pub struct World {
     pub subjects: Subjects,
     pub relay: Relay,
     pub worker: Worker,
+    /// The workers' user-lock connections (a pool of their own, as in the engine).
+    pub locks: sqlx::PgPool,
     pub secret: SecretName,
     pub alice_id: String,
     pub http: reqwest::Client,
@@ -140,13 +142,16 @@ pub async fn world_with(config: WorkerConfig) -> World {
     let subjects = Subjects::new(&format!("t{}", uuid::Uuid::new_v4().simple())).expect("prefix");
     let relay = Relay::new(db.pool.clone(), js.clone(), subjects.clone());
     let graph = GraphClient::new(graph_config()).expect("graph client");
+    let locks = leasehold_store::connect(&db.url, 8)
+        .await
+        .expect("lock pool");
     let worker = Worker::new(
         WorkerDeps {
             commands: commands.clone(),
             graph,
             js: js.clone(),
             subjects: subjects.clone(),
-            pool: db.pool.clone(),
+            pool: locks.clone(),
         },
         config,
     );
@@ -160,6 +165,7 @@ pub async fn world_with(config: WorkerConfig) -> World {
         subjects,
         relay,
         worker,
+        locks,
         secret,
         alice_id,
         http,
@@ -175,7 +181,7 @@ impl World {
                 graph: GraphClient::new(graph_config()).expect("graph client"),
                 js: self.js.clone(),
                 subjects: self.subjects.clone(),
-                pool: self.db.pool.clone(),
+                pool: self.locks.clone(),
             },
             config,
         )
