@@ -10,8 +10,6 @@ use leasehold_graph::{GraphClient, GraphConfig};
 use leasehold_projection::{Projector, QueryService};
 use leasehold_worker::{Worker, WorkerConfig, WorkerDeps};
 
-use anyhow::Context;
-
 use crate::client::ApiClient;
 use crate::config::NatsRole;
 use crate::directory::GraphDirectory;
