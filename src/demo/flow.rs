@@ -25,13 +25,7 @@ pub async fn walk(engine: &Engine, emulator: &Emulator) -> anyhow::Result<()> {
     let conn = operator
         .command(
             Operation::ConnectionCreate,
-            &json!({
-                "name": "contoso",
-                "tenant_id": DEMO_TENANT_ID,
-                "client_id": DEMO_CLIENT_ID,
-                "client_secret": DEMO_CLIENT_SECRET,
-                "cloud": { "kind": "custom", "login_url": base, "graph_url": base },
-            }),
+            &super::emulator_connection("contoso", emulator),
         )
         .await
         .context(Operation::ConnectionCreate.name())?;

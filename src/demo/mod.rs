@@ -4,6 +4,19 @@
 mod flow;
 mod print;
 
+/// The `connection.create` payload that registers the emulator's demo application as
+/// connection `name` (the demo, the tests and the benchmarks all use it).
+pub fn emulator_connection(name: &str, emulator: &Emulator) -> serde_json::Value {
+    let base = emulator.base_url();
+    serde_json::json!({
+        "name": name,
+        "tenant_id": entra_emulator::DEMO_TENANT_ID,
+        "client_id": entra_emulator::DEMO_CLIENT_ID,
+        "client_secret": entra_emulator::DEMO_CLIENT_SECRET,
+        "cloud": { "kind": "custom", "login_url": base, "graph_url": base },
+    })
+}
+
 use std::path::Path;
 use std::time::Duration;
 

@@ -181,17 +181,10 @@ impl TestApp {
 
     /// Creates connection `name` on the emulator's demo tenant.
     pub async fn connect_named(&self, name: &str) -> Value {
-        let base = self.emulator.base_url();
         self.admin
             .command(
                 Operation::ConnectionCreate,
-                &json!({
-                    "name": name,
-                    "tenant_id": DEMO_TENANT_ID,
-                    "client_id": DEMO_CLIENT_ID,
-                    "client_secret": DEMO_CLIENT_SECRET,
-                    "cloud": { "kind": "custom", "login_url": base, "graph_url": base },
-                }),
+                &leasehold::demo::emulator_connection(name, &self.emulator),
             )
             .await
             .expect("connection.create")

@@ -4,10 +4,7 @@
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use entra_emulator::{
-    Emulator, EmulatorConfig, Seed, ThrottleConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
-    DEMO_DOMAIN, DEMO_TENANT_ID,
-};
+use entra_emulator::{Emulator, EmulatorConfig, Seed, ThrottleConfig, DEMO_DOMAIN, DEMO_TENANT_ID};
 use futures::{stream, StreamExt, TryStreamExt};
 use leasehold::app::{self, Components, Engine, Running};
 use leasehold::client::ApiClient;
@@ -175,17 +172,10 @@ impl Stack {
 
 /// Creates connection `contoso` on `emulator`'s demo tenant through `admin`.
 pub async fn connect(admin: &ApiClient, emulator: &Emulator) -> anyhow::Result<Value> {
-    let base = emulator.base_url();
     admin
         .command(
             Operation::ConnectionCreate,
-            &json!({
-                "name": "contoso",
-                "tenant_id": DEMO_TENANT_ID,
-                "client_id": DEMO_CLIENT_ID,
-                "client_secret": DEMO_CLIENT_SECRET,
-                "cloud": { "kind": "custom", "login_url": base, "graph_url": base },
-            }),
+            &leasehold::demo::emulator_connection("contoso", emulator),
         )
         .await
         .context(Operation::ConnectionCreate.name())
