@@ -71,6 +71,19 @@ pub struct AppSeed {
     /// Redirect URIs the authorization endpoint may send a code to (exact match).
     #[serde(default)]
     pub redirect_uris: Vec<String>,
+    /// App roles of this API assigned to users: they appear in the `roles` claim of the
+    /// delegated tokens those users get for it.
+    #[serde(default)]
+    pub user_role_assignments: Vec<UserRoleSeed>,
+}
+
+/// App roles of an API assigned to one user.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UserRoleSeed {
+    /// The user's UPN.
+    pub user: String,
+    /// Role values, e.g. `Leasehold.Admin`.
+    pub roles: Vec<String>,
 }
 
 /// App roles of an API granted to one client application.
