@@ -112,7 +112,8 @@ pub async fn start_http(
         })
         .transpose()?;
     let key = session_key(&settings.sign_in)?;
-    let gateway = Gateway::new(api, Verifier::new(settings.clone())?, sign_in, key);
+    let gateway =
+        Gateway::new(api, Verifier::new(settings.clone())?, sign_in, key).stopping_with(rx.clone());
     let stop = stopped(rx);
     tracker.track(
         "http",

@@ -5,7 +5,8 @@
 //!
 //! Events: `ready` once the stream listens, then `lease` with the lease's view as
 //! `data` and its id as the event id, for every change. A comment line every 15 s
-//! keeps proxies from closing an idle stream.
+//! keeps proxies from closing an idle stream. The stream ends when the gateway stops;
+//! clients reconnect (`EventSource` does so by itself).
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -28,6 +29,7 @@ pub async fn stream(State(gw): State<Gateway>, who: Principal) -> Result<Respons
             "the event stream is unavailable; retry later",
         )
     })?;
+    let stopped = gw.stopped();
     let ready =
         stream::once(async { Ok::<_, Infallible>(Event::default().event("ready").data("{}")) });
     let leases = changes
@@ -37,7 +39,7 @@ pub async fn stream(State(gw): State<Gateway>, who: Principal) -> Result<Respons
             async move { visible(&gw, &who, lease_id).await }
         })
         .map(Ok::<_, Infallible>);
-    let mut response = Sse::new(ready.chain(leases))
+    let mut response = Sse::new(ready.chain(leases).take_until(stopped))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response();
     response

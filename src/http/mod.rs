@@ -44,6 +44,9 @@ pub struct Gateway {
     verifier: Arc<Verifier>,
     sign_in: Option<Arc<SignIn>>,
     cookie_key: SessionKey,
+    /// Turns `true` when the process stops: endless streams end then, so a graceful
+    /// shutdown does not wait for them.
+    stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 impl FromRef<Gateway> for SessionKey {
@@ -67,6 +70,23 @@ impl Gateway {
             verifier: Arc::new(verifier),
             sign_in: sign_in.map(Arc::new),
             cookie_key,
+            stopping: tokio::sync::watch::channel(false).1,
+        }
+    }
+
+    /// The same gateway ending its event streams when `stopping` turns `true`.
+    pub fn stopping_with(mut self, stopping: tokio::sync::watch::Receiver<bool>) -> Self {
+        self.stopping = stopping;
+        self
+    }
+
+    /// Resolves once the process is stopping (never, if nobody will say so).
+    fn stopped(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut rx = self.stopping.clone();
+        async move {
+            if rx.wait_for(|stop| *stop).await.is_err() {
+                std::future::pending::<()>().await;
+            }
         }
     }
 
