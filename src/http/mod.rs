@@ -8,6 +8,7 @@
 mod audit;
 mod auth;
 mod connections;
+mod dashboard;
 mod events;
 mod export;
 mod keys;
@@ -179,6 +180,7 @@ pub fn router(gateway: Gateway) -> Router {
         .route("/v1/auth/callback", get(signin::callback))
         .route("/v1/auth/session", get(signin::session))
         .route("/v1/auth/logout", post(signin::logout))
+        .merge(dashboard::routes())
         .fallback(|| async { Problem::new(ErrorCode::NotFound, "no such resource") })
         .method_not_allowed_fallback(|| async {
             Problem::invalid("this method is not allowed on this resource")
