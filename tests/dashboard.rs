@@ -156,6 +156,18 @@ async fn a_person_runs_the_whole_flow_in_the_dashboard() {
         "{timeline}"
     );
 
+    // Rotate the connection's client secret (the emulator's app has one secret: the
+    // same value passes Entra's check).
+    chrome.goto(&format!("{api}/")).await;
+    chrome.click("a[href='/connections/contoso/rotate']").await;
+    chrome
+        .fill("input[name=client_secret]", DEMO_CLIENT_SECRET)
+        .await;
+    chrome
+        .click("form[action='/connections/contoso/rotate'] button")
+        .await;
+    assert_eq!(chrome.text("p.ok").await, "The client secret was rotated.");
+
     // Who held alice's password while the lease was active.
     chrome
         .goto(&format!(

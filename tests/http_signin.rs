@@ -206,8 +206,15 @@ async fn a_persons_app_role_makes_them_an_admin_and_a_broken_sign_in_gets_no_ses
     // The dashboard's pages carry the strict headers, and its forms need the token too.
     let (page, _) = admin.get(&format!("{api}/")).await;
     assert_eq!(page.status(), StatusCode::OK);
-    let csp = page.headers()["content-security-policy"].to_str().expect("csp").to_string();
-    for directive in ["script-src 'self'", "frame-ancestors 'none'", "default-src 'none'"] {
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .expect("csp")
+        .to_string();
+    for directive in [
+        "script-src 'self'",
+        "frame-ancestors 'none'",
+        "default-src 'none'",
+    ] {
         assert!(csp.contains(directive), "{csp}");
     }
     assert_eq!(page.headers()["referrer-policy"], "no-referrer");
@@ -218,7 +225,11 @@ async fn a_persons_app_role_makes_them_an_admin_and_a_broken_sign_in_gets_no_ses
         .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     let (still, _) = admin.get(&format!("{api}/v1/auth/session")).await;
-    assert_eq!(still.status(), StatusCode::OK, "a forged sign-out changes nothing");
+    assert_eq!(
+        still.status(),
+        StatusCode::OK,
+        "a forged sign-out changes nothing"
+    );
     let (mut dave, _) = signed_in(&api, PERSON).await;
     let (connections, _) = dave.get(&format!("{api}/v1/connections")).await;
     assert!(is_problem(connections, StatusCode::FORBIDDEN, "forbidden").await);

@@ -110,3 +110,66 @@ pub async fn create(
         ),
     }
 }
+
+/// `GET /connections/{name}/rotate`.
+pub async fn rotate_form(
+    State(gw): State<Gateway>,
+    viewer: Viewer,
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> Response {
+    if let Err(problem) = viewer
+        .ask(&gw, Operation::ConnectionGet, &json!({ "name": name }))
+        .await
+    {
+        return viewer.problem(&problem);
+    }
+    super::page(
+        Some(&viewer),
+        &format!("Rotate {name}"),
+        rotate_markup(&viewer, &name, None),
+    )
+}
+
+fn rotate_markup(viewer: &Viewer, name: &str, error: Option<&str>) -> maud::Markup {
+    html! {
+        p { "Paste the application's new client secret. leasehold checks it with Entra, then "
+            "uses it for every secret of this connection; the old one can be deleted in Entra afterwards." }
+        @if let Some(error) = error { p.error role="alert" { (error) } }
+        form method="post" action={ "/connections/" (super::encode(name)) "/rotate" } {
+            (viewer.csrf_field())
+            label { "New client secret" input name="client_secret" type="password" required autocomplete="off"; }
+            button type="submit" { "Rotate" }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Rotate {
+    csrf: String,
+    client_secret: String,
+}
+
+/// `POST /connections/{name}/rotate`.
+pub async fn rotate(
+    State(gw): State<Gateway>,
+    viewer: Viewer,
+    axum::extract::Path(name): axum::extract::Path<String>,
+    Form(form): Form<Rotate>,
+) -> Response {
+    if let Some(refused) = viewer.refused(&form.csrf) {
+        return refused;
+    }
+    let payload = json!({ "name": name, "client_secret": form.client_secret });
+    match viewer
+        .change(&gw, Operation::ConnectionRotate, &payload, None)
+        .await
+    {
+        Ok(_) => Redirect::to("/?rotated=1").into_response(),
+        Err(problem) => super::page_status(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            Some(&viewer),
+            &format!("Rotate {name}"),
+            rotate_markup(&viewer, &name, Some(&problem.detail)),
+        ),
+    }
+}

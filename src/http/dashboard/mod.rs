@@ -34,6 +34,10 @@ pub fn routes() -> Router<Gateway> {
             "/connections/new",
             get(connections::form).post(connections::create),
         )
+        .route(
+            "/connections/{name}/rotate",
+            get(connections::rotate_form).post(connections::rotate),
+        )
         .route("/secrets", get(secrets::list))
         .route("/secrets/new", get(secrets::form).post(secrets::create))
         .route("/secrets/{name}", get(secrets::show))

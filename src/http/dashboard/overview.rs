@@ -8,12 +8,23 @@ use serde_json::{json, Value};
 
 use super::{status_badge, text, when, Gateway, Viewer};
 
+/// A message from the page that sent the person here.
+#[derive(serde::Deserialize, Default)]
+pub struct Flash {
+    #[serde(default)]
+    rotated: Option<String>,
+}
+
 const STATUSES: &[&str] = &[
     "pending", "active", "revoking", "revoked", "expired", "failed",
 ];
 
 /// `GET /`.
-pub async fn page(State(gw): State<Gateway>, viewer: Viewer) -> Response {
+pub async fn page(
+    State(gw): State<Gateway>,
+    viewer: Viewer,
+    axum::extract::Query(flash): axum::extract::Query<Flash>,
+) -> Response {
     // Connections are an admin's business: a person who may not list them does not see
     // the section (nor the actions in it).
     let connections = match viewer.ask(&gw, Operation::ConnectionList, &json!({})).await {
@@ -50,6 +61,7 @@ pub async fn page(State(gw): State<Gateway>, viewer: Viewer) -> Response {
         .filter(|l| l["revocation_failing"] == true)
         .collect();
     let body = html! {
+        @if flash.rotated.is_some() { p.ok role="status" { "The client secret was rotated." } }
         section aria-labelledby="leases-h" {
             h2 #leases-h { "Leases" }
             ul.counts {
@@ -81,7 +93,7 @@ pub async fn page(State(gw): State<Gateway>, viewer: Viewer) -> Response {
                     p { "No connection yet. Add one to reach your Entra tenant." }
                 } @else {
                     table {
-                        thead { tr { th { "Name" } th { "Tenant" } th { "Application" } th { "Cloud" } th { "Since" } } }
+                        thead { tr { th { "Name" } th { "Tenant" } th { "Application" } th { "Cloud" } th { "Since" } th { "Secret rotated" } th { span.visually-hidden { "Actions" } } } }
                         tbody { @for c in connections {
                             tr {
                                 td { (text(c, "name")) }
@@ -89,6 +101,8 @@ pub async fn page(State(gw): State<Gateway>, viewer: Viewer) -> Response {
                                 td { code { (text(c, "client_id")) } }
                                 td { (text(c, "cloud")) }
                                 td { (when(&c["created_at"])) }
+                                td { @if c["rotated_at"].is_null() { span.muted { "never" } } @else { (when(&c["rotated_at"])) } }
+                                td { a href={ "/connections/" (super::encode(text(c, "name"))) "/rotate" } { "Rotate secret" } }
                             }
                         } }
                     }
