@@ -231,6 +231,10 @@ pub enum LeaseEventPayload {
         /// True when the Entra user no longer existed.
         #[serde(default)]
         user_missing: bool,
+        /// True when the credential was already gone from Entra: a Temporary Access
+        /// Pass that Entra itself expired (or that was deleted there).
+        #[serde(default)]
+        credential_gone: bool,
     },
     /// After a forced revocation, Graph confirmed the password is useless.
     ForcedRevocationConfirmed {

@@ -28,6 +28,8 @@ mod request_log;
 mod seed;
 mod server;
 mod shared;
+mod tap_methods;
+mod tap_policy;
 mod throttle;
 mod tls;
 mod token;
@@ -46,6 +48,7 @@ pub use claims::{GRAPH_APP_ID, GRAPH_RESOURCE};
 pub use config::{EmulatorConfig, FaultConfig, ThrottleConfig};
 pub use error::EmulatorError;
 pub use handle::EmulatorHandle;
+pub use tap_policy::TapPolicy;
 pub use request_log::{LoggedRequest, RequestKind};
 pub use seed::{
     AppSeed, ClientSecretSeed, RoleAssignmentSeed, Seed, TenantSeed, UserSeed, DEMO_CLIENT_ID,
