@@ -207,10 +207,10 @@ mod tests {
     #[test]
     fn policy_and_methods_deserialise_from_graph_json() {
         let policy: TapPolicy = serde_json::from_str(
-            r#"{"@odata.type":"#microsoft.graph.temporaryAccessPassAuthenticationMethodConfiguration",
+            r##"{"@odata.type":"#microsoft.graph.temporaryAccessPassAuthenticationMethodConfiguration",
                 "id":"TemporaryAccessPass","state":"enabled","defaultLifetimeInMinutes":60,
                 "defaultLength":8,"minimumLifetimeInMinutes":60,"maximumLifetimeInMinutes":480,
-                "isUsableOnce":false,"includeTargets":[]}"#,
+                "isUsableOnce":false,"includeTargets":[]}"##,
         )
         .expect("policy");
         assert!(policy.is_enabled());

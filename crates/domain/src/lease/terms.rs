@@ -37,8 +37,8 @@ pub struct LeaseTerms {
     pub requested_by: Actor,
     /// Caller's request id, if given.
     pub request_id: Option<String>,
-    /// The kind of credential, from the secret (`password` in leases recorded before
-    /// there were kinds).
-    #[serde(default)]
+    /// The kind of credential, from the secret. Left out of stored payloads for a
+    /// password, so those stay as they were before there were kinds.
+    #[serde(default, skip_serializing_if = "CredentialKind::is_password")]
     pub credential_kind: CredentialKind,
 }

@@ -29,6 +29,11 @@ impl CredentialKind {
         }
     }
 
+    /// True for a password (the default, left out of stored lease terms).
+    pub fn is_password(&self) -> bool {
+        *self == CredentialKind::Password
+    }
+
     /// True for a Temporary Access Pass.
     pub fn is_tap(self) -> bool {
         matches!(self, CredentialKind::TemporaryAccessPass { .. })
