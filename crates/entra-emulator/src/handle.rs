@@ -155,6 +155,14 @@ impl EmulatorHandle {
         user.tap.as_ref().map(|t| t.expires_at())
     }
 
+    /// Whether `pass` is the user's Temporary Access Pass (usable or not); `None` when the
+    /// user is unknown or holds no pass.
+    pub fn tap_matches(&self, tenant: &str, id_or_upn: &str, pass: &str) -> Option<bool> {
+        let dir = lock(&self.shared.directory);
+        let user = dir.tenant(tenant)?.user(id_or_upn)?;
+        user.tap.as_ref().map(|t| t.matches(pass))
+    }
+
     /// Deletes a user (as if removed from the directory outside leasehold).
     pub fn delete_user(&self, tenant: &str, id_or_upn: &str) -> Result<(), EmulatorError> {
         let mut dir = lock(&self.shared.directory);
