@@ -110,14 +110,20 @@ async fn a_pass_stops_at_expiry_with_leasehold_killed_and_the_lease_is_recorded_
         .await
         .expect("lease.create");
     assert_eq!(created["status"], "active", "{created}");
-    let lease_id = created["lease"]["lease_id"].as_str().expect("id").to_string();
+    let lease_id = created["lease"]["lease_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
     let username = created["credential"]["username"].as_str().expect("user");
     let pass = created["credential"]["password"].as_str().expect("pass");
     let base = emulator.base_url();
 
     // Every leasehold process dies before the lease expires; the pass keeps working.
     serve.kill();
-    assert_eq!(sign_in_page(base, username, pass).await, PageSignIn::Accepted);
+    assert_eq!(
+        sign_in_page(base, username, pass).await,
+        PageSignIn::Accepted
+    );
 
     // Entra's clock passes the expiry: Entra itself ends the pass.
     entra.advance_clock(Duration::from_secs(61));

@@ -52,7 +52,10 @@ async fn a_pass_signs_in_on_the_sign_in_page_until_its_lease_is_revoked() {
     app.connect().await;
     let created = tap_secret(&app.admin, "tap", "alice", false, ("1h", "8h")).await;
     let secret = &created["created"][0];
-    assert_eq!(secret["credential_kind"], "temporary_access_pass", "{created}");
+    assert_eq!(
+        secret["credential_kind"], "temporary_access_pass",
+        "{created}"
+    );
     assert_eq!(secret["usable_once"], false);
     assert_eq!(
         secret["tap_policy"],
@@ -74,7 +77,10 @@ async fn a_pass_signs_in_on_the_sign_in_page_until_its_lease_is_revoked() {
         "Entra ends the pass with the lease: pass {ends}, lease {expires}"
     );
 
-    assert_eq!(sign_in_page(base, &username, &pass).await, PageSignIn::Accepted);
+    assert_eq!(
+        sign_in_page(base, &username, &pass).await,
+        PageSignIn::Accepted
+    );
     assert_eq!(
         sign_in_page(base, &username, &pass).await,
         PageSignIn::Accepted,
@@ -141,7 +147,10 @@ async fn a_one_time_pass_is_refused_the_second_time() {
     tap_secret(&app.admin, "once", "bob", true, ("1h", "2h")).await;
     let (_, username, pass) = lease(&app, "once-bob", "1h").await;
     let base = app.emulator.base_url();
-    assert_eq!(sign_in_page(base, &username, &pass).await, PageSignIn::Accepted);
+    assert_eq!(
+        sign_in_page(base, &username, &pass).await,
+        PageSignIn::Accepted
+    );
     assert!(
         matches!(sign_in_page(base, &username, &pass).await, PageSignIn::Refused(e) if e.starts_with("AADSTS50126")),
         "a one-time pass signs in once"

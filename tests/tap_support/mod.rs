@@ -80,7 +80,10 @@ pub async fn sign_in_page(base_url: &str, username: &str, secret: &str) -> PageS
     let answer = http.post(&url).form(&form).send().await.expect("sign in");
     if answer.status() == 302 {
         let location = answer.headers()["location"].to_str().expect("location");
-        assert!(location.starts_with(CALLBACK) && location.contains("code="), "{location}");
+        assert!(
+            location.starts_with(CALLBACK) && location.contains("code="),
+            "{location}"
+        );
         return PageSignIn::Accepted;
     }
     let html = answer.text().await.expect("page");

@@ -48,9 +48,9 @@ impl Coded for SecretError {
 
     fn details(&self) -> Value {
         match self {
-            SecretError::AlreadyExists
-            | SecretError::NotFound
-            | SecretError::TapPolicyUnknown => json!({}),
+            SecretError::AlreadyExists | SecretError::NotFound | SecretError::TapPolicyUnknown => {
+                json!({})
+            }
             SecretError::TtlOutsideTapPolicy {
                 ttl,
                 min_minutes,

@@ -33,8 +33,7 @@ pub use parse_error::ParseError;
 pub use sealed::Sealed;
 pub use secret::{
     CredentialKind, DynamicSecret, LiveLease, ReleaseReason, SecretCommand, SecretDefinition,
-    TapBounds,
-    SecretError, SecretEvent,
+    SecretError, SecretEvent, TapBounds,
 };
 pub use ttl::Ttl;
 

@@ -145,11 +145,7 @@ impl EmulatorHandle {
     }
 
     /// Whether the user holds a Temporary Access Pass (usable or not), and when it ends.
-    pub fn tap_expires_at(
-        &self,
-        tenant: &str,
-        id_or_upn: &str,
-    ) -> Option<DateTime<Utc>> {
+    pub fn tap_expires_at(&self, tenant: &str, id_or_upn: &str) -> Option<DateTime<Utc>> {
         let dir = lock(&self.shared.directory);
         let user = dir.tenant(tenant)?.user(id_or_upn)?;
         user.tap.as_ref().map(|t| t.expires_at())

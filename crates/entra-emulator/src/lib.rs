@@ -48,12 +48,12 @@ pub use claims::{GRAPH_APP_ID, GRAPH_RESOURCE};
 pub use config::{EmulatorConfig, FaultConfig, ThrottleConfig};
 pub use error::EmulatorError;
 pub use handle::EmulatorHandle;
-pub use tap_policy::TapPolicy;
 pub use request_log::{LoggedRequest, RequestKind};
 pub use seed::{
     AppSeed, ClientSecretSeed, RoleAssignmentSeed, Seed, TenantSeed, UserSeed, DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET, DEMO_DOMAIN, DEMO_TENANT_ID, DEMO_USER_PASSWORD,
 };
+pub use tap_policy::TapPolicy;
 pub use user::{password_hash, UserView, LOCKOUT_THRESHOLD};
 
 use anyhow::Context;

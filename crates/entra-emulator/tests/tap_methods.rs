@@ -91,7 +91,11 @@ async fn the_policy_reads_as_graph_shows_it_and_follows_the_admin_api() {
     let other = env
         .token_for("77777777-7777-4777-8777-777777777777", "s3cret")
         .await;
-    let denied = env.graph(Method::GET, path, &other).send().await.expect("get");
+    let denied = env
+        .graph(Method::GET, path, &other)
+        .send()
+        .await
+        .expect("get");
     assert_graph_error(denied, 403, "Authorization_RequestDenied").await;
 }
 
@@ -99,13 +103,21 @@ async fn the_policy_reads_as_graph_shows_it_and_follows_the_admin_api() {
 async fn a_create_returns_the_pass_once_and_replaces_the_previous_one() {
     let env = demo().await;
     let token = env.demo_token().await;
-    let first = create(&env, &token, json!({"lifetimeInMinutes": 60, "isUsableOnce": false})).await;
+    let first = create(
+        &env,
+        &token,
+        json!({"lifetimeInMinutes": 60, "isUsableOnce": false}),
+    )
+    .await;
     assert_eq!(first.status(), 201);
     let first: Value = first.json().await.expect("json");
     assert_eq!(first["lifetimeInMinutes"], 60);
     assert_eq!(first["isUsable"], true);
     assert_eq!(first["methodUsabilityReason"], "EnabledByPolicy");
-    assert_eq!(first["temporaryAccessPass"].as_str().expect("pass").len(), 8);
+    assert_eq!(
+        first["temporaryAccessPass"].as_str().expect("pass").len(),
+        8
+    );
 
     let second: Value = create(&env, &token, json!({"lifetimeInMinutes": 120}))
         .await
@@ -120,8 +132,17 @@ async fn a_create_returns_the_pass_once_and_replaces_the_previous_one() {
     // The password grant never takes a pass; the user's password still works.
     let pass = second["temporaryAccessPass"].as_str().expect("pass");
     let scope = env.graph_scope();
-    assert_aad_error(env.ropc(ALICE, pass, &scope).await, 400, "invalid_grant", 50126).await;
-    assert_eq!(env.ropc(ALICE, DEMO_USER_PASSWORD, &scope).await.status(), 200);
+    assert_aad_error(
+        env.ropc(ALICE, pass, &scope).await,
+        400,
+        "invalid_grant",
+        50126,
+    )
+    .await;
+    assert_eq!(
+        env.ropc(ALICE, DEMO_USER_PASSWORD, &scope).await.status(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -174,9 +195,17 @@ async fn a_pass_expires_by_the_clock_and_a_delete_is_204_then_404() {
     assert_eq!(listed[0]["methodUsabilityReason"], "Expired");
 
     let path = format!("{}/{}", methods(ALICE), created["id"].as_str().expect("id"));
-    let deleted = env.graph(Method::DELETE, &path, &token).send().await.expect("delete");
+    let deleted = env
+        .graph(Method::DELETE, &path, &token)
+        .send()
+        .await
+        .expect("delete");
     assert_eq!(deleted.status(), 204);
-    let again = env.graph(Method::DELETE, &path, &token).send().await.expect("delete");
+    let again = env
+        .graph(Method::DELETE, &path, &token)
+        .send()
+        .await
+        .expect("delete");
     assert_graph_error(again, 404, "Request_ResourceNotFound").await;
     assert!(list(&env, &token).await.is_empty());
 }

@@ -30,7 +30,11 @@ async fn a_repeated_create_leaves_one_pass_the_last_one() {
         .create_tap(&env.creds, ALICE_ID, 60, true)
         .await
         .expect("create again");
-    let passes = env.client.list_taps(&env.creds, ALICE_ID).await.expect("list");
+    let passes = env
+        .client
+        .list_taps(&env.creds, ALICE_ID)
+        .await
+        .expect("list");
     assert_eq!(passes.len(), 1, "{passes:?}");
     assert_eq!(passes[0].id, second.id);
     assert_ne!(first.id, second.id);
@@ -47,7 +51,10 @@ async fn a_lifetime_outside_the_policy_is_an_invalid_request() {
         .expect_err("beyond the maximum");
     assert_eq!(err.kind(), &ErrorKind::InvalidRequest);
     assert_eq!(err.code(), Some("badRequest"));
-    assert!(err.message().contains("valid range between 60 and 480"), "{err}");
+    assert!(
+        err.message().contains("valid range between 60 and 480"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -115,7 +115,10 @@ impl Effects {
         }
         tracing::info!(lease = %lease_id, "activation lost to a revocation; taking the credential back");
         let kind = terms.credential_kind;
-        if let Err(err) = self.take_back(kind, gate, creds, &terms.user_object_id).await {
+        if let Err(err) = self
+            .take_back(kind, gate, creds, &terms.user_object_id)
+            .await
+        {
             // The revocation handler (or forced clean-up) scrambles again under the lock.
             tracing::warn!(lease = %lease_id, error = %err, "scrambling after a lost activation failed");
         }

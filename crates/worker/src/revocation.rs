@@ -122,12 +122,7 @@ impl Effects {
     /// already gone: a Temporary Access Pass Entra expired).
     async fn confirm_found(&self, claim: &Claim, found: RevocationFound) -> anyhow::Result<()> {
         self.commands
-            .confirm_revocation_found(
-                &claim.lease_id,
-                found,
-                claim.folded.clone(),
-                &self.meta(),
-            )
+            .confirm_revocation_found(&claim.lease_id, found, claim.folded.clone(), &self.meta())
             .await?;
         tracing::info!(lease = %claim.lease_id, user_missing = found.user_missing,
             credential_gone = found.credential_gone, forced = claim.forced,

@@ -83,12 +83,19 @@ async fn a_crash_after_the_pass_is_created_still_leaves_one_pass_the_recorded_on
     let mut w = world_with(config).await;
     let lease = tap_lease(&w).await;
     w.publish().await;
-    assert!(w.worker.try_process_next().await.is_err(), "the first attempt crashes");
+    assert!(
+        w.worker.try_process_next().await.is_err(),
+        "the first attempt crashes"
+    );
     assert!(!crash.load(Ordering::SeqCst), "the hook fired");
 
     w.drive_until(lease, "activation after redelivery", is_active)
         .await;
-    assert_eq!(pass_creates(&w), 2, "the crashed create, then the recorded one");
+    assert_eq!(
+        pass_creates(&w),
+        2,
+        "the crashed create, then the recorded one"
+    );
     let pass = w.password(lease).await;
     assert_eq!(
         w.emu

@@ -31,7 +31,7 @@ pub(super) fn check_kind(
 fn fits(ttl: Ttl, bounds: TapBounds) -> bool {
     let secs = ttl.as_secs();
     let minutes = secs / 60;
-    secs % 60 == 0
+    secs.is_multiple_of(60)
         && minutes >= u64::from(bounds.min_minutes)
         && minutes <= u64::from(bounds.max_minutes)
 }

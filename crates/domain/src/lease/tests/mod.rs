@@ -3,10 +3,10 @@
 use cqrs_es::test::TestFramework;
 
 use super::*;
-use crate::CredentialKind;
 use crate::test_support::{
     actor, at, connection_name, lease_id, sealed, secret_name, ttl, upn, user_id,
 };
+use crate::CredentialKind;
 
 mod activation;
 mod folding;
