@@ -1,6 +1,7 @@
 //! Revocation: make a lease's credential useless (a random password nobody knows, or the
-//! Temporary Access Pass deleted; then revokeSignInSessions) and record it. It never gives up: the next attempt is due in
-//! PostgreSQL (`revocation_attempts`), later once the lease shows `revocation_failing`.
+//! Temporary Access Pass deleted; then revokeSignInSessions) and record it. It never
+//! gives up: the next attempt is due in PostgreSQL (`revocation_attempts`), later once
+//! the lease shows `revocation_failing`.
 //! A forced revocation closes the lease at once, and its scramble is retried the same way
 //! until Graph confirms it (`ForcedRevocationConfirmed`).
 
