@@ -82,3 +82,62 @@ async fn deleting_a_pass_twice_is_not_found_the_second_time() {
         .expect("list")
         .is_empty());
 }
+
+#[tokio::test]
+async fn a_throttled_create_is_typed_throttled_with_retry_after() {
+    let config = entra_emulator::EmulatorConfig {
+        throttle: entra_emulator::ThrottleConfig {
+            enabled: true,
+            writes: 1,
+            per: std::time::Duration::from_secs(30),
+        },
+        ..entra_emulator::EmulatorConfig::default()
+    };
+    let graph_config = leasehold_graph::GraphConfig {
+        retry_deadline: std::time::Duration::from_secs(2),
+        ..test_config()
+    };
+    let env = spawn_with(config, graph_config).await;
+    env.client
+        .create_tap(&env.creds, ALICE_ID, 60, false)
+        .await
+        .expect("the first write fits the bucket");
+    let err = env
+        .client
+        .create_tap(&env.creds, ALICE_ID, 60, false)
+        .await
+        .expect_err("the second write is throttled past the deadline");
+    assert!(
+        matches!(
+            err.kind(),
+            ErrorKind::Throttled {
+                retry_after: Some(_)
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.is_retryable());
+}
+
+#[tokio::test]
+async fn injected_503s_on_a_create_are_retried_to_one_pass() {
+    let env = spawn().await;
+    env.state().set_faults(entra_emulator::FaultConfig {
+        error_rate: 0.5,
+        ..entra_emulator::FaultConfig::default()
+    });
+    for _ in 0..5 {
+        env.client
+            .create_tap(&env.creds, ALICE_ID, 60, false)
+            .await
+            .expect("retried to success");
+    }
+    env.state()
+        .set_faults(entra_emulator::FaultConfig::default());
+    let passes = env
+        .client
+        .list_taps(&env.creds, ALICE_ID)
+        .await
+        .expect("list");
+    assert_eq!(passes.len(), 1, "{passes:?}");
+}
