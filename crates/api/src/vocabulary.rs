@@ -177,6 +177,22 @@ impl fmt::Display for CredentialKind {
     }
 }
 
+/// Reads a credential kind as the events store it: `"password"`, or
+/// `{"temporary_access_pass": {…}}` (the kind's settings are not part of this view).
+pub(crate) fn stored_kind<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<CredentialKind, D::Error> {
+    use serde::de::Error;
+    let value = serde_json::Value::deserialize(deserializer)?;
+    let name = match &value {
+        serde_json::Value::String(name) => Some(name.as_str()),
+        serde_json::Value::Object(map) if map.len() == 1 => map.keys().next().map(String::as_str),
+        _ => None,
+    };
+    name.and_then(CredentialKind::parse)
+        .ok_or_else(|| D::Error::custom(format!("not a credential kind: {value}")))
+}
+
 /// The tenant's Temporary Access Pass policy bounds a TAP secret was created under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct TapLifetimeBounds {
