@@ -205,3 +205,54 @@ async fn ttls_outside_the_tenant_policy_are_refused_with_its_bounds() {
     assert_eq!(details["min_lifetime_minutes"], 60, "{details}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_tenant_policy_decides_whether_and_how_passes_are_made() {
+    let app = TestApp::spawn().await;
+    app.connect().await;
+    let create = |prefix: &str, extra: Value| {
+        let mut payload = json!({
+            "connection": "contoso",
+            "prefix": prefix,
+            "users": ["erin@contoso.onmicrosoft.com"],
+        });
+        for (k, v) in extra.as_object().expect("object") {
+            payload[k] = v.clone();
+        }
+        let admin = app.admin.clone();
+        async move { admin.command(Operation::SecretCreate, &payload).await }
+    };
+    // `usable_once` means nothing for a password.
+    refused_with(
+        create("pw", json!({"usable_once": true})).await,
+        ErrorCode::InvalidRequest,
+    );
+    let state = app.emulator.state();
+    let tenant = entra_emulator::DEMO_TENANT_ID;
+    state
+        .set_tap_policy(
+            tenant,
+            entra_emulator::TapPolicy {
+                is_usable_once: true,
+                ..entra_emulator::TapPolicy::default()
+            },
+        )
+        .expect("policy");
+    let kind = json!({"credential_kind": "temporary_access_pass"});
+    refused_with(
+        create("reuse", kind.clone()).await,
+        ErrorCode::InvalidRequest,
+    );
+    state
+        .set_tap_policy(
+            tenant,
+            entra_emulator::TapPolicy {
+                enabled: false,
+                ..entra_emulator::TapPolicy::default()
+            },
+        )
+        .expect("policy");
+    let details = refused_with(create("off", kind).await, ErrorCode::InvalidRequest);
+    assert_eq!(details["credential_kind"], "temporary_access_pass");
+    app.stop().await;
+}
