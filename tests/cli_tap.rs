@@ -50,6 +50,19 @@ async fn an_operator_creates_a_pass_secret_and_sees_its_kind() {
         .await;
     let shown: serde_json::Value = serde_json::from_str(&json).expect("json");
     assert_eq!(shown["credential_kind"], "temporary_access_pass", "{shown}");
+    let shown = cli
+        .until(
+            &["secret", "get", "tap-carol"],
+            Duration::from_secs(10),
+            |s| s.contains("usable once"),
+        )
+        .await;
+    assert!(
+        shown
+            .lines()
+            .any(|l| l.starts_with("usable once") && l.ends_with("true")),
+        "{shown}"
+    );
 
     let help = ok(&cli.run(&["secret", "create", "--help"]).await);
     assert!(help.contains("temporary_access_pass"), "{help}");

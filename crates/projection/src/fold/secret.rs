@@ -47,6 +47,12 @@ impl ReadModel for SecretRow {
                 default_ttl_secs: secs(default_ttl),
                 max_ttl_secs: secs(max_ttl),
                 credential_kind: credential_kind.name().to_string(),
+                usable_once: match credential_kind {
+                    leasehold_domain::CredentialKind::Password => None,
+                    leasehold_domain::CredentialKind::TemporaryAccessPass { usable_once } => {
+                        Some(usable_once)
+                    }
+                },
                 live_lease_id: None,
                 created_at,
                 updated_at: None,
