@@ -34,7 +34,9 @@ pub struct WorkerConfig {
     /// (heartbeats come every third of it): a killed worker's revocations are attempted
     /// again this long after it died.
     pub revocation_claim: Duration,
-    /// How often the revocation loop looks for due revocations when it has nothing to do.
+    /// Longest the revocation loop sleeps with nothing to do. It is woken by a
+    /// notification when a revocation becomes due now and sleeps until the earliest later
+    /// one, so this only bounds the delay after a lost notification.
     pub revocation_poll: Duration,
     /// Revocations attempted at once by one worker (across connections).
     pub revocations_in_flight: usize,
@@ -60,7 +62,7 @@ impl Default for WorkerConfig {
             revocation_retry_cap: Duration::from_secs(60),
             failing_revocation_retry_cap: Duration::from_secs(5 * 60),
             revocation_claim: Duration::from_secs(3),
-            revocation_poll: Duration::from_millis(200),
+            revocation_poll: Duration::from_secs(2),
             revocations_in_flight: 64,
             #[cfg(feature = "fault-hooks")]
             crash_after_graph: None,

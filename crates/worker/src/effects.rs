@@ -13,6 +13,7 @@ use leasehold_graph::{
 };
 use sqlx::PgPool;
 
+use crate::credentials::CredentialCache;
 use crate::due::DueRevocations;
 use crate::gate::{ConnectionGate, Gates, Priority};
 use crate::user_lock::UserLocks;
@@ -40,12 +41,13 @@ pub(crate) struct Effects {
     pub(crate) locks: UserLocks,
     pub(crate) due: DueRevocations,
     pub(crate) config: WorkerConfig,
+    creds: CredentialCache,
 }
 
 /// How fetching a connection's credentials went.
 pub(crate) enum Creds {
     /// Ready to call Graph.
-    Ready(Credentials),
+    Ready(Arc<Credentials>),
     /// The connection no longer exists (or was deleted): Graph cannot be reached for it.
     Gone(CommandError),
 }
@@ -67,6 +69,7 @@ impl Effects {
             due,
             locks: UserLocks::new(pool),
             config,
+            creds: CredentialCache::default(),
         }
     }
 
@@ -75,11 +78,28 @@ impl Effects {
         Meta::new(Actor::system(COMPONENT), Utc::now())
     }
 
-    /// The Graph credentials of `connection`; infrastructure errors are returned as errors.
+    /// The Graph credentials of `connection`, unsealed once per connection version;
+    /// infrastructure errors are returned as errors.
     pub(crate) async fn credentials(&self, connection: &ConnectionName) -> anyhow::Result<Creds> {
-        match self.commands.credentials(connection).await {
+        let version = self
+            .commands
+            .store()
+            .connection_version(connection)
+            .await
+            .map_err(|e| CommandError::unavailable(format!("connection version: {e}")))?;
+        let unsealed = match version {
+            Some(version) => {
+                let load = || self.commands.credentials(connection);
+                self.creds.get(connection.as_str(), version, load).await
+            }
+            None => Err(CommandError::not_found("connection", connection.as_str())),
+        };
+        match unsealed {
             Ok(creds) => Ok(Creds::Ready(creds)),
-            Err(e) if e.is(ErrorCode::NotFound) => Ok(Creds::Gone(e)),
+            Err(e) if e.is(ErrorCode::NotFound) => {
+                self.creds.forget(connection.as_str());
+                Ok(Creds::Gone(e))
+            }
             Err(e) => Err(e.into()),
         }
     }
