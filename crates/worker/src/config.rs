@@ -7,6 +7,10 @@ use std::time::Duration;
 pub struct WorkerConfig {
     /// Concurrent Graph calls per connection (tenant + app); Graph throttles per app.
     pub graph_concurrency: usize,
+    /// Once a connection has been throttled, its writes are paced one per this interval
+    /// (Entra's documented 3,000 writes per 150 s per app per tenant) until its backlog is
+    /// gone.
+    pub paced_write_interval: Duration,
     /// Most units of work one step takes (due revocations first, activations fill the rest).
     pub batch_size: usize,
     /// JetStream ack wait of the activation consumer. Progress acks keep a message in flight
@@ -51,6 +55,7 @@ impl Default for WorkerConfig {
     fn default() -> Self {
         Self {
             graph_concurrency: 8,
+            paced_write_interval: crate::gate::DOCUMENTED_WRITE_INTERVAL,
             batch_size: 16,
             // Twice the Graph client's default retry deadline (30 s).
             ack_wait: Duration::from_secs(60),

@@ -65,7 +65,7 @@ impl Effects {
         Self {
             commands,
             graph,
-            gates: Gates::new(config.graph_concurrency),
+            gates: Gates::new(config.graph_concurrency, config.paced_write_interval),
             due,
             locks: UserLocks::new(pool),
             config,
