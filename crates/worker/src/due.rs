@@ -57,6 +57,14 @@ impl DueRevocations {
             .context("listen for due revocations")
     }
 
+    /// Unforced revocations not yet confirmed, per connection.
+    pub(crate) async fn backlog(&self) -> anyhow::Result<Vec<(String, i64)>> {
+        self.store
+            .revocation_backlog()
+            .await
+            .context("revocation backlog")
+    }
+
     /// How long until the earliest revocation not on a `busy` connection may be claimed.
     pub(crate) async fn next_due(&self, busy: &[String]) -> anyhow::Result<Option<Duration>> {
         self.store

@@ -7,7 +7,10 @@
 //! `interval` (the documented rate), starting after the `Retry-After`, so retries no longer
 //! race for the tenant's refilled tokens and burn them on 429s. Revocations keep their
 //! priority inside the pacer (an activation never takes a write while a revocation waits)
-//! instead of bypassing it. Pacing ends once the connection's backlog is gone: a call that
+//! instead of bypassing it, and while paced no activation writes as long as any revocation
+//! of the connection is unconfirmed (due or backing off in PostgreSQL, counted by the
+//! revocation loop): new leases answer `pending` rather than take a revocation's write.
+//! Pacing ends once the connection's backlog is gone: a call that
 //! finds nothing in flight or waiting after the last pause goes unpaced.
 //!
 //! Lock order: a handler takes the user lock first and a slot second, and holds a slot
@@ -51,6 +54,8 @@ struct State {
     held_until: Option<Instant>,
     /// While paced (after a 429): when the next write may start.
     next_write: Option<Instant>,
+    /// Revocations of the connection not yet confirmed, wherever they are.
+    backlog: usize,
 }
 
 /// The gate of one connection.
@@ -117,7 +122,11 @@ impl ConnectionGate {
                 let may = match priority {
                     Priority::Revocation => free && paced.is_none(),
                     Priority::Activation => {
-                        free && state.waiting_revocations == 0 && hold.is_none() && paced.is_none()
+                        let behind = state.next_write.is_some() && state.backlog > 0;
+                        free && state.waiting_revocations == 0
+                            && hold.is_none()
+                            && paced.is_none()
+                            && !behind
                     }
                 };
                 if may {
@@ -164,6 +173,17 @@ impl ConnectionGate {
         }
     }
 
+    /// How many revocations of this connection are unconfirmed.
+    pub(crate) fn set_backlog(&self, revocations: usize) {
+        let mut state = self.state();
+        if state.backlog == revocations {
+            return;
+        }
+        state.backlog = revocations;
+        drop(state);
+        self.changed.notify_waiters();
+    }
+
     #[cfg(test)]
     fn waiting_revocations(&self) -> usize {
         self.state().waiting_revocations
@@ -208,6 +228,21 @@ impl Gates {
             limit,
             interval,
             gates: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Sets every gate's count of unconfirmed revocations (zero where none is listed).
+    pub(crate) fn set_backlogs(&self, backlog: &[(String, i64)]) {
+        let gates: Vec<(String, Arc<ConnectionGate>)> = {
+            let gates = self.gates.lock().unwrap_or_else(|p| p.into_inner());
+            gates.iter().map(|(c, g)| (c.clone(), g.clone())).collect()
+        };
+        for (connection, gate) in gates {
+            let n = backlog
+                .iter()
+                .find(|(c, _)| *c == connection)
+                .map_or(0, |(_, n)| usize::try_from(*n).unwrap_or(0));
+            gate.set_backlog(n);
         }
     }
 
@@ -297,6 +332,23 @@ mod tests {
         assert_eq!(rx.recv().await, Some("activation"));
         let third = started.elapsed();
         assert!(third >= Duration::from_millis(1200), "{third:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_throttled_connection_activates_nothing_while_a_revocation_is_unconfirmed() {
+        let gate = Arc::new(ConnectionGate::new(8, DOCUMENTED_WRITE_INTERVAL));
+        gate.hold_for(Duration::from_secs(1));
+        // A revocation backing off in PostgreSQL: not waiting at the gate.
+        gate.set_backlog(1);
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let _a = contender(&gate, Priority::Activation, "activation", tx.clone());
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        assert!(
+            rx.try_recv().is_err(),
+            "an activation wrote before the revocation"
+        );
+        gate.set_backlog(0);
+        assert_eq!(rx.recv().await, Some("activation"));
     }
 
     #[tokio::test(start_paused = true)]

@@ -24,6 +24,10 @@ use crate::dispatch::{Handled, Lane};
 use crate::effects::Effects;
 use crate::WorkerConfig;
 
+/// How often the revocation loop counts each connection's unconfirmed revocations while
+/// there are any.
+const BACKLOG_EVERY: Duration = Duration::from_millis(250);
+
 /// Durable name of the consumer of `LeaseRequested`.
 pub const ACTIVATIONS_CONSUMER: &str = "worker-activations";
 
@@ -177,9 +181,25 @@ impl Worker {
         };
         let mut look = true;
         let mut wake = tokio::time::Instant::now();
+        // When the gates last learnt how many revocations each connection has unconfirmed,
+        // and whether any had some.
+        let mut counted: Option<tokio::time::Instant> = None;
+        let mut any_backlog = false;
         loop {
             if *stopped.borrow() {
                 break;
+            }
+            if counted.is_none_or(|at| at.elapsed() >= BACKLOG_EVERY) {
+                counted = Some(tokio::time::Instant::now());
+                match self.effects.due.backlog().await {
+                    Ok(backlog) => {
+                        any_backlog = !backlog.is_empty();
+                        self.effects.gates.set_backlogs(&backlog);
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %format!("{e:#}"), "counting revocations failed")
+                    }
+                }
             }
             if look && running.len() < limit {
                 let room = limit - running.len();
@@ -208,8 +228,12 @@ impl Worker {
                     }
                 }
             }
+            // While revocations are unconfirmed, the count is kept fresh (it holds back a
+            // throttled connection's activations).
+            let recount = counted.map(|at| at + BACKLOG_EVERY).filter(|_| any_backlog);
             tokio::select! {
                 _ = stopped.changed() => break,
+                _ = tokio::time::sleep_until(recount.unwrap_or(wake)), if recount.is_some() => {}
                 Some(done) = running.join_next_with_id(), if !running.is_empty() => {
                     slots.settle(done);
                     while let Some(done) = running.try_join_next_with_id() {

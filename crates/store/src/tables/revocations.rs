@@ -171,6 +171,16 @@ impl Store {
         Ok(millis.map(|ms| Duration::from_millis(ms as u64)))
     }
 
+    /// Unforced revocations not yet confirmed (due, claimed or backing off), per connection.
+    pub async fn revocation_backlog(&self) -> Result<Vec<(String, i64)>, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT connection, count(*) FROM revocation_attempts
+              WHERE NOT forced GROUP BY connection",
+        )
+        .fetch_all(&self.pool)
+        .await
+    }
+
     /// Keeps `claim` for another `claim_for` while its attempt runs.
     pub async fn extend_revocation_claim(
         &self,
