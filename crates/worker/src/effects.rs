@@ -134,10 +134,12 @@ impl Effects {
     }
 }
 
-/// After a throttled answer, keeps the connection's activations back until it passes.
+/// After a throttled answer, keeps the connection's activations back until it passes; a
+/// 429 (the write limit) also paces the connection's writes from then on, while a 503 or
+/// 504 with `Retry-After` is an outage of the service, not of the tenant's write budget.
 pub(crate) fn note_throttling(gate: &ConnectionGate, err: &GraphError) {
     if let Some(wait) = err.retry_after() {
-        gate.hold_for(wait);
+        gate.hold_for(wait, err.status() == Some(429));
     }
 }
 

@@ -161,14 +161,15 @@ impl ConnectionGate {
     }
 
     /// After a throttled answer: holds activations back for `wait` (never shortens an
-    /// existing hold) and paces every write from then on.
-    pub(crate) fn hold_for(&self, wait: Duration) {
+    /// existing hold); with `pace` (a 429) every write waits for it and is paced from then
+    /// on.
+    pub(crate) fn hold_for(&self, wait: Duration, pace: bool) {
         let until = Instant::now() + wait;
         let mut state = self.state();
         if state.held_until.is_none_or(|current| current < until) {
             state.held_until = Some(until);
         }
-        if state.next_write.is_none_or(|next| next < until) {
+        if pace && state.next_write.is_none_or(|next| next < until) {
             state.next_write = Some(until);
         }
     }
@@ -310,10 +311,28 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_503_hold_stops_activations_but_not_revocations() {
+        let gate = Arc::new(ConnectionGate::new(4, DOCUMENTED_WRITE_INTERVAL));
+        gate.hold_for(Duration::from_secs(5), false);
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let _a = contender(&gate, Priority::Activation, "activation", tx.clone());
+        let _r = contender(&gate, Priority::Revocation, "revocation", tx.clone());
+        assert_eq!(rx.recv().await, Some("revocation"));
+        let started = Instant::now();
+        assert_eq!(rx.recv().await, Some("activation"));
+        assert!(
+            started.elapsed() >= Duration::from_secs(4),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(!gate.paced());
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn after_a_429_every_write_is_paced_and_revocations_go_first() {
         let gate = Arc::new(ConnectionGate::new(8, DOCUMENTED_WRITE_INTERVAL));
         let started = Instant::now();
-        gate.hold_for(Duration::from_secs(1));
+        gate.hold_for(Duration::from_secs(1), true);
         let (tx, mut rx) = mpsc::unbounded_channel();
         let _a = contender(&gate, Priority::Activation, "activation", tx.clone());
         let _r1 = contender(&gate, Priority::Revocation, "revocation", tx.clone());
@@ -337,7 +356,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_throttled_connection_activates_nothing_while_a_revocation_is_unconfirmed() {
         let gate = Arc::new(ConnectionGate::new(8, DOCUMENTED_WRITE_INTERVAL));
-        gate.hold_for(Duration::from_secs(1));
+        gate.hold_for(Duration::from_secs(1), true);
         // A revocation backing off in PostgreSQL: not waiting at the gate.
         gate.set_backlog(1);
         let (tx, mut rx) = mpsc::unbounded_channel();
@@ -354,7 +373,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn pacing_ends_once_the_backlog_is_gone() {
         let gate = Arc::new(ConnectionGate::new(8, DOCUMENTED_WRITE_INTERVAL));
-        gate.hold_for(Duration::from_secs(1));
+        gate.hold_for(Duration::from_secs(1), true);
         drop(gate.acquire(Priority::Revocation).await);
         assert!(gate.paced());
         tokio::time::sleep(Duration::from_millis(200)).await;
