@@ -153,6 +153,31 @@ impl ApiClient {
         c
     }
 
+    /// The id of each lease an event is published for from now on (the relay's
+    /// `<prefix>.evt.Lease.<id>.<type>` subjects), for change feeds. Needs subscribe
+    /// permission on those subjects.
+    pub async fn lease_events(
+        &self,
+    ) -> Result<
+        std::pin::Pin<Box<dyn futures::Stream<Item = String> + Send>>,
+        async_nats::SubscribeError,
+    > {
+        use futures::StreamExt as _;
+        let subject = self.subjects.aggregate_events("Lease", "*");
+        let subscriber = self.nats.subscribe(subject).await?;
+        // Let the server register the interest before the caller relies on it.
+        let _ = self.nats.flush().await;
+        Ok(Box::pin(subscriber.filter_map(|message| async move {
+            message
+                .subject
+                .as_str()
+                .split('.')
+                .rev()
+                .nth(1)
+                .map(String::from)
+        })))
+    }
+
     /// Sends `op` on its subject tree (commands on `cmd`, queries on `query`).
     pub async fn send(&self, op: Operation, payload: &Value) -> Result<Value, ApiError> {
         self.call(op.tree(), op.name(), payload, None).await

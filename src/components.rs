@@ -105,7 +105,22 @@ pub async fn start_http(
     let bound = listener.local_addr()?;
     let nats = engine.nats_for(NatsRole::Http).await?;
     let api = ApiClient::new(nats, engine.subjects.clone(), &settings.actor);
-    let gateway = Gateway::new(api, Verifier::new(settings.clone())?);
+    let sign_in = settings
+        .sign_in
+        .enabled()
+        .then(|| {
+            let tenant = settings
+                .sign_in
+                .tenant
+                .clone()
+                .or_else(|| settings.tenants.first().cloned())
+                .context("browser sign-in needs http.sign_in.tenant or http.tenants")?;
+            crate::http::SignIn::new(&settings.authority, &tenant, &settings.sign_in)
+        })
+        .transpose()?;
+    let key = session_key(&settings.sign_in)?;
+    let gateway =
+        Gateway::new(api, Verifier::new(settings.clone())?, sign_in, key).stopping_with(rx.clone());
     let stop = stopped(rx);
     tracker.track(
         "http",
@@ -113,6 +128,24 @@ pub async fn start_http(
     );
     tracing::info!(%bound, "HTTP API listening");
     Ok(Some(bound))
+}
+
+/// The key sealing session cookies: from `session_key_file` (base64, 64 bytes or
+/// more), or a fresh one for this process.
+fn session_key(
+    settings: &crate::config::SignInSettings,
+) -> anyhow::Result<crate::http::SessionKey> {
+    use base64::Engine as _;
+    let Some(path) = &settings.session_key_file else {
+        return Ok(crate::http::SessionKey::generate());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("read the session key file {}", path.display()))?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .with_context(|| format!("{} must hold base64", path.display()))?;
+    crate::http::SessionKey::try_from(bytes.as_slice())
+        .map_err(|_| anyhow::anyhow!("{} must hold at least 64 bytes (base64)", path.display()))
 }
 
 fn stopped(rx: &watch::Receiver<bool>) -> impl std::future::Future<Output = ()> + Send + 'static {

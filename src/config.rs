@@ -15,7 +15,7 @@ pub mod layers;
 mod nats;
 
 pub use crate::logging::LogFormat;
-pub use http::HttpSettings;
+pub use http::{HttpSettings, SignInSettings};
 pub use nats::{Hidden, Login, NatsAuth, NatsRole, TlsSettings};
 
 /// Environment variable naming the configuration file.

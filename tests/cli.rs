@@ -77,11 +77,11 @@ async fn an_operator_drives_a_lease_through_its_life() {
     let lines: Vec<&str> = secrets.lines().collect();
     assert_eq!(
         lines[0],
-        "NAME       USER                           DEFAULT TTL  MAX TTL"
+        "NAME       USER                           KIND      DEFAULT TTL  MAX TTL"
     );
     assert_eq!(
         lines[1],
-        "ops-alice  alice@contoso.onmicrosoft.com  30m          2h"
+        "ops-alice  alice@contoso.onmicrosoft.com  password  30m          2h"
     );
     cli.until(&["secret", "list"], WAIT, |s| s.contains("ops-bob"))
         .await;

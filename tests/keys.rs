@@ -38,6 +38,8 @@ async fn secret(commands: &Commands, name: &str, oid: &str, meta: &Meta) -> Secr
                 display_name: name.to_string(),
                 default_ttl: Ttl::from_secs(3600).expect("ttl"),
                 max_ttl: Ttl::from_secs(7200).expect("ttl"),
+                credential_kind: leasehold_domain::CredentialKind::Password,
+                tap_bounds: None,
             },
             meta,
         )

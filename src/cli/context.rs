@@ -48,11 +48,17 @@ impl Api {
                 "no actor: say who is asking with --actor NAME or LEASEHOLD_ACTOR=NAME",
             ));
         };
-        Actor::parse(&actor).map_err(|e| {
+        let parsed = Actor::parse(&actor).map_err(|e| {
             CliError::usage(format!(
                 "invalid actor {actor:?}: {e}; use 1-64 characters of A-Z a-z 0-9 _ -"
             ))
         })?;
+        if parsed.is_person() {
+            return Err(CliError::usage(format!(
+                "invalid actor {actor:?}: people sign in through the HTTP API; over NATS \
+                 an actor is 1-64 characters of A-Z a-z 0-9 _ -"
+            )));
+        }
         let config = load_config(globals)?;
         let subjects =
             Subjects::new(&config.subject_prefix).map_err(|e| CliError::usage(e.to_string()))?;

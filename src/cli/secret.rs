@@ -2,8 +2,9 @@
 
 use std::io::IsTerminal;
 
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{ArgGroup, Args, Subcommand};
-use leasehold_api::Operation;
+use leasehold_api::{CredentialKind, Operation};
 use leasehold_domain::Ttl;
 use serde_json::{json, Value};
 
@@ -73,6 +74,14 @@ pub struct CreateArgs {
     /// Max lease TTL, renewals included, e.g. 24h (server default 24h).
     #[arg(long, value_name = "DURATION")]
     max_ttl: Option<Ttl>,
+    /// Kind of credential the leases hand out (default password). A Temporary Access
+    /// Pass needs whole-minute TTLs within the tenant's TAP policy and is not renewable;
+    /// see docs/credential-kinds.md.
+    #[arg(long, value_name = "KIND", value_parser = kind_parser())]
+    kind: Option<CredentialKind>,
+    /// With --kind temporary_access_pass: each pass signs in once only.
+    #[arg(long)]
+    usable_once: bool,
     /// User principal name or object id; repeat or separate with commas.
     #[arg(long = "user", value_name = "USER", num_args = 1.., value_delimiter = ',')]
     users: Vec<String>,
@@ -205,16 +214,23 @@ async fn create(api: &Api, args: CreateArgs) -> Result<(), CliError> {
     if let Some(t) = args.max_ttl {
         payload["max_ttl"] = json!(t.to_string());
     }
+    if let Some(kind) = args.kind {
+        payload["credential_kind"] = json!(kind);
+    }
+    if args.usable_once {
+        payload["usable_once"] = json!(true);
+    }
     let reply = api.command(Operation::SecretCreate, payload).await?;
     let failed: Vec<Value> = reply["failed"].as_array().cloned().unwrap_or_default();
     if api.json {
         print_json(&reply);
     } else {
-        let mut table = Table::new(&["NAME", "USER", "DEFAULT TTL", "MAX TTL"]);
+        let mut table = Table::new(&["NAME", "USER", "KIND", "DEFAULT TTL", "MAX TTL"]);
         for s in reply["created"].as_array().into_iter().flatten() {
             table.row(vec![
                 text(s, "name"),
                 text(s, "user_principal_name"),
+                text(s, "credential_kind"),
                 ttl(s, "default_ttl"),
                 ttl(s, "max_ttl"),
             ]);
@@ -246,6 +262,8 @@ fn show(api: &Api, s: &Value) {
         ("display name", text(s, "display_name")),
         ("object id", text(s, "user_object_id")),
         ("connection", text(s, "connection")),
+        ("kind", text(s, "credential_kind")),
+        ("usable once", text(s, "usable_once")),
         ("default ttl", ttl(s, "default_ttl")),
         ("max ttl", ttl(s, "max_ttl")),
         ("live lease", text(s, "live_lease_id")),
@@ -253,6 +271,16 @@ fn show(api: &Api, s: &Value) {
         ("updated", when(s, "updated_at")),
         ("deleted", when(s, "deleted_at")),
     ]);
+}
+
+/// `--kind`: the API's credential kinds, each with its meaning in `--help`.
+fn kind_parser() -> impl TypedValueParser<Value = CredentialKind> {
+    PossibleValuesParser::new(
+        CredentialKind::ALL
+            .iter()
+            .map(|k| PossibleValue::new(k.as_str()).help(k.meaning())),
+    )
+    .try_map(|name| CredentialKind::parse(&name).ok_or("not a credential kind"))
 }
 
 /// Page size of `secret list` unless told otherwise.

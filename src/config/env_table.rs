@@ -53,6 +53,26 @@ fn table() -> Vec<(String, String, String)> {
         ("HTTP__ACTOR_CLAIM", "appid", "\"appid\""),
         ("HTTP__LEEWAY_SECS", "30", "30"),
         ("HTTP__JWKS_REFRESH_SECS", "120", "120"),
+        ("HTTP__PERSON_CLAIM", "upn", "\"upn\""),
+        ("HTTP__SIGN_IN__CLIENT_ID", "lh-web", "\"lh-web\""),
+        ("HTTP__SIGN_IN__CLIENT_SECRET", "s3cr3t-web", "\"***\""),
+        (
+            "HTTP__SIGN_IN__REDIRECT_URI",
+            "https://lh.example/v1/auth/callback",
+            "\"https://lh.example/v1/auth/callback\"",
+        ),
+        ("HTTP__SIGN_IN__TENANT", "t1", "\"t1\""),
+        (
+            "HTTP__SIGN_IN__SCOPES",
+            "[\"openid\", \"api://lh/Access\"]",
+            "[\"openid\", \"api://lh/Access\"]",
+        ),
+        ("HTTP__SIGN_IN__SESSION_SECS", "900", "900"),
+        (
+            "HTTP__SIGN_IN__SESSION_KEY_FILE",
+            "/keys/session",
+            "\"/keys/session\"",
+        ),
         ("POLICY__DELEGATES", "[\"gateway\"]", "[\"gateway\"]"),
         ("POLICY__ADMIN_ROLES", "[\"Lh.Admin\"]", "[\"Lh.Admin\"]"),
         (

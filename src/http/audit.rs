@@ -4,8 +4,9 @@
 use axum::extract::{Path, State};
 use axum::http::Uri;
 use axum::response::Response;
-use leasehold_api::{AuditAt, AuditHistory, AuditVerify, Operation};
+use leasehold_api::{AuditAt, AuditHistory, AuditVerify, LogHead, Operation};
 use serde::Deserialize;
+use serde_json::json;
 
 use super::{query, Gateway, Principal, Problem};
 
@@ -67,8 +68,41 @@ pub async fn at(State(gw): State<Gateway>, who: Principal, uri: Uri) -> Result<R
     gw.read(&who, Operation::AuditAt, &input).await
 }
 
-/// `GET /v1/audit/verify`: checks the event store's hash chains.
-pub async fn verify(State(gw): State<Gateway>, who: Principal) -> Result<Response, Problem> {
-    gw.read(&who, Operation::AuditVerify, &AuditVerify::default())
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AgainstParams {
+    #[serde(default)]
+    position: Option<i64>,
+    #[serde(default)]
+    running_hash: Option<String>,
+}
+
+/// `GET /v1/audit/verify[?position=&running_hash=]`: checks the event store's hash
+/// chains, and that the log still runs through a head `GET /v1/audit/anchor` gave.
+pub async fn verify(
+    State(gw): State<Gateway>,
+    who: Principal,
+    uri: Uri,
+) -> Result<Response, Problem> {
+    let params: AgainstParams = query(&uri)?;
+    let against = match (params.position, params.running_hash) {
+        (None, None) => None,
+        (Some(position), running_hash) => Some(LogHead {
+            position,
+            running_hash: running_hash.unwrap_or_default(),
+        }),
+        (None, Some(_)) => {
+            return Err(Problem::invalid(
+                "running_hash needs the position of the anchor it came with",
+            ))
+        }
+    };
+    gw.read(&who, Operation::AuditVerify, &AuditVerify { against })
         .await
+}
+
+/// `GET /v1/audit/anchor`: where the global event log ends now, for a checkpoint the
+/// caller keeps and later passes to `GET /v1/audit/verify?position=&running_hash=`.
+pub async fn anchor(State(gw): State<Gateway>, who: Principal) -> Result<Response, Problem> {
+    gw.read(&who, Operation::AuditAnchor, &json!({})).await
 }

@@ -45,6 +45,37 @@ impl Verifier {
 
     /// The principal of a valid token, or why it is not one.
     pub async fn verify(&self, token: &str) -> Result<Principal, Problem> {
+        self.verify_token(token)
+            .await
+            .map(|(principal, _)| principal)
+    }
+
+    /// The principal of a valid access token and the token's expiry (Unix seconds).
+    pub async fn verify_token(&self, token: &str) -> Result<(Principal, i64), Problem> {
+        let claims = self.claims(token, &self.settings.audiences).await?;
+        let principal = self.principal(&claims)?;
+        Ok((principal, claims["exp"].as_i64().unwrap_or_default()))
+    }
+
+    /// Checks an ID token from a browser sign-in: signed by the tenant, for
+    /// `client_id`, and carrying the `nonce` the sign-in was started with.
+    pub async fn verify_id_token(
+        &self,
+        token: &str,
+        client_id: &str,
+        nonce: &str,
+    ) -> Result<(), Problem> {
+        let claims = self.claims(token, &[client_id.to_string()]).await?;
+        let sent = claims["nonce"].as_str().unwrap_or_default();
+        if sent.is_empty() || sent != nonce {
+            return Err(Problem::unauthenticated("ID token nonce mismatch"));
+        }
+        Ok(())
+    }
+
+    /// The claims of `token` once its header, signature, issuer, audience (one of
+    /// `audiences`), lifetime and tenant passed.
+    async fn claims(&self, token: &str, audiences: &[String]) -> Result<Value, Problem> {
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| Problem::unauthenticated("malformed"))?;
         // Only what Entra signs with: never `none`, never an HMAC keyed by a public key.
@@ -67,7 +98,7 @@ impl Verifier {
         let mut validation = Validation::new(Algorithm::RS256);
         validation.leeway = self.settings.leeway_secs;
         validation.validate_nbf = true;
-        validation.set_audience(&self.settings.audiences);
+        validation.set_audience(audiences);
         validation.set_issuer(&trust.issuers.values().collect::<Vec<_>>());
         validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud"]);
         let claims = jsonwebtoken::decode::<Value>(token, &key, &validation)
@@ -78,13 +109,31 @@ impl Verifier {
             .unwrap_or_default()
             .to_ascii_lowercase();
         match trust.issuers.get(&tid) {
-            Some(issuer) if claims["iss"].as_str() == Some(issuer.as_str()) => {}
-            _ => return Err(Problem::unauthenticated("tenant not allowed")),
+            Some(issuer) if claims["iss"].as_str() == Some(issuer.as_str()) => Ok(claims),
+            _ => Err(Problem::unauthenticated("tenant not allowed")),
         }
-        let claim = &self.settings.actor_claim;
+    }
+
+    /// The actor and roles of verified `claims`: a person's token (it has `scp`) is
+    /// named by `person_claim`, lower-cased; an application's by `actor_claim`.
+    fn principal(&self, claims: &Value) -> Result<Principal, Problem> {
+        let person = claims.get("scp").is_some();
+        let claim = if person {
+            &self.settings.person_claim
+        } else {
+            &self.settings.actor_claim
+        };
         let actor = claims[claim.as_str()]
             .as_str()
-            .and_then(|name| Actor::parse(name).ok())
+            .map(|name| {
+                if person {
+                    name.to_lowercase()
+                } else {
+                    name.to_string()
+                }
+            })
+            .and_then(|name| Actor::parse(&name).ok())
+            .filter(|a| a.is_person() == person)
             .filter(|a| !a.is_system() && !leasehold_bus::is_reserved_actor(a.as_str()))
             .ok_or_else(|| {
                 Problem::new(
@@ -122,11 +171,20 @@ fn rejection(kind: &ErrorKind) -> &'static str {
 impl FromRequestParts<Gateway> for Principal {
     type Rejection = Problem;
 
+    /// A bearer token when the request has an `Authorization` header; otherwise the
+    /// browser session cookie (with its CSRF token for anything but a read).
     async fn from_request_parts(parts: &mut Parts, gw: &Gateway) -> Result<Self, Problem> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+            return super::session::principal_from_cookie(
+                &parts.headers,
+                &parts.method,
+                &gw.cookie_key,
+            )?
+            .ok_or_else(|| Problem::unauthenticated("missing bearer token"));
+        };
+        let token = value
+            .to_str()
+            .ok()
             .and_then(|v| v.split_once(' '))
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, token)| token.trim())

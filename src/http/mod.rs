@@ -8,14 +8,20 @@
 mod audit;
 mod auth;
 mod connections;
+mod dashboard;
+mod events;
+mod export;
 mod keys;
 mod leases;
 mod problem;
 mod secrets;
+mod session;
+mod signin;
 
 use std::future::Future;
 use std::sync::Arc;
 
+use axum::extract::FromRef;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -25,7 +31,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub use auth::{Principal, Verifier};
+pub use axum_extra::extract::cookie::Key as SessionKey;
 pub use problem::{Problem, PROBLEM_JSON};
+pub use session::{CSRF_HEADER, SESSION_COOKIE};
+pub use signin::SignIn;
 
 use crate::client::ApiClient;
 
@@ -34,15 +43,51 @@ use crate::client::ApiClient;
 pub struct Gateway {
     api: ApiClient,
     verifier: Arc<Verifier>,
+    sign_in: Option<Arc<SignIn>>,
+    cookie_key: SessionKey,
+    /// Turns `true` when the process stops: endless streams end then, so a graceful
+    /// shutdown does not wait for them.
+    stopping: tokio::sync::watch::Receiver<bool>,
+}
+
+impl FromRef<Gateway> for SessionKey {
+    fn from_ref(gw: &Gateway) -> Self {
+        gw.cookie_key.clone()
+    }
 }
 
 impl Gateway {
-    /// A gateway asking the engine through `api` (connected as the gateway's actor)
-    /// and checking tokens with `verifier`.
-    pub fn new(api: ApiClient, verifier: Verifier) -> Self {
+    /// A gateway asking the engine through `api` (connected as the gateway's actor),
+    /// checking tokens with `verifier`, signing browsers in with `sign_in` (if any)
+    /// and sealing their session cookies with `cookie_key`.
+    pub fn new(
+        api: ApiClient,
+        verifier: Verifier,
+        sign_in: Option<SignIn>,
+        cookie_key: SessionKey,
+    ) -> Self {
         Self {
             api,
             verifier: Arc::new(verifier),
+            sign_in: sign_in.map(Arc::new),
+            cookie_key,
+            stopping: tokio::sync::watch::channel(false).1,
+        }
+    }
+
+    /// The same gateway ending its event streams when `stopping` turns `true`.
+    pub fn stopping_with(mut self, stopping: tokio::sync::watch::Receiver<bool>) -> Self {
+        self.stopping = stopping;
+        self
+    }
+
+    /// Resolves once the process is stopping (never, if nobody will say so).
+    fn stopped(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut rx = self.stopping.clone();
+        async move {
+            if rx.wait_for(|stop| *stop).await.is_err() {
+                std::future::pending::<()>().await;
+            }
         }
     }
 
@@ -128,6 +173,14 @@ pub fn router(gateway: Gateway) -> Router {
         .route("/v1/connections/{name}/users", get(connections::users))
         .route("/v1/audit/at", get(audit::at))
         .route("/v1/audit/verify", get(audit::verify))
+        .route("/v1/audit/anchor", get(audit::anchor))
+        .route("/v1/audit/export", get(export::export))
+        .route("/v1/events", get(events::stream))
+        .route("/v1/auth/login", get(signin::login))
+        .route("/v1/auth/callback", get(signin::callback))
+        .route("/v1/auth/session", get(signin::session))
+        .route("/v1/auth/logout", post(signin::logout))
+        .merge(dashboard::routes())
         .fallback(|| async { Problem::new(ErrorCode::NotFound, "no such resource") })
         .method_not_allowed_fallback(|| async {
             Problem::invalid("this method is not allowed on this resource")

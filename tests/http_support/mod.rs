@@ -3,8 +3,10 @@
 //! it: what an HTTP API test needs to get a real token and spend it.
 #![allow(dead_code)]
 
+pub mod browser;
+
 use entra_emulator::{
-    AppSeed, ClientSecretSeed, EmulatorConfig, RoleAssignmentSeed, DEMO_TENANT_ID,
+    AppSeed, ClientSecretSeed, EmulatorConfig, RoleAssignmentSeed, UserRoleSeed, DEMO_TENANT_ID,
 };
 use leasehold::app::Components;
 use leasehold_command::{Policy, Rule};
@@ -29,6 +31,17 @@ pub const OPS_SECRET: &str = "ops-client-secret-value";
 pub const ADMIN_ROLE: &str = "Leasehold.Admin";
 /// The gateway's own NATS actor.
 pub const GATEWAY: &str = "http";
+/// leasehold's web sign-in client (a confidential client with the gateway's callback
+/// as its redirect URI).
+pub const WEB_APP: &str = "66666666-6666-4666-8666-666666666666";
+/// Its client secret.
+pub const WEB_SECRET: &str = "web-client-secret-value";
+/// The delegated scope of leasehold's API people sign in for.
+pub const API_SCOPE: &str = "api://leasehold/Leasehold.Access";
+/// A person allowed to lease `app-*` secrets.
+pub const PERSON: &str = "dave@contoso.onmicrosoft.com";
+/// A person holding leasehold's admin app role.
+pub const ADMIN_PERSON: &str = "erin@contoso.onmicrosoft.com";
 
 /// The demo tenant plus leasehold's API and the CI application.
 pub fn emulator_config() -> EmulatorConfig {
@@ -48,6 +61,10 @@ pub fn emulator_config() -> EmulatorConfig {
                 roles: vec![ADMIN_ROLE.into()],
             },
         ],
+        user_role_assignments: vec![UserRoleSeed {
+            user: ADMIN_PERSON.into(),
+            roles: vec![ADMIN_ROLE.into()],
+        }],
         ..AppSeed::default()
     });
     for (id, name, secret) in [(CI_APP, "ci", CI_SECRET), (OPS_APP, "ops", OPS_SECRET)] {
@@ -69,7 +86,7 @@ pub fn policy() -> Policy {
     Policy {
         admins: vec!["admin".into()],
         rules: vec![Rule {
-            actors: vec![CI_APP.into()],
+            actors: vec![CI_APP.into(), PERSON.into()],
             ops: vec![
                 "lease.*".into(),
                 "secret.get".into(),
@@ -81,6 +98,52 @@ pub fn policy() -> Policy {
         delegates: vec![GATEWAY.into()],
         admin_roles: vec![ADMIN_ROLE.into()],
     }
+}
+
+/// A running engine with the HTTP API on a free port and browser sign-in through the
+/// emulator: leasehold's web client is registered with the gateway's callback.
+pub async fn spawn_with_sign_in() -> (TestApp, String) {
+    // The callback must be registered, so the port is chosen before the gateway binds.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let api = format!("http://127.0.0.1:{port}");
+    let callback = format!("{api}/v1/auth/callback");
+    let mut emulator = emulator_config();
+    emulator.seed.tenants[0].applications.push(AppSeed {
+        client_id: WEB_APP.parse().expect("uuid"),
+        display_name: "leasehold web".into(),
+        secrets: vec![ClientSecretSeed {
+            value: WEB_SECRET.into(),
+            expires_at: None,
+        }],
+        redirect_uris: vec![callback.clone()],
+        ..AppSeed::default()
+    });
+    let components = Components {
+        http: true,
+        ..Components::ALL
+    };
+    let app = TestApp::spawn_beside(
+        emulator,
+        components,
+        policy(),
+        MasterKey::generate(),
+        |config, emulator| {
+            config.http_listen = Some(format!("127.0.0.1:{port}").parse().expect("addr"));
+            config.http.actor = GATEWAY.into();
+            config.http.authority = emulator.to_string();
+            config.http.tenants = vec![DEMO_TENANT_ID.into()];
+            config.http.audiences = vec![API_APP.into(), API_URI.into()];
+            config.http.sign_in.client_id = WEB_APP.into();
+            config.http.sign_in.client_secret = Some(leasehold::config::Hidden::new(WEB_SECRET));
+            config.http.sign_in.redirect_uri = callback;
+            config.http.sign_in.scopes = vec!["openid".into(), "profile".into(), API_SCOPE.into()];
+        },
+    )
+    .await;
+    (app, api)
 }
 
 /// A running engine with the HTTP API on a free port; `jwks_refresh_secs` as given.

@@ -39,7 +39,7 @@ codes! {
     InvalidTtl = "invalid_ttl", "A TTL is not a positive duration within limits.";
     TtlExceedsMax = "ttl_exceeds_max", "A lease TTL above the secret's max TTL.";
     LeaseConflict = "lease_conflict", "The secret already has a live lease.";
-    LeaseNotRenewable = "lease_not_renewable", "The lease is not active or at its max.";
+    LeaseNotRenewable = "lease_not_renewable", "The lease is not active or at its max, or is a Temporary Access Pass lease.";
     LeaseNotActive = "lease_not_active", "The operation needs an active lease.";
     LeaseNotExpired = "lease_not_expired", "An expiry raced a renewal.";
     InvalidRequest = "invalid_request", "The request is malformed.";

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{Cloud, RevocationReason};
+use crate::{Cloud, CredentialKind, RevocationReason};
 
 /// The aggregate an event belongs to (the `aggregate_type` token of its subject).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
@@ -231,6 +231,10 @@ pub enum LeaseEventPayload {
         /// True when the Entra user no longer existed.
         #[serde(default)]
         user_missing: bool,
+        /// True when the credential was already gone from Entra: a Temporary Access
+        /// Pass that Entra itself expired (or that was deleted there).
+        #[serde(default)]
+        credential_gone: bool,
     },
     /// After a forced revocation, Graph confirmed the password is useless.
     ForcedRevocationConfirmed {
@@ -260,6 +264,11 @@ pub enum SecretEventPayload {
         default_ttl: u64,
         /// Max lease TTL, seconds.
         max_ttl: u64,
+        /// Kind of credential its leases hand out (`password` in events written before
+        /// there were kinds).
+        #[serde(default, deserialize_with = "crate::vocabulary::stored_kind")]
+        #[schemars(with = "CredentialKind")]
+        credential_kind: CredentialKind,
         /// When.
         created_at: DateTime<Utc>,
     },
@@ -381,6 +390,31 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn a_stored_secret_shows_its_credential_kind() {
+        let stored = |kind: serde_json::Value| {
+            let mut created = json!({"SecretCreated": {"name": "s", "connection": "c",
+                "user_object_id": "u", "user_principal_name": "u@x", "display_name": "U",
+                "default_ttl": 60, "max_ttl": 60, "created_at": "2026-01-01T00:00:00Z"}});
+            if !kind.is_null() {
+                created["SecretCreated"]["credential_kind"] = kind;
+            }
+            match EventPayload::decode(AggregateType::DynamicSecret, &created) {
+                Ok(EventPayload::Secret(SecretEventPayload::SecretCreated {
+                    credential_kind,
+                    ..
+                })) => credential_kind,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(stored(serde_json::Value::Null), CredentialKind::Password);
+        assert_eq!(stored(json!("password")), CredentialKind::Password);
+        assert_eq!(
+            stored(json!({"temporary_access_pass": {"usable_once": true}})),
+            CredentialKind::TemporaryAccessPass
+        );
     }
 
     #[test]

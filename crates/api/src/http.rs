@@ -232,6 +232,22 @@ pub const ROUTES: &[Route] = &[
     ),
     route(
         "GET",
+        "/v1/audit/export",
+        Operation::AuditExport,
+        &[],
+        Fields::Query,
+        200,
+    ),
+    route(
+        "GET",
+        "/v1/audit/anchor",
+        Operation::AuditAnchor,
+        &[],
+        Fields::None,
+        200,
+    ),
+    route(
+        "GET",
         "/v1/audit/verify",
         Operation::AuditVerify,
         &[],
@@ -239,6 +255,15 @@ pub const ROUTES: &[Route] = &[
         200,
     ),
 ];
+
+/// The media type of a route's success: `audit.export` streams NDJSON, one event per
+/// line; everything else answers one JSON document.
+pub fn media_type(op: Operation) -> &'static str {
+    match op {
+        Operation::AuditExport => "application/x-ndjson",
+        _ => "application/json",
+    }
+}
 
 /// An error of the HTTP API: an RFC 9457 problem document (`application/problem+json`)
 /// carrying the same `code` and `details` as the NATS API's error body.

@@ -43,4 +43,4 @@ pub use requests::{
 };
 pub use ttl::TtlInput;
 pub use views::{ConnectionView, Credential, DirectoryUser, LeaseView, SecretView};
-pub use vocabulary::{Cloud, LeaseStatus, RevocationReason};
+pub use vocabulary::{Cloud, CredentialKind, LeaseStatus, RevocationReason, TapLifetimeBounds};

@@ -23,6 +23,9 @@ pub fn document() -> Value {
             .or_insert_with(|| json!({}));
         path[route.method.to_ascii_lowercase()] = operation;
     }
+    for (path, method, operation) in gateway_paths(&problem) {
+        paths.entry(path.to_string()).or_insert_with(|| json!({}))[method] = operation;
+    }
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -30,14 +33,21 @@ pub fn document() -> Value {
             "version": "1",
             "description": "REST resources over leasehold's operations (docs/http-api.md). \
                             Every request needs an Entra ID access token for leasehold's \
-                            application.",
+                            application, or a browser session from /v1/auth/login.",
         },
-        "security": [{ "bearer": [] }],
+        "security": [{ "bearer": [] }, { "session": [] }],
         "paths": paths,
         "components": {
             "schemas": components,
             "securitySchemes": {
                 "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" },
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "__Host-leasehold-session",
+                    "description": "a browser session from /v1/auth/login; requests that \
+                                    change something also need X-CSRF-Token",
+                },
             },
         },
     })
@@ -59,7 +69,7 @@ fn operation(route: &Route, problem: &Value, components: &mut Map<String, Value>
     );
     let success = json!({
         "description": route.op.name(),
-        "content": { "application/json": { "schema": result } },
+        "content": { crate::http::media_type(route.op): { "schema": result } },
     });
     let mut responses = Map::new();
     responses.insert(route.status.to_string(), success.clone());
@@ -100,10 +110,113 @@ fn operation(route: &Route, problem: &Value, components: &mut Map<String, Value>
         }
         Fields::None => {}
     }
+    if route.op == crate::Operation::AuditVerify {
+        // `against` travels as two query parameters.
+        for (name, kind, text) in [
+            (
+                "position",
+                "integer",
+                "the position of a head `GET /v1/audit/anchor` gave",
+            ),
+            (
+                "running_hash",
+                "string",
+                "the running hash of that head (64 hex digits)",
+            ),
+        ] {
+            parameters.push(json!({
+                "name": name,
+                "in": "query",
+                "required": false,
+                "description": text,
+                "schema": { "type": kind },
+            }));
+        }
+    }
     if !parameters.is_empty() {
         operation["parameters"] = Value::Array(parameters);
     }
     operation
+}
+
+/// The routes that are not operations of the engine: browser sign-in and the event
+/// stream.
+fn gateway_paths(problem: &Value) -> Vec<(&'static str, &'static str, Value)> {
+    let problem = json!({
+        "description": "a problem document carrying the error code",
+        "content": { "application/problem+json": { "schema": problem } },
+    });
+    let redirect = |id: &str, summary: &str| {
+        json!({
+            "operationId": id,
+            "summary": summary,
+            "security": [],
+            "responses": { "302": { "description": "a redirect" }, "default": problem },
+        })
+    };
+    let mut login = redirect(
+        "get_v1_auth_login",
+        "start a browser sign-in: redirects to the identity provider",
+    );
+    login["parameters"] = json!([{
+        "name": "return_to", "in": "query", "required": false,
+        "description": "a path on this site to land on once signed in (default /)",
+        "schema": { "type": "string" },
+    }]);
+    let mut callback = redirect(
+        "get_v1_auth_callback",
+        "the identity provider's redirect back: starts the session",
+    );
+    callback["parameters"] = json!(["code", "state", "error", "error_description"]
+        .iter()
+        .map(|name| json!({ "name": name, "in": "query", "required": false, "schema": { "type": "string" } }))
+        .collect::<Vec<_>>());
+    let session = json!({
+        "operationId": "get_v1_auth_session",
+        "summary": "the signed-in person, their roles and the CSRF token",
+        "security": [{ "session": [] }],
+        "responses": {
+            "200": {
+                "description": "the session",
+                "content": { "application/json": { "schema": {
+                    "type": "object",
+                    "required": ["actor", "roles", "csrf_token", "expires_at"],
+                    "properties": {
+                        "actor": { "type": "string" },
+                        "roles": { "type": "array", "items": { "type": "string" } },
+                        "csrf_token": { "type": "string" },
+                        "expires_at": { "type": "string", "format": "date-time" },
+                    },
+                } } },
+            },
+            "default": problem,
+        },
+    });
+    let logout = json!({
+        "operationId": "post_v1_auth_logout",
+        "summary": "end the session (needs X-CSRF-Token)",
+        "security": [{ "session": [] }],
+        "responses": { "204": { "description": "signed out" }, "default": problem },
+    });
+    let events = json!({
+        "operationId": "get_v1_events",
+        "summary": "server-sent events: `ready`, then `lease` (the lease's view) for every \
+                    change to a lease the caller may see",
+        "responses": {
+            "200": {
+                "description": "an endless event stream",
+                "content": { "text/event-stream": { "schema": { "type": "string" } } },
+            },
+            "default": problem,
+        },
+    });
+    vec![
+        ("/v1/auth/login", "get", login),
+        ("/v1/auth/callback", "get", callback),
+        ("/v1/auth/session", "get", session),
+        ("/v1/auth/logout", "post", logout),
+        ("/v1/events", "get", events),
+    ]
 }
 
 /// `get_v1_leases_id_history`: the method and the path's words.

@@ -49,8 +49,11 @@ pub struct SecretRecord {
     pub default_ttl_secs: i64,
     /// Max lease TTL in seconds.
     pub max_ttl_secs: i64,
-    /// Kind of credential (`password`).
+    /// Kind of credential (`password` or `temporary_access_pass`).
     pub credential_kind: String,
+    /// `temporary_access_pass` only: each pass signs in once only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usable_once: Option<bool>,
     /// The lease holding the secret's single live slot, if any.
     pub live_lease_id: Option<String>,
     /// When it was created.

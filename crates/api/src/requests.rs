@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use crate::{Cloud, LeaseStatus, TtlInput};
+use crate::{Cloud, CredentialKind, LeaseStatus, TtlInput};
 
 /// `connection.create`: register an Entra application.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -65,9 +65,16 @@ pub struct SecretCreate {
     /// Default lease TTL (default 1h).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_ttl: Option<TtlInput>,
-    /// Max lease TTL (default 1d).
+    /// Max lease TTL (default 1d; for a Temporary Access Pass, the policy's maximum when
+    /// that is shorter).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_ttl: Option<TtlInput>,
+    /// Kind of credential the leases hand out (default `password`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential_kind: Option<CredentialKind>,
+    /// `temporary_access_pass` only: each pass signs in once only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub usable_once: bool,
 }
 
 /// `secret.update`: new TTLs or another connection.

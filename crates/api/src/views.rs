@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{Cloud, LeaseStatus, RevocationReason};
+use crate::{Cloud, CredentialKind, LeaseStatus, RevocationReason, TapLifetimeBounds};
 
 /// A connection without its sealed secret.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -43,8 +43,14 @@ pub struct SecretView {
     pub default_ttl: u64,
     /// Max lease TTL, seconds.
     pub max_ttl: u64,
-    /// Kind of credential (`password`).
-    pub credential_kind: String,
+    /// Kind of credential its leases hand out.
+    pub credential_kind: CredentialKind,
+    /// `temporary_access_pass` only: each pass signs in once only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usable_once: Option<bool>,
+    /// `temporary_access_pass` only: the tenant's TAP policy bounds every TTL must fit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tap_policy: Option<TapLifetimeBounds>,
     /// The lease holding the secret's single live slot, if any.
     pub live_lease_id: Option<String>,
     /// When it was created.
@@ -100,7 +106,8 @@ pub struct LeaseView {
 pub struct Credential {
     /// The Entra user to sign in as.
     pub username: String,
-    /// The password, valid until the lease ends.
+    /// The password, valid until the lease ends; for a `temporary_access_pass` secret,
+    /// the Temporary Access Pass (entered where the sign-in page asks for it).
     pub password: String,
 }
 

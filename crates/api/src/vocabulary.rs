@@ -126,3 +126,78 @@ pub enum Cloud {
         graph_url: String,
     },
 }
+
+/// The kind of credential a dynamic secret's leases hand out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialKind {
+    /// A fresh password set on the user; leasehold takes it back at expiry.
+    #[default]
+    Password,
+    /// A Temporary Access Pass whose lifetime Entra enforces: it stops at the lease's
+    /// expiry even if leasehold is down. Its TTLs must be whole minutes within the
+    /// tenant's TAP policy, and its leases cannot be renewed.
+    TemporaryAccessPass,
+}
+
+impl CredentialKind {
+    /// Every kind.
+    pub const ALL: &'static [CredentialKind] = &[
+        CredentialKind::Password,
+        CredentialKind::TemporaryAccessPass,
+    ];
+
+    /// The snake_case name used in APIs and read models.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CredentialKind::Password => "password",
+            CredentialKind::TemporaryAccessPass => "temporary_access_pass",
+        }
+    }
+
+    /// What the kind means, in one line for people (command-line help).
+    pub fn meaning(self) -> &'static str {
+        match self {
+            CredentialKind::Password => "A fresh password; leasehold takes it back at expiry.",
+            CredentialKind::TemporaryAccessPass => {
+                "A Temporary Access Pass; Entra itself ends it at expiry (not renewable)."
+            }
+        }
+    }
+
+    /// Parses the snake_case name.
+    pub fn parse(name: &str) -> Option<CredentialKind> {
+        Self::ALL.iter().copied().find(|k| k.as_str() == name)
+    }
+}
+
+impl fmt::Display for CredentialKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Reads a credential kind as the events store it: `"password"`, or
+/// `{"temporary_access_pass": {…}}` (the kind's settings are not part of this view).
+pub(crate) fn stored_kind<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<CredentialKind, D::Error> {
+    use serde::de::Error;
+    let value = serde_json::Value::deserialize(deserializer)?;
+    let name = match &value {
+        serde_json::Value::String(name) => Some(name.as_str()),
+        serde_json::Value::Object(map) if map.len() == 1 => map.keys().next().map(String::as_str),
+        _ => None,
+    };
+    name.and_then(CredentialKind::parse)
+        .ok_or_else(|| D::Error::custom(format!("not a credential kind: {value}")))
+}
+
+/// The tenant's Temporary Access Pass policy bounds a TAP secret was created under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct TapLifetimeBounds {
+    /// Shortest pass the policy allows, minutes.
+    pub min_lifetime_minutes: u32,
+    /// Longest pass the policy allows, minutes.
+    pub max_lifetime_minutes: u32,
+}

@@ -59,6 +59,8 @@ async fn record(commands: &Commands, kind: i32) -> anyhow::Result<Template> {
                 display_name: "Template User".into(),
                 default_ttl: Ttl::from_secs(3600)?,
                 max_ttl: Ttl::from_secs(86_400)?,
+                credential_kind: leasehold_domain::CredentialKind::Password,
+                tap_bounds: None,
             },
             &m(-300)?,
         )

@@ -189,9 +189,27 @@ impl Commands {
         folded: Option<FoldedFailures>,
         meta: &Meta,
     ) -> Result<Executed<Lease>, CommandError> {
+        let found = RevocationFound {
+            user_missing,
+            credential_gone: false,
+        };
+        self.confirm_revocation_found(lease_id, found, folded, meta)
+            .await
+    }
+
+    /// As [`Commands::confirm_revocation_after`], saying what Graph found: the user gone,
+    /// or the credential already gone (a Temporary Access Pass Entra expired).
+    pub async fn confirm_revocation_found(
+        &self,
+        lease_id: &LeaseId,
+        found: RevocationFound,
+        folded: Option<FoldedFailures>,
+        meta: &Meta,
+    ) -> Result<Executed<Lease>, CommandError> {
         let command = LeaseCommand::ConfirmRevocation {
             at: meta.at,
-            user_missing,
+            user_missing: found.user_missing,
+            credential_gone: found.credential_gone,
             folded,
         };
         let done = self.leases.execute(lease_id, command, meta).await?;
@@ -232,4 +250,13 @@ impl Commands {
 /// Data keys of a lease are named `lease:<id>:<nonce>`.
 fn lease_key_prefix(lease_id: &LeaseId) -> String {
     format!("lease:{lease_id}:")
+}
+
+/// What a successful revocation found in Entra.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RevocationFound {
+    /// The Entra user no longer exists.
+    pub user_missing: bool,
+    /// The credential was already gone (a Temporary Access Pass Entra expired).
+    pub credential_gone: bool,
 }

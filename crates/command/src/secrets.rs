@@ -2,7 +2,7 @@
 
 use leasehold_domain::{
     ConnectionName, CredentialKind, DynamicSecret, EntraObjectId, LeaseId, RevocationReason,
-    SecretCommand, SecretName, Ttl, UserPrincipalName,
+    SecretCommand, SecretName, TapBounds, Ttl, UserPrincipalName,
 };
 
 use crate::{CommandError, Commands, Executed, Meta};
@@ -24,6 +24,10 @@ pub struct NewSecret {
     pub default_ttl: Ttl,
     /// Max lease TTL.
     pub max_ttl: Ttl,
+    /// Kind of credential handed out.
+    pub credential_kind: CredentialKind,
+    /// The tenant's TAP policy bounds (read from Graph for a TAP secret).
+    pub tap_bounds: Option<TapBounds>,
 }
 
 impl Commands {
@@ -42,7 +46,8 @@ impl Commands {
             display_name: new.display_name,
             default_ttl: new.default_ttl,
             max_ttl: new.max_ttl,
-            credential_kind: CredentialKind::Password,
+            credential_kind: new.credential_kind,
+            tap_bounds: new.tap_bounds,
             at: meta.at,
         };
         self.secrets.execute(&new.name, command, meta).await

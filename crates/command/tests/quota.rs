@@ -26,6 +26,8 @@ async fn secret(w: &World, name: &str) -> SecretName {
                 display_name: "Alice".into(),
                 default_ttl: Ttl::from_secs(3600).expect("ttl"),
                 max_ttl: Ttl::from_secs(86_400).expect("ttl"),
+                credential_kind: leasehold_domain::CredentialKind::Password,
+                tap_bounds: None,
             },
             &meta("admin", t0()),
         )

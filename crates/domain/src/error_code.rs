@@ -37,9 +37,10 @@ impl Coded for SecretError {
         match self {
             SecretError::AlreadyExists => ErrorCode::AlreadyExists,
             SecretError::NotFound => ErrorCode::NotFound,
-            SecretError::DefaultTtlExceedsMax { .. } | SecretError::InvalidTtl { .. } => {
-                ErrorCode::InvalidTtl
-            }
+            SecretError::DefaultTtlExceedsMax { .. }
+            | SecretError::InvalidTtl { .. }
+            | SecretError::TtlOutsideTapPolicy { .. } => ErrorCode::InvalidTtl,
+            SecretError::TapPolicyUnknown => ErrorCode::InvalidRequest,
             SecretError::TtlExceedsMax { .. } => ErrorCode::TtlExceedsMax,
             SecretError::LeaseConflict { .. } => ErrorCode::LeaseConflict,
         }
@@ -47,7 +48,19 @@ impl Coded for SecretError {
 
     fn details(&self) -> Value {
         match self {
-            SecretError::AlreadyExists | SecretError::NotFound => json!({}),
+            SecretError::AlreadyExists | SecretError::NotFound | SecretError::TapPolicyUnknown => {
+                json!({})
+            }
+            SecretError::TtlOutsideTapPolicy {
+                ttl,
+                min_minutes,
+                max_minutes,
+            } => json!({
+                "ttl": ttl.as_secs(),
+                "credential_kind": "temporary_access_pass",
+                "min_lifetime_minutes": min_minutes,
+                "max_lifetime_minutes": max_minutes,
+            }),
             SecretError::DefaultTtlExceedsMax { default, max } => json!({
                 "default_ttl": default.as_secs(),
                 "max_ttl": max.as_secs(),

@@ -33,7 +33,7 @@ pub use parse_error::ParseError;
 pub use sealed::Sealed;
 pub use secret::{
     CredentialKind, DynamicSecret, LiveLease, ReleaseReason, SecretCommand, SecretDefinition,
-    SecretError, SecretEvent,
+    SecretError, SecretEvent, TapBounds,
 };
 pub use ttl::Ttl;
 

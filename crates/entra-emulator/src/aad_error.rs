@@ -77,6 +77,10 @@ impl AadError {
         Self::new(StatusCode::BAD_REQUEST, "invalid_scope", 70011, format!("The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid. The scope '{scope}' is not valid."))
     }
 
+    pub fn unknown_resource(resource: &str, tenant: &str) -> AadError {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_resource", 500011, format!("The resource principal named {resource} was not found in the tenant named {tenant}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant."))
+    }
+
     pub fn wrong_password() -> AadError {
         Self::new(
             StatusCode::BAD_REQUEST,

@@ -23,7 +23,9 @@ impl IntoResponse for EmulatorError {
             EmulatorError::DuplicateUser(_) | EmulatorError::DuplicateApp(_) => {
                 StatusCode::CONFLICT
             }
-            EmulatorError::InvalidUser(_) => StatusCode::BAD_REQUEST,
+            EmulatorError::InvalidUser(_) | EmulatorError::InvalidTapPolicy => {
+                StatusCode::BAD_REQUEST
+            }
             EmulatorError::Key(crate::jwt::JwtError::UnknownKey(_)) => StatusCode::NOT_FOUND,
             EmulatorError::Key(crate::jwt::JwtError::SigningKey(_)) => StatusCode::CONFLICT,
             EmulatorError::Key(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -55,6 +57,10 @@ pub(crate) fn routes(handle: EmulatorHandle) -> Router {
             get(get_user).patch(change_user).delete(delete_user),
         )
         .route("/_emulator/apps/{tenant}", post(add_app))
+        .route(
+            "/_emulator/tap-policy/{tenant}",
+            get(tap_policy).put(set_tap_policy),
+        )
         .route("/_emulator/requests", get(requests).delete(clear_requests))
         .route("/_emulator/faults", get(faults).put(set_faults))
         .route("/_emulator/throttle", get(throttle).put(set_throttle))
@@ -134,6 +140,24 @@ async fn add_app(
 ) -> Response {
     match h.add_app(&tenant, app) {
         Ok(()) => StatusCode::CREATED.into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn tap_policy(State(h): State<EmulatorHandle>, Path(tenant): Path<String>) -> Response {
+    match h.tap_policy(&tenant) {
+        Ok(policy) => Json(policy).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn set_tap_policy(
+    State(h): State<EmulatorHandle>,
+    Path(tenant): Path<String>,
+    Json(policy): Json<crate::TapPolicy>,
+) -> Response {
+    match h.set_tap_policy(&tenant, policy) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => e.into_response(),
     }
 }

@@ -171,7 +171,10 @@ fn authenticate(
     let user = t
         .user_mut(username)
         .ok_or_else(|| AadError::unknown_user(tenant))?;
-    check_sign_in(user, password, now, lag)?;
+    match tap_sign_in(user, password, now) {
+        Some(result) => result?,
+        None => check_sign_in(user, password, now, lag)?,
+    }
     let get = |name: &str| checked.params.get(name).filter(|v| !v.is_empty()).cloned();
     Ok(Grant {
         tenant_id,
@@ -187,6 +190,33 @@ fn authenticate(
         }),
         user_id: user.id,
         issued_at: now,
+    })
+}
+
+/// The sign-in page takes the user's Temporary Access Pass where it takes a password, as
+/// Entra's page offers the pass in place of the password. `None` when `secret` is not the
+/// user's pass; an expired pass, or a one-time pass already used, is refused as a wrong
+/// credential. (The token endpoint's password grant never takes a pass.)
+fn tap_sign_in(
+    user: &mut crate::user::User,
+    secret: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<Result<(), AadError>> {
+    let locked = user.locked_out();
+    let enabled = user.account_enabled;
+    let tap = user.tap.as_mut().filter(|t| t.matches(secret))?;
+    if locked {
+        return Some(Err(AadError::locked_out()));
+    }
+    if !enabled {
+        return Some(Err(AadError::disabled()));
+    }
+    Some(match tap.usability(now) {
+        crate::tap_policy::Usability::EnabledByPolicy => {
+            tap.used = true;
+            Ok(())
+        }
+        _ => Err(AadError::wrong_password()),
     })
 }
 

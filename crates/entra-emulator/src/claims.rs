@@ -57,6 +57,32 @@ pub(crate) struct ApiAccessClaims {
     pub uti: String,
 }
 
+/// Claims of a v2.0 delegated access token for an API registered in the tenant: `aud`
+/// is the API's client id, `azp` the application the user signed in to, `scp` the
+/// API's scopes granted and `roles` the API's app roles assigned to the user.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct UserApiAccessClaims {
+    pub aud: String,
+    pub iss: String,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    pub tid: String,
+    pub azp: String,
+    /// `1`: the client authenticated with a secret; `0`: a public client.
+    pub azpacr: String,
+    pub oid: String,
+    pub sub: String,
+    pub idtyp: String,
+    pub name: String,
+    pub preferred_username: String,
+    pub scp: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
+    pub ver: String,
+    pub uti: String,
+}
+
 /// Claims of a refresh token (opaque to clients; signed so it cannot be forged).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct RefreshClaims {

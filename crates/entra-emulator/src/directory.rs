@@ -85,6 +85,8 @@ pub(crate) struct Tenant {
     pub domain: String,
     pub apps: Vec<App>,
     pub users: BTreeMap<String, User>,
+    /// The Temporary Access Pass policy.
+    pub tap_policy: crate::tap_policy::TapPolicy,
 }
 
 impl Tenant {
@@ -178,6 +180,7 @@ impl Directory {
                 domain: t.domain.clone(),
                 apps: Vec::new(),
                 users: BTreeMap::new(),
+                tap_policy: crate::tap_policy::TapPolicy::default(),
             };
             for app in &t.applications {
                 tenant.add_app(app.clone())?;

@@ -20,6 +20,10 @@ pub enum EmulatorError {
     /// An application with this client id already exists in the tenant.
     #[error("application {0} already exists")]
     DuplicateApp(Uuid),
+    /// Temporary Access Pass settings out of range (lifetimes 1 ≤ min ≤ default ≤ max ≤
+    /// 43,200 minutes, length 8–48).
+    #[error("invalid Temporary Access Pass policy: lifetimes must satisfy 1 <= min <= default <= max <= 43200 minutes, length 8 to 48")]
+    InvalidTapPolicy,
     /// A signing key could not be made, or is not one to retire.
     #[error(transparent)]
     Key(#[from] crate::jwt::JwtError),

@@ -65,6 +65,11 @@ impl GraphError {
         Self::new(StatusCode::BAD_REQUEST, "BadRequest", message)
     }
 
+    /// A pass refused by the tenant's TAP policy: Graph answers `badRequest` (reported).
+    pub fn tap_refused(message: impl Into<String>) -> GraphError {
+        Self::new(StatusCode::BAD_REQUEST, "badRequest", message)
+    }
+
     pub fn password_policy() -> GraphError {
         Self::new(
             StatusCode::BAD_REQUEST,

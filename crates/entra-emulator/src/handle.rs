@@ -123,6 +123,42 @@ impl EmulatorHandle {
         Ok(())
     }
 
+    /// The tenant's Temporary Access Pass policy.
+    pub fn tap_policy(&self, tenant: &str) -> Result<crate::TapPolicy, EmulatorError> {
+        let mut dir = lock(&self.shared.directory);
+        Ok(dir.require_tenant(tenant)?.tap_policy)
+    }
+
+    /// Replaces the tenant's Temporary Access Pass policy (as an administrator would in
+    /// the Entra admin center); inconsistent settings are refused.
+    pub fn set_tap_policy(
+        &self,
+        tenant: &str,
+        policy: crate::TapPolicy,
+    ) -> Result<(), EmulatorError> {
+        if !policy.is_valid() {
+            return Err(EmulatorError::InvalidTapPolicy);
+        }
+        let mut dir = lock(&self.shared.directory);
+        dir.require_tenant(tenant)?.tap_policy = policy;
+        Ok(())
+    }
+
+    /// Whether the user holds a Temporary Access Pass (usable or not), and when it ends.
+    pub fn tap_expires_at(&self, tenant: &str, id_or_upn: &str) -> Option<DateTime<Utc>> {
+        let dir = lock(&self.shared.directory);
+        let user = dir.tenant(tenant)?.user(id_or_upn)?;
+        user.tap.as_ref().map(|t| t.expires_at())
+    }
+
+    /// Whether `pass` is the user's Temporary Access Pass (usable or not); `None` when the
+    /// user is unknown or holds no pass.
+    pub fn tap_matches(&self, tenant: &str, id_or_upn: &str, pass: &str) -> Option<bool> {
+        let dir = lock(&self.shared.directory);
+        let user = dir.tenant(tenant)?.user(id_or_upn)?;
+        user.tap.as_ref().map(|t| t.matches(pass))
+    }
+
     /// Deletes a user (as if removed from the directory outside leasehold).
     pub fn delete_user(&self, tenant: &str, id_or_upn: &str) -> Result<(), EmulatorError> {
         let mut dir = lock(&self.shared.directory);

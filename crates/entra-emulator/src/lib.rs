@@ -28,6 +28,8 @@ mod request_log;
 mod seed;
 mod server;
 mod shared;
+mod tap_methods;
+mod tap_policy;
 mod throttle;
 mod tls;
 mod token;
@@ -48,9 +50,10 @@ pub use error::EmulatorError;
 pub use handle::EmulatorHandle;
 pub use request_log::{LoggedRequest, RequestKind};
 pub use seed::{
-    AppSeed, ClientSecretSeed, RoleAssignmentSeed, Seed, TenantSeed, UserSeed, DEMO_CLIENT_ID,
-    DEMO_CLIENT_SECRET, DEMO_DOMAIN, DEMO_TENANT_ID, DEMO_USER_PASSWORD,
+    AppSeed, ClientSecretSeed, RoleAssignmentSeed, Seed, TenantSeed, UserRoleSeed, UserSeed,
+    DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_DOMAIN, DEMO_TENANT_ID, DEMO_USER_PASSWORD,
 };
+pub use tap_policy::TapPolicy;
 pub use user::{password_hash, UserView, LOCKOUT_THRESHOLD};
 
 use anyhow::Context;

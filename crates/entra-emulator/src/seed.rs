@@ -71,6 +71,19 @@ pub struct AppSeed {
     /// Redirect URIs the authorization endpoint may send a code to (exact match).
     #[serde(default)]
     pub redirect_uris: Vec<String>,
+    /// App roles of this API assigned to users: they appear in the `roles` claim of the
+    /// delegated tokens those users get for it.
+    #[serde(default)]
+    pub user_role_assignments: Vec<UserRoleSeed>,
+}
+
+/// App roles of an API assigned to one user.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UserRoleSeed {
+    /// The user's UPN.
+    pub user: String,
+    /// Role values, e.g. `Leasehold.Admin`.
+    pub roles: Vec<String>,
 }
 
 /// App roles of an API granted to one client application.
@@ -166,7 +179,9 @@ fn demo_uuid(s: &str) -> Uuid {
 impl Seed {
     /// One tenant (`11111111-…`, `contoso.onmicrosoft.com`) with the app `leasehold-demo`
     /// (`22222222-…`, secret `demo-client-secret-value`, permissions User.Read.All,
-    /// User-PasswordProfile.ReadWrite.All, User.RevokeSessions.All, role User Administrator),
+    /// User-PasswordProfile.ReadWrite.All, User.RevokeSessions.All,
+    /// UserAuthenticationMethod.ReadWrite.All, Policy.Read.AuthenticationMethod, role User
+    /// Administrator),
     /// users alice, bob, carol, dave, erin and a Global Administrator `admin`, all with
     /// password [`DEMO_USER_PASSWORD`].
     pub fn demo() -> Seed {
@@ -213,6 +228,8 @@ impl Seed {
                 "User.Read.All".to_string(),
                 "User-PasswordProfile.ReadWrite.All".to_string(),
                 "User.RevokeSessions.All".to_string(),
+                "UserAuthenticationMethod.ReadWrite.All".to_string(),
+                "Policy.Read.AuthenticationMethod".to_string(),
             ],
             directory_roles: vec!["User Administrator".to_string()],
             ..AppSeed::default()

@@ -28,6 +28,18 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             get(crate::user_roles::user_directory_roles),
         )
         .route(
+            "/v1.0/users/{key}/authentication/temporaryAccessPassMethods",
+            get(crate::tap_methods::list).post(crate::tap_methods::create),
+        )
+        .route(
+            "/v1.0/users/{key}/authentication/temporaryAccessPassMethods/{id}",
+            get(crate::tap_methods::get).delete(crate::tap_methods::delete),
+        )
+        .route(
+            "/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/{id}",
+            get(crate::tap_methods::policy),
+        )
+        .route(
             "/v1.0/users/{key}/revokeSignInSessions",
             post(crate::users_write::revoke_sessions),
         )

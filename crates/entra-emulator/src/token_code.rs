@@ -40,10 +40,13 @@ pub(crate) fn authorization_code(
     if !grant.verifies(verifier) {
         return Err(AadError::pkce_mismatch());
     }
-    let scope = parse_scope(&shared.base_url, &grant.scope)?;
-    let user = dir
+    let mut scope = parse_scope(&shared.base_url, &grant.scope)?;
+    let tenant = dir
         .tenant(&grant.tenant_id.to_string())
-        .and_then(|t| t.user(&grant.user_id.to_string()))
+        .ok_or_else(|| AadError::unknown_user(&request.tenant))?;
+    scope.resolve_api(&shared.base_url, tenant)?;
+    let user = tenant
+        .user(&grant.user_id.to_string())
         .ok_or_else(|| AadError::unknown_user(&request.tenant))?;
     if !user.account_enabled {
         return Err(AadError::disabled());

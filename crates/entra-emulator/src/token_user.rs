@@ -3,10 +3,12 @@
 
 use crate::aad_error::AadError;
 use crate::claims::{
-    is_graph_resource, issuer, AccessClaims, IdClaims, RefreshClaims, GRAPH_RESOURCE,
+    is_graph_resource, issuer, AccessClaims, IdClaims, RefreshClaims, UserApiAccessClaims,
+    GRAPH_RESOURCE,
 };
-use crate::directory::App;
+use crate::directory::{App, Tenant};
 use crate::request_log::CallerInfo;
+use crate::seed::AppSeed;
 use crate::shared::{lock, Shared};
 use crate::token_client::{authenticate_client, is_alias, resolve_tenant, TokenRequest};
 use crate::user::{PasswordCheck, User};
@@ -26,6 +28,9 @@ pub(crate) struct UserScope {
     scp: String,
     offline: bool,
     openid: bool,
+    /// The application exposing the API the scope is for (`None`: Graph), once
+    /// resolved against the tenant.
+    api: Option<AppSeed>,
 }
 
 pub(crate) fn parse_scope(base_url: &str, scope: &str) -> Result<UserScope, AadError> {
@@ -41,6 +46,11 @@ pub(crate) fn parse_scope(base_url: &str, scope: &str) -> Result<UserScope, AadE
         }
         let (resource, permission) = match item.rsplit_once('/') {
             Some((resource, permission)) if is_graph_resource(base_url, resource) => {
+                (resource.trim_end_matches('/').to_string(), permission)
+            }
+            // A scope of another API (`api://leasehold/Leasehold.Access`), resolved
+            // against the tenant's applications when the token is issued.
+            Some((resource, permission)) if !resource.is_empty() && !permission.is_empty() => {
                 (resource.trim_end_matches('/').to_string(), permission)
             }
             Some(_) => return Err(AadError::invalid_scope(scope)),
@@ -63,7 +73,23 @@ pub(crate) fn parse_scope(base_url: &str, scope: &str) -> Result<UserScope, AadE
         scp: scp.join(" "),
         offline,
         openid,
+        api: None,
     })
+}
+
+impl UserScope {
+    /// Finds the application exposing the API this scope is for (none for Graph):
+    /// AADSTS500011 when no application of `tenant` exposes it.
+    pub(crate) fn resolve_api(&mut self, base_url: &str, tenant: &Tenant) -> Result<(), AadError> {
+        if is_graph_resource(base_url, &self.audience) {
+            return Ok(());
+        }
+        let app = tenant
+            .api_app(&self.audience)
+            .ok_or_else(|| AadError::unknown_resource(&self.audience, &tenant.id.to_string()))?;
+        self.api = Some(app.seed.clone());
+        Ok(())
+    }
 }
 
 /// `grant_type=password`.
@@ -89,10 +115,11 @@ pub(crate) fn password(
     };
     caller.tenant = Some(tenant_id.to_string());
     let app = authenticate_client(&dir, tenant_id, request, false)?;
-    let scope = parse_scope(&shared.base_url, request.param("scope")?)?;
+    let mut scope = parse_scope(&shared.base_url, request.param("scope")?)?;
     let tenant = dir
         .require_tenant(&tenant_id.to_string())
         .map_err(|_| AadError::unknown_tenant(t))?;
+    scope.resolve_api(&shared.base_url, tenant)?;
     let user = tenant
         .user_mut(username)
         .ok_or_else(|| AadError::unknown_user(t))?;
@@ -180,10 +207,11 @@ pub(crate) fn refresh(
         .get("scope")
         .filter(|s| !s.is_empty())
         .unwrap_or(&claims.scope);
-    let scope = parse_scope(&shared.base_url, scope_text)?;
+    let mut scope = parse_scope(&shared.base_url, scope_text)?;
     let tenant = dir
         .require_tenant(&claims.tid)
         .map_err(|_| AadError::unknown_tenant(&request.tenant))?;
+    scope.resolve_api(&shared.base_url, tenant)?;
     let user = tenant
         .user_mut(&claims.oid)
         .ok_or_else(|| AadError::unknown_user(&request.tenant))?;
@@ -237,12 +265,44 @@ pub(crate) fn issue(
         ver: "1.0".to_string(),
         uti: Uuid::new_v4().simple().to_string(),
     };
+    let access_token = match &scope.api {
+        None => shared.signer.sign(&access),
+        Some(api) => shared.signer.sign(&UserApiAccessClaims {
+            aud: api.client_id.to_string(),
+            iss: iss.clone(),
+            iat: access.iat,
+            nbf: access.nbf,
+            exp: access.exp,
+            tid: tid.clone(),
+            azp: client_id.clone(),
+            azpacr: if app.seed.secrets.is_empty() {
+                "0"
+            } else {
+                "1"
+            }
+            .to_string(),
+            oid: user.id.to_string(),
+            sub: user.id.to_string(),
+            idtyp: "user".to_string(),
+            name: user.display_name.clone(),
+            preferred_username: user.upn.clone(),
+            scp: scope.scp.clone(),
+            roles: api
+                .user_role_assignments
+                .iter()
+                .filter(|a| a.user.eq_ignore_ascii_case(&user.upn))
+                .flat_map(|a| a.roles.iter().cloned())
+                .collect(),
+            ver: "2.0".to_string(),
+            uti: access.uti.clone(),
+        }),
+    };
     let mut body = json!({
         "token_type": "Bearer",
         "scope": scope.raw,
         "expires_in": lifetime,
         "ext_expires_in": lifetime,
-        "access_token": shared.signer.sign(&access),
+        "access_token": access_token,
     });
     if scope.offline {
         let refresh = RefreshClaims {

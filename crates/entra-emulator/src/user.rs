@@ -30,6 +30,8 @@ pub(crate) struct User {
     pub failed_sign_ins: u32,
     /// Set by a password change; replication lag counts from here.
     changed_via_graph: bool,
+    /// The user's Temporary Access Pass, if one was created (kept after it expires).
+    pub tap: Option<crate::tap_policy::UserTap>,
 }
 
 /// Read-only snapshot of a user for tests and the admin API. Never holds the password.
@@ -98,6 +100,7 @@ impl User {
             force_change_password: false,
             failed_sign_ins: 0,
             changed_via_graph: false,
+            tap: None,
         }
     }
 

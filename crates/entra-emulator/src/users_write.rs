@@ -29,7 +29,7 @@ struct UserPatch {
     display_name: Option<String>,
 }
 
-fn take_write(shared: &Shared, caller: &Caller) -> Result<(), GraphError> {
+pub(crate) fn take_write(shared: &Shared, caller: &Caller) -> Result<(), GraphError> {
     let now = shared.clock.now();
     lock(&shared.throttle)
         .try_write(caller.tenant_id, caller.app_id, now)

@@ -16,6 +16,7 @@ mod error;
 pub mod grants;
 mod password;
 mod retry;
+mod tap;
 mod throttle_gate;
 mod token;
 mod token_cache;
@@ -32,4 +33,5 @@ pub use password::{
     check_password_policy, generate_password, PolicyViolation, DEFAULT_PASSWORD_LENGTH,
     MAX_PASSWORD_LENGTH, MIN_GENERATED_LENGTH, MIN_POLICY_LENGTH, SYMBOLS,
 };
+pub use tap::{NewTap, TapMethod, TapPolicy};
 pub use users::{User, UserQuery, MAX_PAGE_SIZE};

@@ -65,7 +65,7 @@ fn starts_with_filter(prefix: &str) -> String {
 }
 
 /// A user id or UPN must be one non-empty path segment.
-fn checked_id(id: &str) -> Result<&str, GraphError> {
+pub(crate) fn checked_id(id: &str) -> Result<&str, GraphError> {
     if id.trim().is_empty() || id == "." || id == ".." {
         return Err(GraphError::new(
             ErrorKind::InvalidRequest,

@@ -108,6 +108,8 @@ async fn one_lifecycle(commands: &Commands) -> anyhow::Result<()> {
                 display_name: "Alice".into(),
                 default_ttl: Ttl::from_secs(3600)?,
                 max_ttl: Ttl::from_secs(86400)?,
+                credential_kind: leasehold_domain::CredentialKind::Password,
+                tap_bounds: None,
             },
             &m(0),
         )

@@ -60,6 +60,8 @@ async fn connections_and_secrets() {
                 display_name: "Bob".into(),
                 default_ttl: Ttl::from_secs(1800).expect("ttl"),
                 max_ttl: Ttl::from_secs(3600).expect("ttl"),
+                credential_kind: leasehold_domain::CredentialKind::Password,
+                tap_bounds: None,
             },
             &meta("admin", at(5)),
         )

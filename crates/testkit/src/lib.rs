@@ -86,6 +86,8 @@ pub async fn world_with(default_ttl: u64, max_ttl: u64) -> World {
                 display_name: "Alice".into(),
                 default_ttl: Ttl::from_secs(default_ttl).expect("ttl"),
                 max_ttl: Ttl::from_secs(max_ttl).expect("ttl"),
+                credential_kind: leasehold_domain::CredentialKind::Password,
+                tap_bounds: None,
             },
             &m,
         )

@@ -1,4 +1,5 @@
-//! Activation: make a requested lease's password real in Entra, then record it.
+//! Activation: make a requested lease's credential (a password, or a Temporary Access
+//! Pass) real in Entra, then record it.
 //!
 //! Under the user's lock the lease is reloaded and acted on only while still `requested`,
 //! so a redelivered `LeaseRequested`, a racing second worker, or a retry after a crash
@@ -7,11 +8,11 @@
 
 use leasehold_api::ErrorCode;
 use leasehold_domain::{FailureInfo, Lease, LeaseId, LeaseStatus};
-use leasehold_graph::{generate_password, Credentials, GraphError, DEFAULT_PASSWORD_LENGTH};
+use leasehold_graph::{Credentials, GraphError};
 
 use crate::effects::{note_throttling, record_request_id, Creds, Decision, Effects};
 use crate::failure::{failure_info, is_permanent, local_failure, retry_delay};
-use crate::gate::{ConnectionGate, Priority};
+use crate::gate::ConnectionGate;
 
 impl Effects {
     /// Handles `LeaseRequested` for `lease_id`.
@@ -63,20 +64,16 @@ impl Effects {
         else {
             return Ok(Decision::Ack);
         };
-        let password = generate_password(DEFAULT_PASSWORD_LENGTH);
-        let set = {
-            let _slot = gate.acquire(Priority::Activation).await;
-            self.graph
-                .set_password(creds, user.as_str(), &password)
-                .await
+        let password = match self.issue(&lease, gate, creds, user).await {
+            Ok(credential) => credential,
+            Err(err) => {
+                note_throttling(gate, &err);
+                let permanent = is_permanent(&err);
+                return self
+                    .activation_failed(&lease_id, failure_info(&err), permanent, Some(&err))
+                    .await;
+            }
         };
-        if let Err(err) = set {
-            note_throttling(gate, &err);
-            let permanent = is_permanent(&err);
-            return self
-                .activation_failed(&lease_id, failure_info(&err), permanent, Some(&err))
-                .await;
-        }
         if self.config.take_crash() {
             tracing::warn!(lease = %lease_id, "fault hook: crashing between set_password and the append");
             return Ok(Decision::Abandon);
@@ -116,8 +113,12 @@ impl Effects {
                 "activation lost to a revocation; the secret has a newer lease, leaving it be");
             return Ok(());
         }
-        tracing::info!(lease = %lease_id, "activation lost to a revocation; scrambling the password");
-        if let Err(err) = self.scramble(gate, creds, &terms.user_object_id).await {
+        tracing::info!(lease = %lease_id, "activation lost to a revocation; taking the credential back");
+        let kind = terms.credential_kind;
+        if let Err(err) = self
+            .take_back(kind, gate, creds, &terms.user_object_id)
+            .await
+        {
             // The revocation handler (or forced clean-up) scrambles again under the lock.
             tracing::warn!(lease = %lease_id, error = %err, "scrambling after a lost activation failed");
         }

@@ -17,6 +17,7 @@
 
 mod activation;
 mod config;
+mod credential;
 mod credentials;
 mod dispatch;
 mod due;

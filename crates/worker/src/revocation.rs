@@ -1,12 +1,14 @@
-//! Revocation: make a lease's password useless (a random password nobody knows, then
-//! revokeSignInSessions) and record it. It never gives up: the next attempt is due in
-//! PostgreSQL (`revocation_attempts`), later once the lease shows `revocation_failing`.
+//! Revocation: make a lease's credential useless (a random password nobody knows, or the
+//! Temporary Access Pass deleted; then revokeSignInSessions) and record it. It never
+//! gives up: the next attempt is due in PostgreSQL (`revocation_attempts`), later once
+//! the lease shows `revocation_failing`.
 //! A forced revocation closes the lease at once, and its scramble is retried the same way
 //! until Graph confirms it (`ForcedRevocationConfirmed`).
 
 use std::time::Duration;
 
 use leasehold_api::ErrorCode;
+use leasehold_command::RevocationFound;
 use leasehold_domain::{FailureInfo, Lease, LeaseStatus, REVOCATION_FAILING_AFTER, THROTTLED_KIND};
 use leasehold_graph::{Credentials, ErrorKind};
 
@@ -87,10 +89,17 @@ impl Effects {
             tracing::info!(lease = %lease_id, "forced revocation: a newer lease replaced the password");
             return self.confirm(claim, false).await;
         }
-        let user_missing = match self.scramble(gate, creds, user).await {
-            Ok(()) => false,
+        let kind = lease.credential_kind().unwrap_or_default();
+        let found = match self.take_back(kind, gate, creds, user).await {
+            Ok(taken) => RevocationFound {
+                user_missing: false,
+                credential_gone: taken.credential_gone,
+            },
             // A deleted user has no credential left: that counts as revoked.
-            Err(err) if *err.kind() == ErrorKind::NotFound => true,
+            Err(err) if *err.kind() == ErrorKind::NotFound => RevocationFound {
+                user_missing: true,
+                credential_gone: false,
+            },
             Err(err) => {
                 let info = failure_info(&err);
                 return self
@@ -98,20 +107,26 @@ impl Effects {
                     .await;
             }
         };
-        self.confirm(claim, user_missing).await
+        self.confirm_found(claim, found).await
     }
 
     /// Records the confirmation (with any folded failures before it).
     async fn confirm(&self, claim: &Claim, user_missing: bool) -> anyhow::Result<()> {
+        let found = RevocationFound {
+            user_missing,
+            credential_gone: false,
+        };
+        self.confirm_found(claim, found).await
+    }
+
+    /// Records the confirmation with what Graph found (the user gone, or the credential
+    /// already gone: a Temporary Access Pass Entra expired).
+    async fn confirm_found(&self, claim: &Claim, found: RevocationFound) -> anyhow::Result<()> {
         self.commands
-            .confirm_revocation_after(
-                &claim.lease_id,
-                user_missing,
-                claim.folded.clone(),
-                &self.meta(),
-            )
+            .confirm_revocation_found(&claim.lease_id, found, claim.folded.clone(), &self.meta())
             .await?;
-        tracing::info!(lease = %claim.lease_id, user_missing, forced = claim.forced,
+        tracing::info!(lease = %claim.lease_id, user_missing = found.user_missing,
+            credential_gone = found.credential_gone, forced = claim.forced,
             attempts = claim.attempt.saturating_add(1), "lease revoked");
         Ok(())
     }

@@ -7,7 +7,8 @@ use entra_emulator::{AppSeed, ClientSecretSeed};
 use helpers::*;
 use leasehold_command::{NewConnection, NewSecret};
 use leasehold_domain::{
-    Cloud, ConnectionName, EntraObjectId, LeaseStatus, SecretName, Ttl, UserPrincipalName,
+    Cloud, ConnectionName, CredentialKind, EntraObjectId, LeaseStatus, SecretName, Ttl,
+    UserPrincipalName,
 };
 use secrecy::SecretString;
 
@@ -76,6 +77,8 @@ async fn the_first_activation_after_a_rotation_uses_the_new_client_secret() {
                 display_name: "Bob".into(),
                 default_ttl: Ttl::from_secs(3600).expect("ttl"),
                 max_ttl: Ttl::from_secs(86400).expect("ttl"),
+                credential_kind: CredentialKind::Password,
+                tap_bounds: None,
             },
             &admin,
         )

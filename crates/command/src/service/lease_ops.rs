@@ -109,7 +109,9 @@ impl CommandService {
             .await?;
         self.authorize_other_actors(req, Permission::RenewAny, &lease)?;
         let meta = req.meta();
-        if !input.shorten {
+        // A Temporary Access Pass lease is never renewed: the aggregate says so (ADR 0016).
+        let pass = lease.credential_kind().is_some_and(|k| k.is_tap());
+        if !input.shorten && !pass {
             if let Some(kept) = keep_longer_expiry(&lease, increment, &meta)? {
                 return Ok(kept);
             }

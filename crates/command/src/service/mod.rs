@@ -11,6 +11,7 @@ mod lease_ops;
 mod limits;
 mod quota;
 mod secret_ops;
+mod tap_checks;
 mod views;
 
 use std::sync::Arc;

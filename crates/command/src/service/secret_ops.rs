@@ -28,10 +28,8 @@ impl CommandService {
                 "users must list 1 to {MAX_USERS} users (object ids or UPNs)"
             )));
         }
-        let default_ttl = opt_ttl(&input.default_ttl, "default_ttl")?
-            .unwrap_or(Ttl::from_secs(DEFAULT_TTL_SECS).map_err(CommandError::from)?);
-        let max_ttl = opt_ttl(&input.max_ttl, "max_ttl")?
-            .unwrap_or(Ttl::from_secs(DEFAULT_MAX_TTL_SECS).map_err(CommandError::from)?);
+        let default_ttl = opt_ttl(&input.default_ttl, "default_ttl")?;
+        let max_ttl = opt_ttl(&input.max_ttl, "max_ttl")?;
         // Refuse before looking anyone up, so the answer does not tell which users exist.
         let prefix = format!("{}-", input.prefix);
         if !self.admission.policy().may_on_prefix(
@@ -47,6 +45,17 @@ impl CommandService {
             ));
         }
         let creds = self.commands.credentials(&connection).await?;
+        let kind = self
+            .choose_kind(&creds, input.credential_kind, input.usable_once)
+            .await?;
+        let default_ttl = match default_ttl.or(kind.default_ttl) {
+            Some(ttl) => ttl,
+            None => Ttl::from_secs(DEFAULT_TTL_SECS).map_err(CommandError::from)?,
+        };
+        let max_ttl = match max_ttl.or(kind.max_ttl) {
+            Some(ttl) => ttl,
+            None => Ttl::from_secs(DEFAULT_MAX_TTL_SECS).map_err(CommandError::from)?,
+        };
         let mut taken = HashSet::new();
         let mut created = Vec::new();
         let mut failed = Vec::new();
@@ -86,6 +95,8 @@ impl CommandService {
                     user_principal_name: upn,
                     default_ttl,
                     max_ttl,
+                    credential_kind: kind.kind,
+                    tap_bounds: kind.bounds,
                 };
                 self.commands.create_secret(new, &req.meta()).await
             }

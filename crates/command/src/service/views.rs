@@ -32,8 +32,19 @@ pub fn secret_view(s: &DynamicSecret) -> Option<SecretView> {
         default_ttl: d.default_ttl.as_secs(),
         max_ttl: d.max_ttl.as_secs(),
         credential_kind: match d.credential_kind {
-            CredentialKind::Password => "password".to_string(),
+            CredentialKind::Password => leasehold_api::CredentialKind::Password,
+            CredentialKind::TemporaryAccessPass { .. } => {
+                leasehold_api::CredentialKind::TemporaryAccessPass
+            }
         },
+        usable_once: match d.credential_kind {
+            CredentialKind::Password => None,
+            CredentialKind::TemporaryAccessPass { usable_once } => Some(usable_once),
+        },
+        tap_policy: d.tap_bounds.map(|b| leasehold_api::TapLifetimeBounds {
+            min_lifetime_minutes: b.min_minutes,
+            max_lifetime_minutes: b.max_minutes,
+        }),
         live_lease_id: s.live_lease().map(|l| l.lease_id.to_string()),
         created_at: d.created_at,
         updated_at: d.updated_at,

@@ -1,4 +1,5 @@
-//! Who caused a change: a NATS subject token for people and clients, `system:<component>` for us.
+//! Who caused a change: a NATS subject token for clients, a sign-in name for people
+//! signed in through the HTTP gateway, `system:<component>` for us.
 
 use serde::{Deserialize, Serialize};
 
@@ -15,11 +16,24 @@ const SYSTEM_PREFIX: &str = "system:";
 pub struct Actor(String);
 
 impl Actor {
-    /// Parses either a subject token `[A-Za-z0-9_-]{1,64}` or `system:<component>`.
+    /// Parses a subject token `[A-Za-z0-9_-]{1,64}`, `system:<component>`, or a
+    /// person's lower-case sign-in name `local@domain.tld` (at most 113 characters; see
+    /// [`Actor::is_person`]).
     pub fn parse(value: &str) -> Result<Self, ParseError> {
         if let Some(component) = value.strip_prefix(SYSTEM_PREFIX) {
             check_slug("actor", component)?;
             return Ok(Self(value.to_owned()));
+        }
+        if value.contains('@') {
+            return if is_sign_in_name(value) {
+                Ok(Self(value.to_owned()))
+            } else {
+                Err(ParseError::new(
+                    "actor",
+                    "a person's actor is a lower-case sign-in name local@domain.tld",
+                    value,
+                ))
+            };
         }
         let token_ok = (1..=64).contains(&value.len())
             && value
@@ -63,9 +77,37 @@ impl Actor {
         self.0.starts_with(SYSTEM_PREFIX)
     }
 
+    /// True for a person's sign-in name (`alice@contoso.com`). Such an actor can never
+    /// be a NATS subject token (its domain has a dot), so only a delegate such as the
+    /// HTTP gateway can name it.
+    pub fn is_person(&self) -> bool {
+        self.0.contains('@')
+    }
+
     /// The actor as a string slice.
     pub fn as_str(&self) -> &str {
         &self.0
     }
 }
 string_newtype!(Actor);
+
+/// `local@domain.tld` in lower case: a local part of `[a-z0-9._%+'-]`, a domain of
+/// dot-separated `[a-z0-9-]` labels with at least one dot, 113 characters at most (the
+/// longest UPN Entra allows).
+fn is_sign_in_name(value: &str) -> bool {
+    let Some((local, domain)) = value.split_once('@') else {
+        return false;
+    };
+    let local_ok = (1..=64).contains(&local.len())
+        && local.bytes().all(
+            |b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'%' | b'+' | b'\'' | b'-'),
+        );
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.bytes()
+                    .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-'))
+        });
+    value.len() <= 113 && local_ok && domain_ok
+}

@@ -170,6 +170,33 @@ fn actor_parse_table() {
 }
 
 #[test]
+fn a_person_is_a_lower_case_sign_in_name_that_no_subject_token_can_spell() {
+    for ok in [
+        "alice@contoso.onmicrosoft.com",
+        "o'brien+ops@example.co.uk",
+        "a.b-c_d%e@x-y.z",
+    ] {
+        let actor = Actor::parse(ok).unwrap();
+        assert!(actor.is_person() && !actor.is_system(), "{ok}");
+    }
+    assert!(!Actor::parse("alice").unwrap().is_person());
+    for bad in [
+        "Alice@contoso.com",
+        "alice@localhost",
+        "alice@",
+        "@contoso.com",
+        "alice@contoso..com",
+        "alice@con toso.com",
+        "alice@@contoso.com",
+        "a@b@contoso.com",
+        "alice@contoso.com.",
+        &format!("{}@{}.com", "a".repeat(64), "b".repeat(45)),
+    ] {
+        assert!(Actor::parse(bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
 fn actor_system_is_marked_and_always_reparses() {
     let scheduler = Actor::system("scheduler");
     assert_eq!(scheduler.as_str(), "system:scheduler");

@@ -30,6 +30,9 @@ pub struct Lease {
     #[serde(default)]
     scramble_confirmed: bool,
     user_missing: bool,
+    /// Revocation found the credential already gone from Entra (an expired TAP).
+    #[serde(default)]
+    credential_gone: bool,
 }
 
 impl Lease {
@@ -124,6 +127,15 @@ impl Lease {
     pub fn user_missing(&self) -> bool {
         self.user_missing
     }
+    /// True if revocation found the credential already gone from Entra (a Temporary
+    /// Access Pass that Entra itself expired).
+    pub fn credential_gone(&self) -> bool {
+        self.credential_gone
+    }
+    /// The kind of credential the lease hands out, once requested.
+    pub fn credential_kind(&self) -> Option<crate::CredentialKind> {
+        self.terms.as_ref().map(|t| t.credential_kind)
+    }
     /// True while requested, active or revoking.
     pub fn is_live(&self) -> bool {
         self.status.is_some_and(LeaseStatus::is_live)
@@ -196,9 +208,11 @@ impl Aggregate for Lease {
                 reason,
                 forced,
                 user_missing,
+                credential_gone,
                 ..
             } => {
                 self.credential = None;
+                self.credential_gone = credential_gone;
                 self.revocation_reason = Some(reason);
                 self.revoked_forced = forced;
                 if forced {

@@ -70,6 +70,9 @@ pub enum LeaseCommand {
         at: DateTime<Utc>,
         /// True when the Entra user no longer exists (nothing left to invalidate).
         user_missing: bool,
+        /// True when the credential was already gone from Entra (a Temporary Access
+        /// Pass that Entra expired or that was deleted there).
+        credential_gone: bool,
         /// Identical failures before the success not yet recorded, written first.
         folded: Option<FoldedFailures>,
     },

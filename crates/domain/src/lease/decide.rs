@@ -66,6 +66,7 @@ impl Lease {
             LeaseCommand::ConfirmRevocation {
                 at,
                 user_missing,
+                credential_gone,
                 folded,
             } => match status {
                 LeaseStatus::Revoking => {
@@ -76,6 +77,7 @@ impl Lease {
                         forced: false,
                         revoked_at: at,
                         user_missing,
+                        credential_gone,
                     });
                     Ok(events)
                 }
@@ -192,6 +194,15 @@ fn renew(
     if status != LeaseStatus::Active {
         return refuse(format!("lease is {status}, not active"));
     }
+    if terms.credential_kind.is_tap() {
+        // Entra ends the pass at the lifetime set at activation; a later expiry here
+        // would be a lie (docs/adr/0016-tap-leases-are-not-renewed.md).
+        return refuse(
+            "a Temporary Access Pass lease cannot be renewed: Entra ends the pass at the \
+             lease's expiry"
+                .to_string(),
+        );
+    }
     if at >= terms.max_expires_at {
         return refuse(format!(
             "its max TTL was reached at {}",
@@ -223,6 +234,7 @@ fn revoke(
                 forced: true,
                 revoked_at: at,
                 user_missing: false,
+                credential_gone: false,
             }]
         }
         (LeaseStatus::Requested | LeaseStatus::Active, false) => {

@@ -90,6 +90,10 @@ pub enum LeaseEvent {
         /// True when the Entra user no longer existed.
         #[serde(default)]
         user_missing: bool,
+        /// True when the credential was already gone from Entra at revocation: a
+        /// Temporary Access Pass that Entra itself expired (or that was deleted there).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        credential_gone: bool,
     },
     /// After a forced revocation, Graph confirmed the password is useless: the scramble
     /// that is retried after `LeaseRevoked { forced: true }` succeeded.

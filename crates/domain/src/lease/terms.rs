@@ -3,7 +3,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{Actor, ConnectionName, EntraObjectId, LeaseId, SecretName, Ttl, UserPrincipalName};
+use crate::{
+    Actor, ConnectionName, CredentialKind, EntraObjectId, LeaseId, SecretName, Ttl,
+    UserPrincipalName,
+};
 
 /// The terms of a lease, built by [`crate::DynamicSecret::lease_terms`] from the secret's
 /// reservation; `expires_at` moves with renewals. Flattened into `LeaseRequested`, so the
@@ -34,4 +37,8 @@ pub struct LeaseTerms {
     pub requested_by: Actor,
     /// Caller's request id, if given.
     pub request_id: Option<String>,
+    /// The kind of credential, from the secret. Left out of stored payloads for a
+    /// password, so those stay as they were before there were kinds.
+    #[serde(default, skip_serializing_if = "CredentialKind::is_password")]
+    pub credential_kind: CredentialKind,
 }

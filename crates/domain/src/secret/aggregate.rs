@@ -5,7 +5,7 @@ use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
-use super::{CredentialKind, SecretCommand, SecretError, SecretEvent};
+use super::{CredentialKind, SecretCommand, SecretError, SecretEvent, TapBounds};
 use crate::{ConnectionName, EntraObjectId, LeaseId, SecretName, Ttl, UserPrincipalName};
 
 /// A secret's settings, present once it was created.
@@ -27,6 +27,9 @@ pub struct SecretDefinition {
     pub max_ttl: Ttl,
     /// Kind of credential handed out.
     pub credential_kind: CredentialKind,
+    /// The tenant's TAP policy bounds read at creation (TAP secrets only).
+    #[serde(default)]
+    pub tap_bounds: Option<TapBounds>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it was last updated, if ever.
@@ -94,6 +97,7 @@ impl DynamicSecret {
                 default_ttl,
                 max_ttl,
                 credential_kind,
+                tap_bounds,
                 at,
             } => {
                 // Names are not reused after deletion: lease history stays per secret.
@@ -101,6 +105,11 @@ impl DynamicSecret {
                     return Err(SecretError::AlreadyExists);
                 }
                 check_ttls(default_ttl, max_ttl)?;
+                let tap_bounds = super::tap_rules::check_kind(
+                    credential_kind,
+                    tap_bounds,
+                    &[default_ttl, max_ttl],
+                )?;
                 Ok(vec![SecretEvent::SecretCreated {
                     name,
                     connection,
@@ -110,6 +119,7 @@ impl DynamicSecret {
                     default_ttl,
                     max_ttl,
                     credential_kind,
+                    tap_bounds,
                     created_at: at,
                 }])
             }
@@ -130,6 +140,11 @@ impl DynamicSecret {
                     return Ok(vec![]);
                 }
                 check_ttls(default_ttl, max_ttl)?;
+                super::tap_rules::check_kind(
+                    current.credential_kind,
+                    current.tap_bounds,
+                    &[default_ttl, max_ttl],
+                )?;
                 Ok(vec![SecretEvent::SecretUpdated {
                     default_ttl,
                     max_ttl,
@@ -163,6 +178,11 @@ impl DynamicSecret {
                         max: definition.max_ttl,
                     });
                 }
+                super::tap_rules::check_kind(
+                    definition.credential_kind,
+                    definition.tap_bounds,
+                    &[ttl],
+                )?;
                 Ok(vec![SecretEvent::LeaseReserved {
                     lease_id,
                     ttl,
@@ -233,6 +253,7 @@ impl Aggregate for DynamicSecret {
                 default_ttl,
                 max_ttl,
                 credential_kind,
+                tap_bounds,
                 created_at,
             } => {
                 self.definition = Some(SecretDefinition {
@@ -244,6 +265,7 @@ impl Aggregate for DynamicSecret {
                     default_ttl,
                     max_ttl,
                     credential_kind,
+                    tap_bounds,
                     created_at,
                     updated_at: None,
                 });

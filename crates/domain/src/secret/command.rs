@@ -5,13 +5,49 @@ use serde::{Deserialize, Serialize};
 
 use crate::{ConnectionName, EntraObjectId, LeaseId, SecretName, Ttl, UserPrincipalName};
 
-/// What kind of credential a lease hands out.
+/// What kind of credential a lease hands out. Stored as `"password"` or
+/// `{"temporary_access_pass": {"usable_once": …}}` (a storage key: never rename).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CredentialKind {
-    /// A fresh password set on the user (password reset).
+    /// A fresh password set on the user (password reset); leasehold takes it back.
     #[default]
     Password,
+    /// A Temporary Access Pass: Entra itself ends it at the lease's expiry.
+    TemporaryAccessPass {
+        /// The pass signs in once only.
+        usable_once: bool,
+    },
+}
+
+impl CredentialKind {
+    /// The kind's name on the wire (`password`, `temporary_access_pass`).
+    pub fn name(self) -> &'static str {
+        match self {
+            CredentialKind::Password => "password",
+            CredentialKind::TemporaryAccessPass { .. } => "temporary_access_pass",
+        }
+    }
+
+    /// True for a password (the default, left out of stored lease terms).
+    pub fn is_password(&self) -> bool {
+        *self == CredentialKind::Password
+    }
+
+    /// True for a Temporary Access Pass.
+    pub fn is_tap(self) -> bool {
+        matches!(self, CredentialKind::TemporaryAccessPass { .. })
+    }
+}
+
+/// The lifetimes the tenant's Temporary Access Pass policy allows, as read from Graph
+/// when a TAP secret is created; every TAP lease's TTL must lie within them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TapBounds {
+    /// `minimumLifetimeInMinutes`.
+    pub min_minutes: u32,
+    /// `maximumLifetimeInMinutes`.
+    pub max_minutes: u32,
 }
 
 /// Why a secret's lease reservation is released.
@@ -45,6 +81,8 @@ pub enum SecretCommand {
         max_ttl: Ttl,
         /// Kind of credential handed out.
         credential_kind: CredentialKind,
+        /// The tenant's TAP policy bounds; required for a TAP secret.
+        tap_bounds: Option<TapBounds>,
         /// When the command was accepted.
         at: DateTime<Utc>,
     },

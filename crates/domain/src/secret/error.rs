@@ -40,6 +40,23 @@ pub enum SecretError {
         /// When it expires (as reserved; renewals may extend it up to its max).
         expires_at: DateTime<Utc>,
     },
+    /// A TTL of a Temporary Access Pass secret or lease lies outside the tenant's TAP
+    /// policy, or is not a whole number of minutes (TAP lifetimes are minutes).
+    #[error(
+        "TTL {ttl} does not fit the tenant's Temporary Access Pass policy: whole minutes \
+         from {min_minutes}m to {max_minutes}m"
+    )]
+    TtlOutsideTapPolicy {
+        /// The TTL refused.
+        ttl: Ttl,
+        /// `minimumLifetimeInMinutes` of the policy.
+        min_minutes: u32,
+        /// `maximumLifetimeInMinutes` of the policy.
+        max_minutes: u32,
+    },
+    /// A Temporary Access Pass secret was asked for without the tenant's TAP policy.
+    #[error("the tenant's Temporary Access Pass policy is unknown; it is read from Graph when the secret is created")]
+    TapPolicyUnknown,
     /// A TTL was unusable for a reason other than the above.
     #[error("invalid TTL: {reason}")]
     InvalidTtl {

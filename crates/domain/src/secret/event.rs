@@ -5,7 +5,7 @@ use cqrs_es::DomainEvent;
 use leasehold_api::events::SecretEventType;
 use serde::{Deserialize, Serialize};
 
-use super::{CredentialKind, ReleaseReason};
+use super::{CredentialKind, ReleaseReason, TapBounds};
 use crate::{ConnectionName, EntraObjectId, LeaseId, SecretName, Ttl, UserPrincipalName};
 
 /// Something that happened to a dynamic secret.
@@ -29,6 +29,9 @@ pub enum SecretEvent {
         max_ttl: Ttl,
         /// Kind of credential handed out.
         credential_kind: CredentialKind,
+        /// The tenant's TAP policy bounds read at creation (TAP secrets only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tap_bounds: Option<TapBounds>,
         /// When it was created.
         created_at: DateTime<Utc>,
     },

@@ -5,9 +5,10 @@ mod command;
 mod error;
 mod event;
 mod reservation;
+mod tap_rules;
 
 pub use aggregate::{DynamicSecret, LiveLease, SecretDefinition};
-pub use command::{CredentialKind, ReleaseReason, SecretCommand};
+pub use command::{CredentialKind, ReleaseReason, SecretCommand, TapBounds};
 pub use error::SecretError;
 pub use event::SecretEvent;
 

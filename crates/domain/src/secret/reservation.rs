@@ -40,6 +40,7 @@ impl DynamicSecret {
             max_expires_at,
             requested_by,
             request_id,
+            credential_kind: definition.credential_kind,
         })
     }
 }

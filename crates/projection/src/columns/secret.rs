@@ -13,6 +13,7 @@ impl Columns for SecretRow {
         ("default_ttl_secs", "bigint"),
         ("max_ttl_secs", "bigint"),
         ("credential_kind", "text"),
+        ("usable_once", "boolean"),
         ("live_lease_id", "text"),
         ("created_at", "timestamptz"),
         ("updated_at", "timestamptz"),
@@ -30,6 +31,7 @@ impl Columns for SecretRow {
             .bind(col(rows, |r| r.default_ttl_secs))
             .bind(col(rows, |r| r.max_ttl_secs))
             .bind(col(rows, |r| r.credential_kind.clone()))
+            .bind(col(rows, |r| r.usable_once))
             .bind(col(rows, |r| r.live_lease_id.clone()))
             .bind(col(rows, |r| r.created_at))
             .bind(col(rows, |r| r.updated_at))

@@ -46,6 +46,7 @@ impl ReadModel for LeaseRow {
                 max_expires_at,
                 requested_by,
                 request_id,
+                credential_kind: _,
             } = terms;
             return Some(LeaseRow {
                 lease_id: lease_id.to_string(),
@@ -139,6 +140,7 @@ impl ReadModel for LeaseRow {
                 forced,
                 revoked_at,
                 user_missing,
+                credential_gone: _,
             } => {
                 row.status = LeaseStatus::Revoked.to_string();
                 row.revocation_reason = Some(reason.to_string());

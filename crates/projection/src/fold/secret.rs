@@ -35,6 +35,7 @@ impl ReadModel for SecretRow {
             max_ttl,
             credential_kind,
             created_at,
+            ..
         } = event
         {
             return Some(SecretRow {
@@ -45,7 +46,13 @@ impl ReadModel for SecretRow {
                 display_name,
                 default_ttl_secs: secs(default_ttl),
                 max_ttl_secs: secs(max_ttl),
-                credential_kind: enum_name(&credential_kind),
+                credential_kind: credential_kind.name().to_string(),
+                usable_once: match credential_kind {
+                    leasehold_domain::CredentialKind::Password => None,
+                    leasehold_domain::CredentialKind::TemporaryAccessPass { usable_once } => {
+                        Some(usable_once)
+                    }
+                },
                 live_lease_id: None,
                 created_at,
                 updated_at: None,
@@ -75,14 +82,5 @@ impl ReadModel for SecretRow {
             SecretEvent::LeaseReleased { .. } => row.live_lease_id = None,
         }
         Some(row)
-    }
-}
-
-/// The snake_case name a unit enum serializes to (e.g. `password`).
-pub(crate) fn enum_name(value: &impl serde::Serialize) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(name)) => name,
-        Ok(other) => other.to_string(),
-        Err(_) => String::new(),
     }
 }

@@ -127,6 +127,8 @@ pub async fn world_with(config: WorkerConfig) -> World {
                 display_name: "Alice Adams".into(),
                 default_ttl: Ttl::from_secs(3600).expect("ttl"),
                 max_ttl: Ttl::from_secs(86400).expect("ttl"),
+                credential_kind: leasehold_domain::CredentialKind::Password,
+                tap_bounds: None,
             },
             &admin,
         )

@@ -28,6 +28,7 @@ fn forced_at(when: i64) -> LeaseEvent {
         forced: true,
         revoked_at: at(when),
         user_missing: false,
+        credential_gone: false,
     }
 }
 
@@ -113,6 +114,7 @@ fn confirmation_writes_the_folded_failures_before_it() {
         .when(LeaseCommand::ConfirmRevocation {
             at: at(200),
             user_missing: false,
+            credential_gone: false,
             folded: folded("timeout", 3, 0),
         })
         .then_expect_events(vec![
@@ -150,6 +152,7 @@ fn a_forced_revocation_keeps_its_scramble_pending_until_confirmed() {
         .when(LeaseCommand::ConfirmRevocation {
             at: at(170),
             user_missing: false,
+            credential_gone: false,
             folded: None,
         })
         .then_expect_events(vec![LeaseEvent::ForcedRevocationConfirmed {
@@ -166,6 +169,7 @@ fn a_forced_revocation_keeps_its_scramble_pending_until_confirmed() {
         .when(LeaseCommand::ConfirmRevocation {
             at: at(180),
             user_missing: false,
+            credential_gone: false,
             folded: None,
         })
         .then_expect_events(vec![]);

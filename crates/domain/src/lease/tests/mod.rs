@@ -6,6 +6,7 @@ use super::*;
 use crate::test_support::{
     actor, at, connection_name, lease_id, sealed, secret_name, ttl, upn, user_id,
 };
+use crate::CredentialKind;
 
 mod activation;
 mod folding;
@@ -33,6 +34,7 @@ fn terms() -> LeaseTerms {
         max_expires_at: at(DAY),
         requested_by: actor(),
         request_id: Some("req-1".into()),
+        credential_kind: CredentialKind::Password,
     }
 }
 
@@ -71,6 +73,7 @@ fn revoked(when: i64) -> LeaseEvent {
         forced: false,
         revoked_at: at(when),
         user_missing: false,
+        credential_gone: false,
     }
 }
 
@@ -157,6 +160,7 @@ fn commands_on_unknown_lease_are_not_found() {
         LeaseCommand::ConfirmRevocation {
             at: at(1),
             user_missing: false,
+            credential_gone: false,
             folded: None,
         },
     ];

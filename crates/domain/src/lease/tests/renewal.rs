@@ -118,3 +118,19 @@ fn renew_after_max_is_not_renewable() {
             reason: "its max TTL was reached at 2025-01-02T12:00:00Z".into(),
         });
 }
+
+#[test]
+fn a_temporary_access_pass_lease_is_not_renewable() {
+    let mut terms = terms();
+    terms.credential_kind = CredentialKind::TemporaryAccessPass { usable_once: false };
+    let given = vec![LeaseEvent::LeaseRequested { terms }, activated()];
+    Fixture::with(())
+        .given(given)
+        .when(renew(None, 1800))
+        .then_expect_error(LeaseError::NotRenewable {
+            status: LeaseStatus::Active,
+            reason: "a Temporary Access Pass lease cannot be renewed: Entra ends the pass at \
+                     the lease's expiry"
+                .into(),
+        });
+}

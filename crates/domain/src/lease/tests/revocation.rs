@@ -14,6 +14,7 @@ fn forced(reason: RevocationReason) -> LeaseEvent {
         forced: true,
         revoked_at: at(30),
         user_missing: false,
+        credential_gone: false,
     }
 }
 
@@ -187,6 +188,7 @@ fn confirm_revocation_keeps_requested_reason() {
         .when(LeaseCommand::ConfirmRevocation {
             at: at(HOUR + 5),
             user_missing: true,
+            credential_gone: false,
             folded: None,
         })
         .then_expect_events(vec![LeaseEvent::LeaseRevoked {
@@ -194,6 +196,7 @@ fn confirm_revocation_keeps_requested_reason() {
             forced: false,
             revoked_at: at(HOUR + 5),
             user_missing: true,
+            credential_gone: false,
         }]);
 }
 
@@ -204,6 +207,7 @@ fn confirm_revocation_when_revoked_is_a_no_op() {
         .when(LeaseCommand::ConfirmRevocation {
             at: at(40),
             user_missing: false,
+            credential_gone: false,
             folded: None,
         })
         .then_expect_events(vec![]);
@@ -221,6 +225,7 @@ fn confirm_revocation_elsewhere_is_invalid() {
             .when(LeaseCommand::ConfirmRevocation {
                 at: at(40),
                 user_missing: false,
+                credential_gone: false,
                 folded: None,
             })
             .then_expect_error(LeaseError::InvalidState { status });
@@ -285,4 +290,23 @@ fn throttled_revocation_attempts_do_not_make_a_lease_failing() {
             ..
         }]
     ));
+}
+
+#[test]
+fn a_credential_already_gone_from_entra_is_recorded_with_the_revocation() {
+    Fixture::with(())
+        .given(history(LeaseStatus::Revoking))
+        .when(LeaseCommand::ConfirmRevocation {
+            at: at(20),
+            user_missing: false,
+            credential_gone: true,
+            folded: None,
+        })
+        .then_expect_events(vec![LeaseEvent::LeaseRevoked {
+            reason: RevocationReason::Manual,
+            forced: false,
+            revoked_at: at(20),
+            user_missing: false,
+            credential_gone: true,
+        }]);
 }

@@ -90,6 +90,7 @@ fn counters_and_flags() {
         forced: true,
         revoked_at: at(300),
         user_missing: false,
+        credential_gone: false,
     });
     assert!(!lease.revocation_failing());
     assert!(lease.revoked_forced());

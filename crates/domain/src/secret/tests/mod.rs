@@ -7,6 +7,7 @@ use super::*;
 mod definition;
 mod leases;
 mod state;
+mod tap;
 mod terms;
 use crate::test_support::{at, connection_name, lease_id, secret_name, ttl, upn, user_id};
 
@@ -25,6 +26,7 @@ fn create_with(default_ttl: u64, max_ttl: u64) -> SecretCommand {
         default_ttl: ttl(default_ttl),
         max_ttl: ttl(max_ttl),
         credential_kind: CredentialKind::Password,
+        tap_bounds: None,
         at: at(0),
     }
 }
@@ -39,6 +41,7 @@ fn created() -> SecretEvent {
         default_ttl: ttl(HOUR),
         max_ttl: ttl(DAY),
         credential_kind: CredentialKind::Password,
+        tap_bounds: None,
         created_at: at(0),
     }
 }

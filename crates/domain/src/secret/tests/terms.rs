@@ -33,6 +33,7 @@ fn expected() -> LeaseTerms {
         max_expires_at: at(10 + DAY as i64),
         requested_by: actor(),
         request_id: Some("req-1".into()),
+        credential_kind: CredentialKind::Password,
     }
 }
 
