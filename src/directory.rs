@@ -1,12 +1,14 @@
-//! The tenant's users for `users.list`, through the connection's credentials and Graph.
+//! The tenant for the query service, through the connection's credentials and Graph: its
+//! users for `users.list`, what the application may do for `connection.check`.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use leasehold_command::service::{missing_grants, PASS_PERMISSIONS};
 use leasehold_command::{CommandError, Commands};
 use leasehold_domain::ConnectionName;
 use leasehold_graph::{GraphClient, UserQuery};
-use leasehold_projection::{DirectoryUser, UserDirectory};
+use leasehold_projection::{DirectoryUser, TenantAccess, UserDirectory};
 use serde_json::json;
 
 /// [`UserDirectory`] backed by Microsoft Graph.
@@ -52,5 +54,28 @@ impl UserDirectory for GraphDirectory {
                 account_enabled: u.account_enabled,
             })
             .collect())
+    }
+
+    async fn check_access(
+        &self,
+        connection: &ConnectionName,
+    ) -> Result<TenantAccess, CommandError> {
+        let creds = self.commands.credentials(connection).await?;
+        let grants = match self.graph.app_grants(&creds).await {
+            Ok(grants) => grants,
+            Err(e) => {
+                return Ok(TenantAccess {
+                    token_error: Some(e.message().to_string()),
+                    ..TenantAccess::default()
+                })
+            }
+        };
+        let (missing, unknown) = missing_grants(&grants);
+        Ok(TenantAccess {
+            token_error: None,
+            missing,
+            unknown,
+            passes_allowed: Some(grants.has_permission(PASS_PERMISSIONS)),
+        })
     }
 }

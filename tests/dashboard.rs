@@ -167,6 +167,14 @@ async fn a_person_runs_the_whole_flow_in_the_dashboard() {
         .click("form[action='/connections/contoso/rotate'] button")
         .await;
     assert_eq!(chrome.text("p.ok").await, "The client secret was rotated.");
+    // The overview checked the connection against Entra just now.
+    assert_eq!(
+        chrome.text("[data-health=contoso] [data-status]").await,
+        "ok"
+    );
+    let row = chrome.text("tr:has([data-health=contoso])").await;
+    assert!(row.contains("custom"), "{row}");
+    chrome.screenshot("overview").await;
 
     // Who held alice's password while the lease was active.
     chrome

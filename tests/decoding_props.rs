@@ -223,6 +223,7 @@ fn hostile_policy() -> leasehold_command::Policy {
         "connection.delete",
         "connection.get",
         "connection.list",
+        "connection.check",
         "secret.*",
         "lease.*",
         "users.list",

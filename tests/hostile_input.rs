@@ -23,6 +23,7 @@ pub fn fuzz_policy() -> Policy {
         "connection.delete",
         "connection.get",
         "connection.list",
+        "connection.check",
         "secret.*",
         "lease.*",
         "users.list",

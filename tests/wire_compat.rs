@@ -57,6 +57,21 @@ fn documented_changes(step: &str, mut reply: Value) -> Value {
             .cloned()
             .unwrap_or_default();
         }
+        // 6. A new query operation, `connection.check`, is among the valid ones.
+        ("query.unknown_op", Some(e)) => {
+            if let Some(ops) = e["details"]["valid_ops"].as_array_mut() {
+                let at = ops
+                    .iter()
+                    .position(|o| o == "connection.list")
+                    .map_or(0, |i| i + 1);
+                ops.insert(at, json!("connection.check"));
+            }
+            let message = e["message"]
+                .as_str()
+                .unwrap_or_default()
+                .replace("connection.list, ", "connection.list, connection.check, ");
+            e["message"] = json!(message);
+        }
         _ => {}
     }
     reply

@@ -4,7 +4,7 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
-use leasehold_api::Operation;
+use leasehold_api::{ConnectionHealth, Operation};
 use leasehold_domain::Cloud;
 use serde_json::{json, Value};
 
@@ -22,6 +22,13 @@ pub enum ConnectionCmd {
     List,
     /// Show one connection (never its client secret).
     Get {
+        /// Connection name.
+        name: String,
+    },
+    /// Check a connection now: a fresh token from Entra, the Graph permissions and
+    /// directory role it grants, and the last failed Graph call of its leases. Exits 5
+    /// when the connection cannot do leasehold's work.
+    Check {
         /// Connection name.
         name: String,
     },
@@ -182,6 +189,24 @@ pub async fn run(api: &Api, cmd: ConnectionCmd) -> Result<(), CliError> {
                 .await?;
             show(api, &reply);
         }
+        ConnectionCmd::Check { name } => {
+            let reply = api
+                .query(Operation::ConnectionCheck, json!({ "name": name }))
+                .await?;
+            let health: ConnectionHealth = serde_json::from_value(reply.clone())
+                .map_err(|e| CliError::failure(format!("connection.check reply: {e}")))?;
+            if api.json {
+                print_json(&reply);
+            } else {
+                print_health(&health);
+            }
+            if !health.healthy {
+                return Err(CliError::problems(format!(
+                    "connection {name} cannot do leasehold's work; fix what is listed above \
+                     (docs/azure-setup.md)"
+                )));
+            }
+        }
         ConnectionCmd::Rotate {
             name,
             secret,
@@ -226,6 +251,52 @@ fn show(api: &Api, c: &Value) {
         ("created", when(c, "created_at")),
         ("rotated", when(c, "rotated_at")),
     ]);
+}
+
+fn print_health(h: &ConnectionHealth) {
+    let yes_no = |b: bool| if b { "yes" } else { "no" }.to_string();
+    let mut fields = vec![
+        ("connection", h.name.clone()),
+        ("healthy", yes_no(h.healthy)),
+        (
+            "token",
+            match &h.token_error {
+                None => "ok".to_string(),
+                Some(error) => format!("refused: {error}"),
+            },
+        ),
+        (
+            "missing",
+            if h.missing.is_empty() {
+                "nothing".to_string()
+            } else {
+                h.missing.join("; ")
+            },
+        ),
+        (
+            "passes",
+            h.passes_allowed
+                .map_or("unknown".to_string(), |p| yes_no(p)),
+        ),
+    ];
+    for unknown in &h.unknown {
+        fields.push(("unknown", unknown.clone()));
+    }
+    fields.push((
+        "last error",
+        match &h.last_graph_error {
+            None => "none".to_string(),
+            Some(e) => format!(
+                "{} at {} on lease {} ({}): {}",
+                e.error.kind,
+                e.error.at.to_rfc3339(),
+                e.lease_id,
+                e.secret,
+                e.error.message
+            ),
+        },
+    ));
+    print_fields(&fields);
 }
 
 /// `global`, `us_gov`, … or `custom (https://graph…)`.

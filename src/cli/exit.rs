@@ -2,7 +2,8 @@
 //!
 //! Scripts branch on the exit code: 2 means the command line (or configuration) is wrong,
 //! 3 that leasehold understood and refused, 4 that something could not be reached or broke,
-//! 5 that `audit verify` found problems in the event log.
+//! 5 that `audit verify` found problems in the event log or `connection check` found the
+//! connection unable to work.
 
 use serde_json::{json, Value};
 
@@ -26,7 +27,7 @@ Exit codes:
   2  usage error: bad arguments, missing --actor, invalid TTL or configuration
   3  refused by leasehold: lease_conflict, forbidden, not_found, ttl_exceeds_max, …
   4  failure: NATS or PostgreSQL unreachable, no engine answering, internal/unavailable
-  5  `audit verify` found problems in the event log";
+  5  problems found: `audit verify` in the event log, `connection check` in the connection";
 
 /// Which of the exit codes an error leads to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,7 +78,7 @@ impl CliError {
         Self::new(Kind::Failure, message)
     }
 
-    /// `audit verify` found problems.
+    /// `audit verify` or `connection check` found problems.
     pub fn problems(message: impl Into<String>) -> Self {
         Self::new(Kind::Problems, message)
     }

@@ -1,5 +1,5 @@
-//! `/v1/connections`: create, list, get, rotate the client secret, delete, and the
-//! tenant's users for picking.
+//! `/v1/connections`: create, list, get, check, rotate the client secret, delete, and
+//! the tenant's users for picking.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -39,6 +39,17 @@ pub async fn get(
     Path(name): Path<String>,
 ) -> Result<Response, Problem> {
     gw.read(&who, Operation::ConnectionGet, &ByName { name })
+        .await
+}
+
+/// `GET /v1/connections/{name}/health`: a fresh token, what it grants, the last Graph
+/// failure.
+pub async fn health(
+    State(gw): State<Gateway>,
+    who: Principal,
+    Path(name): Path<String>,
+) -> Result<Response, Problem> {
+    gw.read(&who, Operation::ConnectionCheck, &ByName { name })
         .await
 }
 

@@ -172,6 +172,7 @@ pub fn router(gateway: Gateway) -> Router {
         )
         .route("/v1/connections/{name}/rotate", post(connections::rotate))
         .route("/v1/connections/{name}/users", get(connections::users))
+        .route("/v1/connections/{name}/health", get(connections::health))
         .route("/v1/audit/at", get(audit::at))
         .route("/v1/audit/verify", get(audit::verify))
         .route("/v1/audit/anchor", get(audit::anchor))

@@ -28,7 +28,7 @@ pub fn template(op: &str, base: &str) -> Value {
         }),
         "connection.rotate" => json!({ "name": "contoso", "client_secret": "not-the-secret" }),
         "connection.delete" | "secret.delete" => json!({ "name": "no-such-thing" }),
-        "connection.get" | "secret.get" => json!({ "name": "contoso" }),
+        "connection.get" | "connection.check" | "secret.get" => json!({ "name": "contoso" }),
         "secret.create" => json!({
             "connection": "contoso", "prefix": "fz", "users": ["erin@contoso.onmicrosoft.com"],
             "default_ttl": "1h", "max_ttl": "2h",

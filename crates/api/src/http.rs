@@ -103,6 +103,14 @@ pub const ROUTES: &[Route] = &[
     ),
     route(
         "GET",
+        "/v1/connections/{name}/health",
+        Operation::ConnectionCheck,
+        NAME,
+        Fields::None,
+        200,
+    ),
+    route(
+        "GET",
         "/v1/connections/{name}/users",
         Operation::UsersList,
         CONNECTION,

@@ -13,6 +13,7 @@
 
 mod error_code;
 pub mod events;
+mod health;
 pub mod http;
 pub mod openapi;
 mod operation;
@@ -26,6 +27,7 @@ mod views;
 mod vocabulary;
 
 pub use error_code::{ErrorCode, UnknownCode};
+pub use health::{ConnectionHealth, LeaseGraphError};
 pub use operation::{Operation, Permission, Tree, UnknownOperation};
 pub use records::{
     ActivityRecord, ConnectionRecord, LastError, LeaseRecord, LeaseRecordView, SecretRecord,

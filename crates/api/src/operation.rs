@@ -69,6 +69,7 @@ operations! {
     LeaseRevoke = "lease.revoke" in Command;
     ConnectionGet = "connection.get" in Query;
     ConnectionList = "connection.list" in Query;
+    ConnectionCheck = "connection.check" in Query;
     SecretGet = "secret.get" in Query;
     SecretList = "secret.list" in Query;
     LeaseGet = "lease.get" in Query;
@@ -230,7 +231,7 @@ mod tests {
             assert!(Operation::parse(other, op.name()).is_err(), "{op}");
         }
         assert_eq!(Operation::names(Tree::Command).len(), 9);
-        assert_eq!(Operation::names(Tree::Query).len(), 12);
+        assert_eq!(Operation::names(Tree::Query).len(), 13);
     }
 
     #[test]

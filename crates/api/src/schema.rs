@@ -15,6 +15,7 @@ pub fn request(op: Operation) -> Schema {
         Operation::ConnectionDelete
         | Operation::SecretDelete
         | Operation::ConnectionGet
+        | Operation::ConnectionCheck
         | Operation::SecretGet => schema_for!(ByName),
         Operation::SecretCreate => schema_for!(SecretCreate),
         Operation::SecretUpdate => schema_for!(SecretUpdate),
@@ -46,6 +47,7 @@ pub fn result(op: Operation) -> Schema {
         Operation::LeaseRevoke => schema_for!(LeaseRevoked),
         Operation::ConnectionGet => schema_for!(ConnectionFound),
         Operation::ConnectionList => schema_for!(Page<ConnectionRecord>),
+        Operation::ConnectionCheck => schema_for!(ConnectionHealth),
         Operation::SecretGet => schema_for!(SecretFound),
         Operation::SecretList => schema_for!(Page<SecretRecordView>),
         Operation::LeaseGet => schema_for!(LeaseFound),
@@ -72,6 +74,7 @@ pub fn reply(op: Operation) -> Schema {
         Operation::LeaseRevoke => schema_for!(Reply<LeaseRevoked>),
         Operation::ConnectionGet => schema_for!(Reply<ConnectionFound>),
         Operation::ConnectionList => schema_for!(Reply<Page<ConnectionRecord>>),
+        Operation::ConnectionCheck => schema_for!(Reply<ConnectionHealth>),
         Operation::SecretGet => schema_for!(Reply<SecretFound>),
         Operation::SecretList => schema_for!(Reply<Page<SecretRecordView>>),
         Operation::LeaseGet => schema_for!(Reply<LeaseFound>),

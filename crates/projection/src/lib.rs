@@ -24,7 +24,8 @@ pub use decode::DecodeError;
 pub use drift::{verify_store, DriftCheck};
 pub use projector::{Outcome, Projector, CONSUMER_NAME};
 pub use queries::{
-    DirectoryUser, QueryService, UserDirectory, DEFAULT_LIMIT, MAX_LIMIT, MAX_PAYLOAD, QUEUE_GROUP,
+    DirectoryUser, QueryService, TenantAccess, UserDirectory, DEFAULT_LIMIT, MAX_LIMIT,
+    MAX_PAYLOAD, QUEUE_GROUP,
 };
 pub use rebuild::rebuild;
 pub use rows::{ActivityRow, ConnectionRow, LastError, LeaseRow, SecretRow};

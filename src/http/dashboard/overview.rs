@@ -1,9 +1,10 @@
-//! `/`: connections, leases by status, and revocations that are failing.
+//! `/`: connections with their health, leases by status, and revocations that are
+//! failing.
 
 use axum::extract::State;
 use axum::response::Response;
 use leasehold_api::{ErrorCode, Operation};
-use maud::html;
+use maud::{html, Markup};
 use serde_json::{json, Value};
 
 use super::{status_badge, text, when, Gateway, Viewer};
@@ -32,6 +33,12 @@ pub async fn page(
         Err(p) if matches!(p.code, ErrorCode::Forbidden) => None,
         Err(p) => return viewer.problem(&p),
     };
+    // Each connection checked now: a fresh token and what it grants.
+    let mut health = Vec::new();
+    for c in connections.iter().flatten() {
+        let name = json!({ "name": text(c, "name") });
+        health.push(viewer.ask(&gw, Operation::ConnectionCheck, &name).await);
+    }
     let mut counts = Vec::new();
     for status in STATUSES {
         let reply = viewer
@@ -93,13 +100,14 @@ pub async fn page(
                     p { "No connection yet. Add one to reach your Entra tenant." }
                 } @else {
                     table {
-                        thead { tr { th { "Name" } th { "Tenant" } th { "Application" } th { "Cloud" } th { "Since" } th { "Secret rotated" } th { span.visually-hidden { "Actions" } } } }
-                        tbody { @for c in connections {
+                        thead { tr { th { "Name" } th { "Tenant" } th { "Application" } th { "Cloud" } th { "Health" } th { "Since" } th { "Secret rotated" } th { span.visually-hidden { "Actions" } } } }
+                        tbody { @for (c, health) in connections.iter().zip(&health) {
                             tr {
                                 td { (text(c, "name")) }
                                 td { code { (text(c, "tenant_id")) } }
                                 td { code { (text(c, "client_id")) } }
-                                td { (text(c, "cloud")) }
+                                td { (c["cloud"]["kind"].as_str().unwrap_or("-")) }
+                                td data-health=(text(c, "name")) { (health_cell(health)) }
                                 td { (when(&c["created_at"])) }
                                 td { @if c["rotated_at"].is_null() { span.muted { "never" } } @else { (when(&c["rotated_at"])) } }
                                 td { a href={ "/connections/" (super::encode(text(c, "name"))) "/rotate" } { "Rotate secret" } }
@@ -112,4 +120,45 @@ pub async fn page(
         }
     };
     super::page(Some(&viewer), "Overview", body)
+}
+
+/// A connection's health: ok, or what is wrong, and its last failed Graph call.
+fn health_cell(health: &Result<Value, super::Problem>) -> Markup {
+    let h = match health {
+        Ok(h) => h,
+        Err(p) => return html! { span.muted { "not checked: " (p.detail) } },
+    };
+    let listed = |key: &str| -> Vec<String> {
+        h[key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect()
+    };
+    html! {
+        @if h["healthy"] == true {
+            span.status.status-active data-status="healthy" { "ok" }
+        } @else {
+            span.status.status-failed data-status="unhealthy" { "needs attention" }
+        }
+        @if let Some(error) = h["token_error"].as_str() {
+            p.error { "Entra refused the client secret: " (error) }
+        }
+        @let missing = listed("missing");
+        @if !missing.is_empty() {
+            p.error { "Missing: " (missing.join("; ")) }
+        }
+        @for unknown in listed("unknown") { p.warn { (unknown) } }
+        @if h["passes_allowed"] == false {
+            p.muted { "No Temporary Access Pass secrets (needs UserAuthenticationMethod.ReadWrite.All)." }
+        }
+        @if let Some(e) = h["last_graph_error"].as_object() {
+            p.muted.last-error {
+                "Last Graph error " (when(&e["at"])) ": "
+                (e["message"].as_str().unwrap_or_default())
+                " (" a href={ "/leases/" (e["lease_id"].as_str().unwrap_or_default()) } { "lease" } ")"
+            }
+        }
+    }
 }

@@ -39,7 +39,7 @@ const NEEDED: &[(&str, &[&str])] = &[
 ];
 
 /// What the application lacks, in words (empty: nothing), and what could not be told.
-pub(crate) fn missing(grants: &AppGrants) -> (Vec<String>, Vec<String>) {
+pub fn missing(grants: &AppGrants) -> (Vec<String>, Vec<String>) {
     let mut missing: Vec<String> = NEEDED
         .iter()
         .filter(|(_, any_of)| !grants.has_permission(any_of))

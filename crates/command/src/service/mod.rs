@@ -28,10 +28,12 @@ use tokio::sync::Semaphore;
 
 use crate::{CommandError, Commands, Meta, Policy};
 
+pub use app_checks::missing as missing_grants;
 pub use front::{refuse_reserved, Admission, Answer, Incoming};
 pub use guard::{catch_panic, reply_body, wipe_strings};
 pub use input::{clip, decode, MAX_PAYLOAD};
 pub use limits::{RateLimit, RateLimiter, ServiceLimits};
+pub use tap_checks::MANAGE_METHODS as PASS_PERMISSIONS;
 
 /// Queue group shared by every copy of the command service.
 pub const QUEUE_GROUP: &str = "leasehold-command";

@@ -12,7 +12,7 @@ use super::{app_checks, graph_error, CommandService};
 use crate::CommandError;
 
 /// Application permission that creates and deletes passes.
-const MANAGE_METHODS: &[&str] = &["UserAuthenticationMethod.ReadWrite.All"];
+pub const MANAGE_METHODS: &[&str] = &["UserAuthenticationMethod.ReadWrite.All"];
 
 /// The kind a request asked for, with what the tenant allows for it.
 pub(crate) struct KindChoice {

@@ -1,4 +1,5 @@
-//! The tenant's user directory, as the query service needs it for `users.list`.
+//! The tenant, as the query service needs it: its users for `users.list`, and what the
+//! connection's application may do for `connection.check`.
 //!
 //! A trait so that this crate does not depend on the Graph client: the wiring crate
 //! implements it with `leasehold-graph`, tests with a small in-memory list.
@@ -20,4 +21,29 @@ pub trait UserDirectory: Send + Sync {
         connection: &ConnectionName,
         starts_with: Option<&str>,
     ) -> Result<Vec<DirectoryUser>, CommandError>;
+
+    /// A fresh token for `connection` and what it grants. Errors carry an API code
+    /// (`not_found` for an unknown connection); a refused client secret is not an error
+    /// but [`TenantAccess::token_error`].
+    async fn check_access(
+        &self,
+        connection: &ConnectionName,
+    ) -> Result<TenantAccess, CommandError> {
+        Err(CommandError::unavailable(format!(
+            "this directory cannot check connection {connection}"
+        )))
+    }
+}
+
+/// What a connection's application may do, read from a fresh token.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TenantAccess {
+    /// Entra's refusal of the client secret, when it gave no token.
+    pub token_error: Option<String>,
+    /// What the application lacks for password leases.
+    pub missing: Vec<String>,
+    /// What could not be told from the token.
+    pub unknown: Vec<String>,
+    /// Whether it may create and delete Temporary Access Passes (`None`: no token).
+    pub passes_allowed: Option<bool>,
 }

@@ -10,6 +10,7 @@ mod audit;
 mod catalog;
 mod directory;
 mod fresh;
+mod health;
 mod leases;
 mod limits;
 mod read;
@@ -29,7 +30,7 @@ use leasehold_domain::Actor;
 use serde_json::Value;
 use sqlx::PgPool;
 
-pub use directory::{DirectoryUser, UserDirectory};
+pub use directory::{DirectoryUser, TenantAccess, UserDirectory};
 pub use request::{DEFAULT_LIMIT, MAX_LIMIT, MAX_PAYLOAD};
 pub use service::QUEUE_GROUP;
 
@@ -112,6 +113,7 @@ impl QueryService {
         match req.op {
             Operation::ConnectionGet => self.connection_get(actor, payload).await,
             Operation::ConnectionList => self.connection_list(actor, payload).await,
+            Operation::ConnectionCheck => self.connection_check(actor, payload).await,
             Operation::SecretGet => self.secret_get(actor, payload).await,
             Operation::SecretList => self.secret_list(actor, payload).await,
             Operation::LeaseGet => self.lease_get(actor, payload).await,
