@@ -275,8 +275,7 @@ fn print_health(h: &ConnectionHealth) {
         ),
         (
             "passes",
-            h.passes_allowed
-                .map_or("unknown".to_string(), |p| yes_no(p)),
+            h.passes_allowed.map_or("unknown".to_string(), yes_no),
         ),
     ];
     for unknown in &h.unknown {
