@@ -29,7 +29,7 @@ pub async fn page(
     // the section (nor the actions in it).
     let connections = match viewer.ask(&gw, Operation::ConnectionList, &json!({})).await {
         Ok(reply) => Some(reply["items"].as_array().cloned().unwrap_or_default()),
-        Err(p) if p.code == ErrorCode::Forbidden => None,
+        Err(p) if matches!(p.code, ErrorCode::Forbidden) => None,
         Err(p) => return viewer.problem(&p),
     };
     let mut counts = Vec::new();
