@@ -3,11 +3,6 @@
 //! published key, `iss` of the token's tenant, `aud`, `exp`/`nbf` with a small leeway,
 //! `tid` in the allow-list — and the actor taken from a configurable claim.
 
-use std::sync::Arc;
-
-use axum::extract::FromRequestParts;
-use axum::http::header;
-use axum::http::request::Parts;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, Validation};
 use leasehold_api::ErrorCode;
@@ -16,7 +11,6 @@ use serde_json::Value;
 
 use super::keys::KeySource;
 use super::problem::Problem;
-use super::Gateway;
 use crate::config::HttpSettings;
 
 /// Who a request is from, once its token passed every check.
@@ -165,31 +159,5 @@ fn rejection(kind: &ErrorKind) -> &'static str {
         ErrorKind::InvalidAlgorithm => "algorithm not allowed",
         ErrorKind::MissingRequiredClaim(_) => "missing claim",
         _ => "malformed",
-    }
-}
-
-impl FromRequestParts<Gateway> for Principal {
-    type Rejection = Problem;
-
-    /// A bearer token when the request has an `Authorization` header; otherwise the
-    /// browser session cookie (with its CSRF token for anything but a read).
-    async fn from_request_parts(parts: &mut Parts, gw: &Gateway) -> Result<Self, Problem> {
-        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
-            return super::session::principal_from_cookie(
-                &parts.headers,
-                &parts.method,
-                &gw.cookie_key,
-            )?
-            .ok_or_else(|| Problem::unauthenticated("missing bearer token"));
-        };
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim())
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| Problem::unauthenticated("missing bearer token"))?;
-        Arc::clone(&gw.verifier).verify(token).await
     }
 }

@@ -11,6 +11,7 @@ mod connections;
 mod dashboard;
 mod events;
 mod export;
+mod extract;
 mod keys;
 mod leases;
 mod problem;

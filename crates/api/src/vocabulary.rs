@@ -155,6 +155,14 @@ impl CredentialKind {
         }
     }
 
+    /// The kind's name for people, e.g. on the dashboard.
+    pub fn title(self) -> &'static str {
+        match self {
+            CredentialKind::Password => "Password",
+            CredentialKind::TemporaryAccessPass => "Temporary Access Pass",
+        }
+    }
+
     /// What the kind means, in one line for people (command-line help).
     pub fn meaning(self) -> &'static str {
         match self {

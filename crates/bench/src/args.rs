@@ -12,6 +12,10 @@ pub struct Opts {
     /// with --quick).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Concurrent Graph calls per connection in the engine (default: the engine's own;
+    /// bench-issue, bench-expiry and bench-throttle, whose engine runs in-process).
+    #[arg(long)]
+    pub graph_concurrency: Option<usize>,
 }
 
 impl Opts {

@@ -24,6 +24,8 @@ pub struct StackOptions {
     pub throttle: ThrottleConfig,
     /// Seconds `lease.create` waits for activation.
     pub activation_wait_secs: u64,
+    /// Concurrent Graph calls per connection (default: the engine's).
+    pub graph_concurrency: Option<usize>,
 }
 
 impl StackOptions {
@@ -36,6 +38,7 @@ impl StackOptions {
                 ..ThrottleConfig::default()
             },
             activation_wait_secs: 10,
+            graph_concurrency: None,
         }
     }
 }
@@ -97,6 +100,9 @@ impl Stack {
             database_url: db.url.clone(),
             subject_prefix: unique_prefix(tag),
             activation_wait_secs: options.activation_wait_secs,
+            graph_concurrency: options
+                .graph_concurrency
+                .unwrap_or(Config::default().graph_concurrency),
             limits: unlimited(),
             policy: Policy::allow_all(),
             // The benchmark runs against a local development NATS without authentication.

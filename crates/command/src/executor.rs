@@ -12,6 +12,7 @@
 //! `snapshots` table cannot decide an aggregate's state.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use cqrs_es::event_sink::EventSink;
@@ -36,12 +37,23 @@ pub struct Executed<A: Aggregate> {
     pub state: A,
 }
 
+/// An aggregate's state and the sequence of its last event, as loaded: a command executed
+/// from it ([`Executor::execute_from`]) needs no second load unless another append came
+/// in between.
+#[derive(Debug, Clone)]
+pub struct Versioned<A> {
+    /// The state.
+    pub state: A,
+    sequence: usize,
+}
+
 /// Executes commands of aggregate `A` against Postgres.
 pub struct Executor<A: Aggregate> {
     store: PersistedEventStore<PostgresEventRepository, A>,
     pool: PgPool,
     snapshots: Option<Snapshots>,
     retries: u32,
+    loads: AtomicU64,
 }
 
 /// When and with which key an aggregate's snapshots are taken.
@@ -64,6 +76,7 @@ where
             pool,
             snapshots: None,
             retries,
+            loads: AtomicU64::new(0),
         }
     }
 
@@ -91,12 +104,28 @@ where
         Ok(context.aggregate)
     }
 
+    /// Loads the current state of aggregate `id` with its sequence, to execute a command
+    /// from it later without loading again.
+    pub async fn load_versioned(&self, id: &A::Id) -> Result<Versioned<A>, CommandError> {
+        let context = self.load_context(&id.to_string()).await.map_err(infra)?;
+        Ok(Versioned {
+            state: context.aggregate,
+            sequence: context.current_sequence,
+        })
+    }
+
+    /// How many times this executor has loaded an aggregate (for metrics and tests).
+    pub fn loads(&self) -> u64 {
+        self.loads.load(Ordering::Relaxed)
+    }
+
     /// The aggregate's state and sequence: from a trusted snapshot plus the events after
     /// it, or from all its events.
     async fn load_context(
         &self,
         id: &str,
     ) -> Result<EventStoreAggregateContext<A>, AggregateError<A::Error>> {
+        self.loads.fetch_add(1, Ordering::Relaxed);
         let Some(snapshot) = &self.snapshots else {
             return self.store.load_aggregate(id).await;
         };
@@ -155,12 +184,43 @@ where
         command: A::Command,
         meta: &Meta,
     ) -> Result<Executed<A>, CommandError> {
+        self.run(id, None, command, meta).await
+    }
+
+    /// Like [`Executor::execute`], deciding first on `known` (loaded just before); only a
+    /// concurrent append since then costs a fresh load.
+    pub async fn execute_from(
+        &self,
+        id: &A::Id,
+        known: Versioned<A>,
+        command: A::Command,
+        meta: &Meta,
+    ) -> Result<Executed<A>, CommandError> {
+        self.run(id, Some(known), command, meta).await
+    }
+
+    async fn run(
+        &self,
+        id: &A::Id,
+        mut known: Option<Versioned<A>>,
+        command: A::Command,
+        meta: &Meta,
+    ) -> Result<Executed<A>, CommandError> {
         let id = &id.to_string();
         let metadata = meta.to_metadata();
         let mut attempt = 0;
         loop {
+            let context = match known.take() {
+                Some(known) => EventStoreAggregateContext {
+                    aggregate_id: id.clone(),
+                    aggregate: known.state,
+                    current_sequence: known.sequence,
+                    current_snapshot: None,
+                },
+                None => self.load_context(id).await.map_err(infra)?,
+            };
             match self
-                .try_execute(id, command.clone(), metadata.clone())
+                .try_execute(id, context, command.clone(), metadata.clone())
                 .await
             {
                 Err(AggregateError::AggregateConflict) if attempt < self.retries => {
@@ -188,10 +248,10 @@ where
     async fn try_execute(
         &self,
         id: &str,
+        context: EventStoreAggregateContext<A>,
         command: A::Command,
         metadata: HashMap<String, String>,
     ) -> Result<Executed<A>, AggregateError<A::Error>> {
-        let context = self.load_context(id).await?;
         let before = context.current_sequence;
         // Decide on a copy: the context must reach `commit` unchanged (it names the
         // sequence the new events follow).

@@ -46,6 +46,16 @@ impl Commands {
         lease_id: &LeaseId,
     ) -> Result<(Lease, SecretString), CommandError> {
         let lease = self.leases.load(lease_id).await?;
+        let password = self.credential_of(lease_id, &lease).await?;
+        Ok((lease, password))
+    }
+
+    /// Opens the credential of `lease` in the state the caller has (not loaded again).
+    pub async fn credential_of(
+        &self,
+        lease_id: &LeaseId,
+        lease: &Lease,
+    ) -> Result<SecretString, CommandError> {
         let sealed = match (lease.status(), lease.credential()) {
             (Some(LeaseStatus::Active), Some(sealed)) => sealed.clone(),
             (None, _) => return Err(CommandError::not_found("lease", &lease_id.to_string())),
@@ -62,9 +72,8 @@ impl Commands {
             .load(&sealed.key_id)
             .await
             .map_err(|e| CommandError::internal(e.to_string()))?;
-        let password = open(&key, &lease_id.to_string(), &sealed)
-            .map_err(|e| CommandError::internal(e.to_string()))?;
-        Ok((lease, password))
+        open(&key, &lease_id.to_string(), &sealed)
+            .map_err(|e| CommandError::internal(e.to_string()))
     }
 
     /// Renews an active lease by `increment` (default: the secret's default TTL).

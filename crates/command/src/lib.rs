@@ -14,7 +14,7 @@ pub mod service;
 
 pub use connections::NewConnection;
 pub use error::CommandError;
-pub use executor::{Executed, Executor, DEFAULT_CONFLICT_RETRIES};
+pub use executor::{Executed, Executor, Versioned, DEFAULT_CONFLICT_RETRIES};
 pub use graph_link::endpoints;
 pub use leases::RevocationFound;
 pub use meta::{Meta, META_ACTOR, META_AT, META_REQUEST_ID, META_VIA};

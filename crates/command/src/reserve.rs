@@ -12,7 +12,7 @@ use leasehold_domain::{
 };
 use serde_json::json;
 
-use crate::{CommandError, Commands, Executed, Meta};
+use crate::{CommandError, Commands, Executed, Meta, Versioned};
 
 /// Seconds after which a reservation whose lease never appeared counts as orphaned.
 pub const ORPHAN_GRACE_SECS: i64 = 30;
@@ -45,11 +45,26 @@ impl Commands {
         ttl: Option<Ttl>,
         meta: &Meta,
     ) -> Result<Executed<Lease>, CommandError> {
-        let existing = self.leases.load(&lease_id).await?;
-        if existing.status().is_some() {
+        let existing = self.leases.load_versioned(&lease_id).await?;
+        self.request_lease_from(secret, lease_id, existing, ttl, meta)
+            .await
+    }
+
+    /// Like [`Commands::request_lease_with_id`] with the lease as the caller loaded it
+    /// just before: it is not loaded again (a concurrent retry that created it meanwhile
+    /// costs one fresh load).
+    pub async fn request_lease_from(
+        &self,
+        secret: &SecretName,
+        lease_id: LeaseId,
+        existing: Versioned<Lease>,
+        ttl: Option<Ttl>,
+        meta: &Meta,
+    ) -> Result<Executed<Lease>, CommandError> {
+        if existing.state.status().is_some() {
             return Ok(Executed {
                 events: Vec::new(),
-                state: existing,
+                state: existing.state,
             });
         }
         let reserve = SecretCommand::ReserveLease {
@@ -83,7 +98,11 @@ impl Commands {
             return Err(CommandError::internal("reservation was not recorded"));
         };
         let command = LeaseCommand::Request { terms };
-        match self.leases.execute(&lease_id, command, meta).await {
+        match self
+            .leases
+            .execute_from(&lease_id, existing, command, meta)
+            .await
+        {
             // A concurrent retry with the same id created it first.
             Err(e) if e.is(ErrorCode::AlreadyExists) => Ok(Executed {
                 events: Vec::new(),

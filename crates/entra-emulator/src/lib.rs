@@ -25,6 +25,7 @@ mod jwt;
 mod oidc;
 pub mod password_policy;
 mod request_log;
+mod secret_hash;
 mod seed;
 mod server;
 mod shared;

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::user::password_hash;
+use crate::secret_hash::password_hash;
 
 /// A tenant's TAP policy. Graph keeps lifetimes within 10–43,200 minutes; the emulator's
 /// admin API accepts any lifetime from 1 minute so tests need not wait ten.

@@ -1,10 +1,10 @@
 //! A directory user: identity, password state, sign-in sessions and smart lockout.
 
 use crate::clock::delta;
+pub use crate::secret_hash::password_hash;
 use crate::seed::UserSeed;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -63,14 +63,6 @@ pub struct UserView {
     pub locked_out: bool,
     /// When the user was created.
     pub created: DateTime<Utc>,
-}
-
-/// SHA-256 hex of a password: how the emulator stores and exposes passwords.
-pub fn password_hash(password: &str) -> String {
-    Sha256::digest(password.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// Outcome of checking a password at sign-in.

@@ -7,6 +7,10 @@ use std::time::Duration;
 pub struct WorkerConfig {
     /// Concurrent Graph calls per connection (tenant + app); Graph throttles per app.
     pub graph_concurrency: usize,
+    /// Once a connection has been throttled, its writes are paced one per this interval
+    /// (Entra's documented 3,000 writes per 150 s per app per tenant) until its backlog is
+    /// gone.
+    pub paced_write_interval: Duration,
     /// Most units of work one step takes (due revocations first, activations fill the rest).
     pub batch_size: usize,
     /// JetStream ack wait of the activation consumer. Progress acks keep a message in flight
@@ -34,7 +38,9 @@ pub struct WorkerConfig {
     /// (heartbeats come every third of it): a killed worker's revocations are attempted
     /// again this long after it died.
     pub revocation_claim: Duration,
-    /// How often the revocation loop looks for due revocations when it has nothing to do.
+    /// Longest the revocation loop sleeps with nothing to do. It is woken by a
+    /// notification when a revocation becomes due now and sleeps until the earliest later
+    /// one, so this only bounds the delay after a lost notification.
     pub revocation_poll: Duration,
     /// Revocations attempted at once by one worker (across connections).
     pub revocations_in_flight: usize,
@@ -49,6 +55,7 @@ impl Default for WorkerConfig {
     fn default() -> Self {
         Self {
             graph_concurrency: 8,
+            paced_write_interval: crate::gate::DOCUMENTED_WRITE_INTERVAL,
             batch_size: 16,
             // Twice the Graph client's default retry deadline (30 s).
             ack_wait: Duration::from_secs(60),
@@ -60,7 +67,7 @@ impl Default for WorkerConfig {
             revocation_retry_cap: Duration::from_secs(60),
             failing_revocation_retry_cap: Duration::from_secs(5 * 60),
             revocation_claim: Duration::from_secs(3),
-            revocation_poll: Duration::from_millis(200),
+            revocation_poll: Duration::from_secs(2),
             revocations_in_flight: 64,
             #[cfg(feature = "fault-hooks")]
             crash_after_graph: None,

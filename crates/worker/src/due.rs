@@ -13,6 +13,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use leasehold_domain::{FailureInfo, LeaseId};
 use leasehold_store::Store;
+use sqlx::postgres::PgListener;
 
 /// One claimed revocation.
 pub(crate) type Claim = leasehold_store::RevocationClaim;
@@ -34,18 +35,42 @@ impl DueRevocations {
         self.claim_for
     }
 
-    /// Claims up to `max` due revocations, at most `per_connection` per connection and
-    /// none on the connections in `busy`.
+    /// Claims up to `max` due revocations, at most `per_connection` per connection
+    /// counting the `held` ones (connection, attempts running on it).
     pub(crate) async fn claim(
         &self,
         max: usize,
         per_connection: usize,
-        busy: &[String],
+        held: &[(String, usize)],
     ) -> anyhow::Result<Vec<Claim>> {
         self.store
-            .claim_revocations(max, per_connection, busy, self.claim_for)
+            .claim_revocations(max, per_connection, held, self.claim_for)
             .await
             .context("claim due revocations")
+    }
+
+    /// A listener told (payload: the connection) when a revocation becomes due now.
+    pub(crate) async fn listen(&self) -> anyhow::Result<PgListener> {
+        self.store
+            .listen_revocations()
+            .await
+            .context("listen for due revocations")
+    }
+
+    /// Unforced revocations not yet confirmed, per connection.
+    pub(crate) async fn backlog(&self) -> anyhow::Result<Vec<(String, i64)>> {
+        self.store
+            .revocation_backlog()
+            .await
+            .context("revocation backlog")
+    }
+
+    /// How long until the earliest revocation not on a `busy` connection may be claimed.
+    pub(crate) async fn next_due(&self, busy: &[String]) -> anyhow::Result<Option<Duration>> {
+        self.store
+            .next_revocation_due(busy)
+            .await
+            .context("next due revocation")
     }
 
     /// Keeps `claim` alive while its attempt runs.

@@ -13,6 +13,7 @@ use leasehold_graph::{
 };
 use sqlx::PgPool;
 
+use crate::credentials::CredentialCache;
 use crate::due::DueRevocations;
 use crate::gate::{ConnectionGate, Gates, Priority};
 use crate::user_lock::UserLocks;
@@ -40,12 +41,13 @@ pub(crate) struct Effects {
     pub(crate) locks: UserLocks,
     pub(crate) due: DueRevocations,
     pub(crate) config: WorkerConfig,
+    creds: CredentialCache,
 }
 
 /// How fetching a connection's credentials went.
 pub(crate) enum Creds {
     /// Ready to call Graph.
-    Ready(Credentials),
+    Ready(Arc<Credentials>),
     /// The connection no longer exists (or was deleted): Graph cannot be reached for it.
     Gone(CommandError),
 }
@@ -63,10 +65,11 @@ impl Effects {
         Self {
             commands,
             graph,
-            gates: Gates::new(config.graph_concurrency),
+            gates: Gates::new(config.graph_concurrency, config.paced_write_interval),
             due,
             locks: UserLocks::new(pool),
             config,
+            creds: CredentialCache::default(),
         }
     }
 
@@ -75,11 +78,28 @@ impl Effects {
         Meta::new(Actor::system(COMPONENT), Utc::now())
     }
 
-    /// The Graph credentials of `connection`; infrastructure errors are returned as errors.
+    /// The Graph credentials of `connection`, unsealed once per connection version;
+    /// infrastructure errors are returned as errors.
     pub(crate) async fn credentials(&self, connection: &ConnectionName) -> anyhow::Result<Creds> {
-        match self.commands.credentials(connection).await {
+        let version = self
+            .commands
+            .store()
+            .connection_version(connection)
+            .await
+            .map_err(|e| CommandError::unavailable(format!("connection version: {e}")))?;
+        let unsealed = match version {
+            Some(version) => {
+                let load = || self.commands.credentials(connection);
+                self.creds.get(connection.as_str(), version, load).await
+            }
+            None => Err(CommandError::not_found("connection", connection.as_str())),
+        };
+        match unsealed {
             Ok(creds) => Ok(Creds::Ready(creds)),
-            Err(e) if e.is(ErrorCode::NotFound) => Ok(Creds::Gone(e)),
+            Err(e) if e.is(ErrorCode::NotFound) => {
+                self.creds.forget(connection.as_str());
+                Ok(Creds::Gone(e))
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -114,10 +134,12 @@ impl Effects {
     }
 }
 
-/// After a throttled answer, keeps the connection's activations back until it passes.
+/// After a throttled answer, keeps the connection's activations back until it passes; a
+/// 429 (the write limit) also paces the connection's writes from then on, while a 503 or
+/// 504 with `Retry-After` is an outage of the service, not of the tenant's write budget.
 pub(crate) fn note_throttling(gate: &ConnectionGate, err: &GraphError) {
     if let Some(wait) = err.retry_after() {
-        gate.hold_for(wait);
+        gate.hold_for(wait, err.status() == Some(429));
     }
 }
 

@@ -18,6 +18,7 @@
 mod activation;
 mod config;
 mod credential;
+mod credentials;
 mod dispatch;
 mod due;
 mod effects;

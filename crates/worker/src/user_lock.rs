@@ -8,6 +8,8 @@
 //! ends the session and the lock goes with it. Inside one process, a local mutex per user
 //! makes sure at most one task waits on Postgres per user, and a semaphore the size of the
 //! pool bounds the holders, so a lock waits for a permit rather than for a pool timeout.
+//! Activations may hold at most half of the permits: an activation holds its lock while it
+//! waits for a Graph slot, and revocations must never queue for a permit behind them.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -27,6 +29,8 @@ pub(crate) struct UserLocks {
     local: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// One permit per connection of the lock pool.
     held: Arc<Semaphore>,
+    /// Half of them, taken by activations before a `held` permit.
+    activations: Arc<Semaphore>,
 }
 
 /// A held user lock. Call [`UserLock::release`]; if it is dropped instead (an error or a
@@ -37,6 +41,7 @@ pub(crate) struct UserLock {
     conn: Option<PoolConnection<Postgres>>,
     _local: OwnedMutexGuard<()>,
     _held: OwnedSemaphorePermit,
+    _activation: Option<OwnedSemaphorePermit>,
 }
 
 impl UserLocks {
@@ -47,10 +52,28 @@ impl UserLocks {
             pool,
             local: Mutex::new(HashMap::new()),
             held: Arc::new(Semaphore::new(most)),
+            activations: Arc::new(Semaphore::new((most / 2).max(1))),
         }
     }
 
-    /// Waits until this process holds the lock on `user_object_id`.
+    /// Waits until this process holds the lock on `user_object_id` for an activation,
+    /// which may use at most half of the lock connections.
+    pub(crate) async fn lock_for_activation(
+        &self,
+        user_object_id: &str,
+    ) -> anyhow::Result<UserLock> {
+        let permit = self
+            .activations
+            .clone()
+            .acquire_owned()
+            .await
+            .context("user lock semaphore closed")?;
+        let mut lock = self.lock(user_object_id).await?;
+        lock._activation = Some(permit);
+        Ok(lock)
+    }
+
+    /// Waits until this process holds the lock on `user_object_id` (any lock connection).
     pub(crate) async fn lock(&self, user_object_id: &str) -> anyhow::Result<UserLock> {
         let local = {
             // The map stays consistent even if a holder panicked mid-insert.
@@ -81,6 +104,7 @@ impl UserLocks {
             conn: Some(conn),
             _local: local,
             _held: held,
+            _activation: None,
         })
     }
 }
@@ -115,5 +139,37 @@ impl Drop for UserLock {
             // Closing the session releases the lock; pooling it would leak the lock.
             drop(conn.detach());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use leasehold_store::testing::TestDb;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn activations_never_take_the_lock_connections_revocations_need() {
+        let db = TestDb::new().await;
+        let pool = leasehold_store::connect(&db.url, 2).await.expect("pool");
+        let locks = UserLocks::new(pool);
+        let first = locks.lock_for_activation("user-a").await.expect("lock");
+        // A second activation does not get the other connection while the first holds one
+        // (if it did, it would stay held below and starve the revocation).
+        let second =
+            tokio::time::timeout(Duration::from_secs(1), locks.lock_for_activation("user-b")).await;
+        let revocation = tokio::time::timeout(Duration::from_secs(10), locks.lock("user-c"))
+            .await
+            .expect("a revocation waited behind activations for a lock connection")
+            .expect("lock");
+        assert!(second.is_err(), "activations took every lock connection");
+        revocation.release().await.expect("release");
+        first.release().await.expect("release");
+        let second =
+            tokio::time::timeout(Duration::from_secs(10), locks.lock_for_activation("user-b"))
+                .await
+                .expect("the second activation gets its lock")
+                .expect("lock");
+        second.release().await.expect("release");
     }
 }

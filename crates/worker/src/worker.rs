@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use async_nats::jetstream::{self, consumer, Message};
@@ -14,12 +15,18 @@ use leasehold_api::events::{AggregateType, LeaseEventType};
 use leasehold_bus::{Durable, Subjects};
 use leasehold_command::Commands;
 use leasehold_graph::GraphClient;
+use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
 
 use crate::dispatch::{Handled, Lane};
 use crate::effects::Effects;
 use crate::WorkerConfig;
+
+/// How often the revocation loop counts each connection's unconfirmed revocations while
+/// there are any.
+const BACKLOG_EVERY: Duration = Duration::from_millis(250);
 
 /// Durable name of the consumer of `LeaseRequested`.
 pub const ACTIVATIONS_CONSUMER: &str = "worker-activations";
@@ -51,7 +58,7 @@ pub enum Outcome {
 
 /// Consumes lease events and carries out their Graph effects.
 pub struct Worker {
-    effects: Effects,
+    effects: Arc<Effects>,
     activations: Durable,
 }
 
@@ -72,7 +79,7 @@ impl Worker {
             activations_config(&deps.subjects, config.ack_wait),
         );
         Self {
-            effects: Effects::new(deps.commands, deps.graph, deps.pool, config),
+            effects: Arc::new(Effects::new(deps.commands, deps.graph, deps.pool, config)),
             activations,
         }
     }
@@ -151,52 +158,119 @@ impl Worker {
         Ok(())
     }
 
-    /// Keeps up to `revocations_in_flight` due revocations running, claiming more as slots
-    /// free up, at most `graph_concurrency` per connection: a connection whose every call
-    /// fails slowly holds its own slots only, never another tenant's.
+    /// Keeps up to `revocations_in_flight` due revocations running, at most
+    /// `graph_concurrency` per connection: a connection whose every call fails slowly
+    /// holds its own slots only, never another tenant's. Each attempt is a task of its
+    /// own, so claiming (a query whose cost grows with the backlog) never stalls the
+    /// attempts in flight. With nothing to claim the loop sleeps until the earliest
+    /// revocation may be claimed, a notification says one became due now (on a
+    /// connection with a free slot), or an attempt ends; `revocation_poll` only bounds
+    /// that sleep in case a notification was lost.
     async fn revocation_loop(&self, mut stopped: watch::Receiver<bool>) {
         let config = &self.effects.config;
         let limit = config.revocations_in_flight.max(1);
         let per_connection = config.graph_concurrency.max(1);
-        let mut running = FuturesUnordered::new();
-        let mut per_conn: HashMap<String, usize> = HashMap::new();
+        let mut running = JoinSet::new();
+        let mut slots = Slots::default();
+        let mut listener = match self.effects.due.listen().await {
+            Ok(listener) => Some(listener),
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "no revocation notifications; polling");
+                None
+            }
+        };
+        let mut look = true;
+        let mut wake = tokio::time::Instant::now();
+        // When the gates last learnt how many revocations each connection has unconfirmed,
+        // and whether any had some.
+        let mut counted: Option<tokio::time::Instant> = None;
+        let mut any_backlog = false;
         loop {
             if *stopped.borrow() {
                 break;
             }
-            let busy: Vec<String> = per_conn
-                .iter()
-                .filter(|(_, n)| **n >= per_connection)
-                .map(|(c, _)| c.clone())
-                .collect();
-            let room = limit.saturating_sub(running.len());
-            let claimed = match self.effects.due.claim(room, per_connection, &busy).await {
-                Ok(claimed) => claimed,
-                Err(e) => {
-                    tracing::warn!(error = %format!("{e:#}"), "claiming due revocations failed");
-                    Vec::new()
+            if counted.is_none_or(|at| at.elapsed() >= BACKLOG_EVERY) {
+                counted = Some(tokio::time::Instant::now());
+                match self.effects.due.backlog().await {
+                    Ok(backlog) => {
+                        any_backlog = !backlog.is_empty();
+                        self.effects.gates.set_backlogs(&backlog);
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %format!("{e:#}"), "counting revocations failed")
+                    }
                 }
-            };
-            let got = claimed.len();
-            for claim in claimed {
-                let connection = claim.connection.clone();
-                *per_conn.entry(connection.clone()).or_default() += 1;
-                running.push(async move { (connection, self.effects.revoke_claimed(claim).await) });
             }
-            if got > 0 && running.len() < limit {
-                continue;
+            if look && running.len() < limit {
+                let room = limit - running.len();
+                let held = slots.held();
+                match self.effects.due.claim(room, per_connection, &held).await {
+                    Ok(claimed) => {
+                        let got = claimed.len();
+                        for claim in claimed {
+                            let effects = self.effects.clone();
+                            let connection = claim.connection.clone();
+                            let id = running
+                                .spawn(async move { effects.revoke_claimed(claim).await })
+                                .id();
+                            slots.take(id, connection);
+                        }
+                        wake = if got == room {
+                            // Full: the next look comes when an attempt ends.
+                            tokio::time::Instant::now() + config.revocation_poll
+                        } else {
+                            self.next_look(&slots.busy(per_connection)).await
+                        };
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %format!("{e:#}"), "claiming due revocations failed");
+                        wake = tokio::time::Instant::now() + config.revocation_poll;
+                    }
+                }
             }
+            // While revocations are unconfirmed, the count is kept fresh (it holds back a
+            // throttled connection's activations).
+            let recount = counted.map(|at| at + BACKLOG_EVERY).filter(|_| any_backlog);
             tokio::select! {
-                Some((connection, result)) = running.next(), if !running.is_empty() => {
-                    settle_slot(&mut per_conn, &connection, result);
-                }
                 _ = stopped.changed() => break,
-                _ = tokio::time::sleep(config.revocation_poll) => {}
+                _ = tokio::time::sleep_until(recount.unwrap_or(wake)), if recount.is_some() => {}
+                Some(done) = running.join_next_with_id(), if !running.is_empty() => {
+                    slots.settle(done);
+                    while let Some(done) = running.try_join_next_with_id() {
+                        slots.settle(done);
+                    }
+                    look = true;
+                }
+                note = notified(&mut listener) => {
+                    // Anything for a connection with a free slot is worth a look.
+                    let busy = slots.busy(per_connection);
+                    look = note.is_none_or(|c| !busy.contains(&c));
+                    while let Some(n) = listener.as_mut().and_then(|l| l.next_buffered()) {
+                        look |= !busy.iter().any(|b| b == n.payload());
+                    }
+                }
+                _ = tokio::time::sleep_until(wake), if running.len() < limit => look = true,
             }
         }
-        while let Some((connection, result)) = running.next().await {
-            settle_slot(&mut per_conn, &connection, result);
+        while let Some(done) = running.join_next_with_id().await {
+            slots.settle(done);
         }
+    }
+
+    /// When to look for due revocations again: when the earliest one on a connection not
+    /// in `busy` may be claimed, at the latest after `revocation_poll`.
+    async fn next_look(&self, busy: &[String]) -> tokio::time::Instant {
+        let poll = self.effects.config.revocation_poll;
+        let wait = match self.effects.due.next_due(busy).await {
+            // A row due but not claimed (lost to another worker's claim): soon, not at once.
+            Ok(Some(wait)) => wait.clamp(Duration::from_millis(20), poll),
+            Ok(None) => poll,
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "reading the next due revocation failed");
+                poll
+            }
+        };
+        tokio::time::Instant::now() + wait
     }
 
     /// Keeps up to `activations_in_flight` activations running: long-polling pulls ask
@@ -212,7 +286,9 @@ impl Worker {
         // Messages asked for by open pulls and not yet arrived.
         let awaited = Arc::new(AtomicUsize::new(0));
         let mut pulls = FuturesUnordered::new();
-        let mut running = FuturesUnordered::new();
+        // Each activation is a task of its own: they run on every core, and none waits
+        // for the loop to poll it.
+        let mut running = JoinSet::new();
         // After a failed pull, no new one before this.
         let mut pause: Option<tokio::time::Instant> = None;
         loop {
@@ -243,9 +319,10 @@ impl Worker {
             tokio::select! {
                 _ = stopped.changed() => break,
                 Some(message) = inbox.recv() => {
-                    running.push(self.effects.handle(Lane::Activations, message));
+                    let effects = self.effects.clone();
+                    running.spawn(async move { effects.handle(Lane::Activations, message).await });
                 }
-                Some(result) = running.next(), if !running.is_empty() => settle_message(result),
+                Some(result) = running.join_next(), if !running.is_empty() => settle_message(result),
                 Some(pulled) = pulls.next(), if !pulls.is_empty() => {
                     if let Err(e) = pulled {
                         tracing::warn!(error = %format!("{e:#}"), "pulling activations failed");
@@ -259,9 +336,10 @@ impl Worker {
         }
         drop(pulls);
         while let Ok(message) = inbox.try_recv() {
-            running.push(self.effects.handle(Lane::Activations, message));
+            let effects = self.effects.clone();
+            running.spawn(async move { effects.handle(Lane::Activations, message).await });
         }
-        while let Some(result) = running.next().await {
+        while let Some(result) = running.join_next().await {
             settle_message(result);
         }
     }
@@ -332,7 +410,8 @@ fn activations_config(
 }
 
 /// Logs how handling one activation message ended, if not settled.
-fn settle_message(result: anyhow::Result<Handled>) {
+fn settle_message(result: Result<anyhow::Result<Handled>, tokio::task::JoinError>) {
+    let result = result.unwrap_or_else(|e| Err(anyhow::anyhow!("activation task ended: {e}")));
     match result {
         Ok(Handled::Settled) => {}
         Ok(Handled::Abandoned) => tracing::warn!("an activation was abandoned (fault hook)"),
@@ -340,19 +419,70 @@ fn settle_message(result: anyhow::Result<Handled>) {
     }
 }
 
-/// Frees a finished revocation's slot and logs its error, if any.
-fn settle_slot(
-    per_conn: &mut HashMap<String, usize>,
-    connection: &str,
-    result: anyhow::Result<()>,
-) {
-    if let Some(n) = per_conn.get_mut(connection) {
-        *n = n.saturating_sub(1);
-        if *n == 0 {
-            per_conn.remove(connection);
+/// The revocation attempts this worker runs, per connection.
+#[derive(Default)]
+struct Slots {
+    tasks: HashMap<tokio::task::Id, String>,
+    per_conn: HashMap<String, usize>,
+}
+
+impl Slots {
+    fn take(&mut self, id: tokio::task::Id, connection: String) {
+        *self.per_conn.entry(connection.clone()).or_default() += 1;
+        self.tasks.insert(id, connection);
+    }
+
+    /// Each connection with attempts running and how many.
+    fn held(&self) -> Vec<(String, usize)> {
+        self.per_conn.iter().map(|(c, n)| (c.clone(), *n)).collect()
+    }
+
+    /// The connections with no free slot.
+    fn busy(&self, per_connection: usize) -> Vec<String> {
+        self.per_conn
+            .iter()
+            .filter(|(_, n)| **n >= per_connection)
+            .map(|(c, _)| c.clone())
+            .collect()
+    }
+
+    /// Frees a finished attempt's slot and logs its error (or panic), if any.
+    fn settle(
+        &mut self,
+        done: Result<(tokio::task::Id, anyhow::Result<()>), tokio::task::JoinError>,
+    ) {
+        let (id, result) = match done {
+            Ok((id, result)) => (id, result),
+            Err(e) => (e.id(), Err(anyhow::anyhow!("revocation task ended: {e}"))),
+        };
+        if let Some(connection) = self.tasks.remove(&id) {
+            if let Some(n) = self.per_conn.get_mut(&connection) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    self.per_conn.remove(&connection);
+                }
+            }
+        }
+        if let Err(e) = result {
+            tracing::warn!(error = %format!("{e:#}"), "revocation attempt failed; retried later");
         }
     }
-    if let Err(e) = result {
-        tracing::warn!(error = %format!("{e:#}"), "revocation attempt failed; retried later");
+}
+
+/// The connection named by the next revocation notification; never resolves without a
+/// listener. A lost session is reconnected by the listener (`None` meanwhile: look).
+async fn notified(listener: &mut Option<PgListener>) -> Option<String> {
+    let Some(listener) = listener.as_mut() else {
+        return std::future::pending().await;
+    };
+    match listener.try_recv().await {
+        Ok(Some(note)) => Some(note.payload().to_string()),
+        Ok(None) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "revocation notifications interrupted");
+            // Do not spin on a failing listener: the poll takes over until it recovers.
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            None
+        }
     }
 }

@@ -1,11 +1,11 @@
-//! Leases: generating one (the password shown once), the list with filters, one
+//! Leases: generating one (the password or pass shown once), the list with filters, one
 //! lease's history, renewing and revoking.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use leasehold_api::{HistoryPage, Operation};
+use leasehold_api::{CredentialKind, HistoryPage, Operation};
 use maud::html;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -47,21 +47,30 @@ pub async fn generate(
     };
     let lease = &reply["lease"];
     let id = text(lease, "lease_id");
+    let kind = super::secret_kind(&gw, &viewer, &secret).await;
+    let (what, noun) = match kind {
+        Some(CredentialKind::TemporaryAccessPass) => ("Temporary Access Pass", "pass"),
+        Some(CredentialKind::Password) => ("Password", "password"),
+        None => ("Credential", "credential"),
+    };
     let body = match reply.get("credential").filter(|c| !c.is_null()) {
         Some(credential) => html! {
-            p.warn role="note" { "Copy the password now: it will not be shown again." }
-            dl.credential {
+            p.warn role="note" { "Copy the " (noun) " now: it will not be shown again." }
+            dl.credential data-kind=(kind.map_or("unknown", CredentialKind::as_str)) {
                 dt { "Username" } dd { code #username { (text(credential, "username")) } }
-                dt { "Password" } dd {
+                dt { (what) } dd {
                     code #password { (text(credential, "password")) }
-                    " " button type="button" data-copy="password" { "Copy password" }
+                    " " button type="button" data-copy="password" { "Copy " (noun) }
                 }
                 dt { "Expires" } dd { (when(&lease["expires_at"])) " · " span data-countdown=(text(lease, "expires_at")) {} }
+            }
+            @if kind == Some(CredentialKind::TemporaryAccessPass) {
+                p.hint { "Enter the pass where the sign-in page asks for it. Entra ends it at the expiry even if leasehold is down; it cannot be renewed." }
             }
             p { a href={ "/leases/" (id) } { "The lease" } " · " a href={ "/secrets/" (encode(&secret)) } { "Back to the secret" } }
         },
         None => html! {
-            p { "The lease is " (status_badge(text(lease, "status"))) ": the password is being set in Entra. " }
+            p { "The lease is " (status_badge(text(lease, "status"))) ": the " (noun) " is being made in Entra. " }
             p { (reply["message"].as_str().unwrap_or("It appears on the lease's page once active, to you only.")) }
             p { a href={ "/leases/" (id) } { "Follow the lease" } }
         },
@@ -183,6 +192,8 @@ pub async fn show(
             .unwrap_or_default();
         let status = text(lease, "status");
         let live = matches!(status, "active" | "pending");
+        let kind = super::secret_kind(&gw, &viewer, text(lease, "secret")).await;
+        let renewable = kind != Some(CredentialKind::TemporaryAccessPass);
         let body = html! {
             @if p.done == "renewed" {
                 p.ok role="status" { "Renewed." @if p.capped == "true" { " The max TTL capped it: it cannot be renewed further." } }
@@ -196,6 +207,7 @@ pub async fn show(
             dl.terms {
                 dt { "Secret" } dd { a href={ "/secrets/" (encode(text(lease, "secret"))) } { (text(lease, "secret")) } }
                 dt { "User" } dd { (text(lease, "user_principal_name")) }
+                @if let Some(kind) = kind { dt { "Credential" } dd { (kind.title()) } }
                 dt { "Requested by" } dd { (text(lease, "requested_by")) }
                 dt { "Issued" } dd { (when(&lease["issued_at"])) }
                 dt { "Expires" } dd { (when(&lease["expires_at"])) " · " span data-countdown=(text(lease, "expires_at")) {} }
@@ -207,10 +219,14 @@ pub async fn show(
             }
             @if live {
                 div.actions {
-                    form method="post" action={ "/leases/" (id) "/renew" } {
-                        (viewer.csrf_field())
-                        label { "Renew by" input name="ttl" value=(duration(lease["ttl_secs"].as_u64().unwrap_or(3600))) autocomplete="off"; }
-                        button type="submit" { "Renew" }
+                    @if renewable {
+                        form method="post" action={ "/leases/" (id) "/renew" } {
+                            (viewer.csrf_field())
+                            label { "Renew by" input name="ttl" value=(duration(lease["ttl_secs"].as_u64().unwrap_or(3600))) autocomplete="off"; }
+                            button type="submit" { "Renew" }
+                        }
+                    } @else {
+                        p.hint #not-renewable { "A Temporary Access Pass cannot be renewed: ask for a new lease when it ends." }
                     }
                     form method="post" action={ "/leases/" (id) "/revoke" } {
                         (viewer.csrf_field())

@@ -24,7 +24,7 @@ use serde_json::Value;
 
 use super::session::{open, Session, SESSION_COOKIE};
 use super::{Gateway, Principal, Problem};
-use leasehold_api::{ErrorCode, Operation};
+use leasehold_api::{CredentialKind, ErrorCode, Operation};
 
 /// The dashboard's routes.
 pub fn routes() -> Router<Gateway> {
@@ -353,6 +353,26 @@ fn encode(value: &str) -> String {
 /// A string field of a JSON reply.
 fn text<'a>(value: &'a Value, key: &str) -> &'a str {
     value[key].as_str().unwrap_or_default()
+}
+
+/// The kind of credential a secret's leases hand out, when the viewer may read the
+/// secret.
+async fn secret_kind(gw: &Gateway, viewer: &Viewer, secret: &str) -> Option<CredentialKind> {
+    let secret = viewer
+        .ask(
+            gw,
+            Operation::SecretGet,
+            &serde_json::json!({ "name": secret }),
+        )
+        .await
+        .ok()?;
+    CredentialKind::parse(text(&secret, "credential_kind"))
+}
+
+/// A credential kind as the read model names it (`password`, …), for people; an
+/// unknown or missing kind is a "credential".
+fn kind_title(kind: &str) -> &'static str {
+    CredentialKind::parse(kind).map_or("Credential", CredentialKind::title)
 }
 
 /// Markup for a status badge.

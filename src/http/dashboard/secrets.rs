@@ -5,12 +5,12 @@ use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use leasehold_api::{ErrorCode, Operation};
+use leasehold_api::{CredentialKind, ErrorCode, Operation};
 use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{duration, encode, status_badge, text, when, Gateway, Viewer};
+use super::{duration, encode, kind_title, status_badge, text, when, Gateway, Viewer};
 
 /// `GET /secrets`.
 pub async fn list(State(gw): State<Gateway>, viewer: Viewer) -> Response {
@@ -32,11 +32,12 @@ pub async fn list(State(gw): State<Gateway>, viewer: Viewer) -> Response {
                 @else { p { "Ask an administrator to create one for you." } }
             } @else {
                 table {
-                    thead { tr { th { "Secret" } th { "User" } th { "Default TTL" } th { "Max TTL" } th { "Live lease" } } }
+                    thead { tr { th { "Secret" } th { "User" } th { "Credential" } th { "Default TTL" } th { "Max TTL" } th { "Live lease" } } }
                     tbody { @for s in &secrets {
                         tr {
                             td { a href={ "/secrets/" (encode(text(s, "name"))) } { (text(s, "name")) } }
                             td { (text(s, "user_principal_name")) }
+                            td { (kind_title(text(s, "credential_kind"))) }
                             td { (duration(s["default_ttl"].as_u64().unwrap_or_default())) }
                             td { (duration(s["max_ttl"].as_u64().unwrap_or_default())) }
                             td { @match s["live_lease_id"].as_str() {
@@ -138,8 +139,22 @@ fn secret_form(viewer: &Viewer, connection: &str, users: &[Value], error: Option
             p { "Connection: " strong { (connection) } " · " a href="/secrets/new" { "change" } }
             label { "Name prefix" input name="prefix" #prefix required value="app" pattern="[a-z0-9][a-z0-9-]*" autocomplete="off"; }
             label { "Default TTL" input name="default_ttl" value="1h" required autocomplete="off"; }
-            label { "Max TTL" input name="max_ttl" value="1d" required autocomplete="off"; }
+            label { "Max TTL" input name="max_ttl" placeholder="1d; for a pass, the policy's maximum" autocomplete="off"; }
             p.hint { "Durations like 30m, 1h, 1d. A lease never outlives the max TTL, renewals included." }
+            fieldset {
+                legend { "Credential" }
+                @for kind in CredentialKind::ALL {
+                    label.check {
+                        input type="radio" name="credential_kind" value=(kind.as_str()) checked[*kind == CredentialKind::Password];
+                        (kind.title()) " " span.muted { (kind.meaning()) }
+                    }
+                }
+                label.check {
+                    input type="checkbox" name="usable_once" value="true";
+                    "Each pass signs in once only " span.muted { "(Temporary Access Pass only)" }
+                }
+                p.hint { "A pass's TTLs are whole minutes within the tenant's Temporary Access Pass policy." }
+            }
             fieldset {
                 legend { "Users (" (users.len()) " in the tenant)" }
                 label { "Search users" input type="search" #user-filter autocomplete="off" placeholder="name or UPN"; }
@@ -182,13 +197,21 @@ pub async fn create(
         return refused;
     }
     let connection = field("connection");
-    let payload = json!({
+    let mut payload = json!({
         "connection": connection,
         "prefix": field("prefix").trim(),
         "users": users,
         "default_ttl": field("default_ttl").trim(),
-        "max_ttl": field("max_ttl").trim(),
     });
+    // Left empty, the engine's defaults apply (a pass's max follows the tenant policy).
+    for key in ["max_ttl", "credential_kind"] {
+        if !field(key).trim().is_empty() {
+            payload[key] = json!(field(key).trim());
+        }
+    }
+    if field("usable_once") == "true" {
+        payload["usable_once"] = json!(true);
+    }
     let result = match viewer
         .change(&gw, Operation::SecretCreate, &payload, None)
         .await
@@ -256,11 +279,16 @@ pub async fn show(State(gw): State<Gateway>, viewer: Viewer, Path(name): Path<St
             .unwrap_or_default();
         let max = secret["max_ttl_secs"].as_u64().unwrap_or_default();
         let default = secret["default_ttl_secs"].as_u64().unwrap_or_default();
+        let is_pass = CredentialKind::parse(text(&secret, "credential_kind"))
+            == Some(CredentialKind::TemporaryAccessPass);
         let body = html! {
             dl.terms {
                 dt { "User" } dd { (text(&secret, "user_principal_name")) " (" (text(&secret, "display_name")) ")" }
                 dt { "Connection" } dd { (text(&secret, "connection")) }
-                dt { "Kind" } dd { (text(&secret, "credential_kind")) }
+                dt { "Credential" } dd #kind { (kind_title(text(&secret, "credential_kind"))) }
+                @if is_pass {
+                    dt { "Usable once" } dd { @if secret["usable_once"] == true { "yes" } @else { "no" } }
+                }
                 dt { "Default TTL" } dd { (duration(default)) }
                 dt { "Max TTL" } dd { (duration(max)) }
             }
@@ -273,7 +301,9 @@ pub async fn show(State(gw): State<Gateway>, viewer: Viewer, Path(name): Path<St
                         input name="ttl" value=(duration(default)) required autocomplete="off"; }
                     button type="submit" { "Generate lease" }
                 }
-                p.hint { "The password is shown once, right after it is made." }
+                p.hint { @if is_pass {
+                    "The pass is shown once, right after it is made; Entra ends it at the expiry. It cannot be renewed."
+                } @else { "The password is shown once, right after it is made." } }
             }
             section aria-labelledby="leases-h" {
                 h2 #leases-h { "Recent leases" }

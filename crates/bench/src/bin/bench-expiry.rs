@@ -43,7 +43,11 @@ async fn main() -> anyhow::Result<()> {
     let n = args.leases.unwrap_or(o.pick(10_000, 500));
     let started_at = Utc::now();
     let wall = Instant::now();
-    let stack = Stack::start("e", &StackOptions::unthrottled(n)).await?;
+    let options = StackOptions {
+        graph_concurrency: o.graph_concurrency,
+        ..StackOptions::unthrottled(n)
+    };
+    let stack = Stack::start("e", &options).await?;
     let machine = Machine::detect().with_postgres(&stack.db.pool).await;
     let base = baseline::insert_rate(&stack.db.url, 1, 1, Duration::from_secs(3)).await?;
     eprintln!("creating {n} secrets");

@@ -51,7 +51,11 @@ async fn main() -> anyhow::Result<()> {
     let wall = Instant::now();
     let machine = Machine::detect();
 
-    let stack = Stack::start("i", &StackOptions::unthrottled(secrets_n)).await?;
+    let options = StackOptions {
+        graph_concurrency: o.graph_concurrency,
+        ..StackOptions::unthrottled(secrets_n)
+    };
+    let stack = Stack::start("i", &options).await?;
     let machine = machine.with_postgres(&stack.db.pool).await;
     eprintln!("baseline: single-row inserts, {} tasks", args.concurrency);
     let base = baseline::insert_rate(

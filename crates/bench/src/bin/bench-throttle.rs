@@ -54,7 +54,11 @@ async fn main() -> anyhow::Result<()> {
     let n_new = (args.new_rate * drain_estimate * 1.5).ceil() as usize;
     let started_at = Utc::now();
     let wall = Instant::now();
-    let stack = Stack::start("t", &StackOptions::unthrottled(n + n_new)).await?;
+    let options = StackOptions {
+        graph_concurrency: o.graph_concurrency,
+        ..StackOptions::unthrottled(n + n_new)
+    };
+    let stack = Stack::start("t", &options).await?;
     let machine = Machine::detect().with_postgres(&stack.db.pool).await;
     eprintln!("creating {} secrets", n + n_new);
     let expiring = stack.create_secrets("bt", 1, n, "24h").await?;

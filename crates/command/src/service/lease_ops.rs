@@ -8,6 +8,7 @@ use leasehold_api::{
     CreateStatus, Credential, ErrorCode, LeaseCreated, LeaseRenewed, LeaseRevoked, Operation,
     Permission,
 };
+use leasehold_bus::EventMessage;
 use leasehold_domain::{Lease, LeaseEvent, LeaseId, LeaseStatus, RevocationReason, SecretName};
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
@@ -61,10 +62,12 @@ impl CommandService {
                 .ok(),
             None => None,
         };
-        let quota = self.hold_quota(req, &lease_id).await?;
+        // The lease is loaded once: a retried request id may name one that exists.
+        let existing = self.commands.leases.load_versioned(&lease_id).await?;
+        let quota = self.hold_quota(req, &existing.state).await?;
         let done = self
             .commands
-            .request_lease_with_id(&secret, lease_id, ttl, &req.meta())
+            .request_lease_from(&secret, lease_id, existing, ttl, &req.meta())
             .await;
         quota.release().await;
         let done = done?;
@@ -75,7 +78,10 @@ impl CommandService {
             check_retry_owns(&done.state, req, &secret)?;
         }
         let state = if done.state.status() == Some(LeaseStatus::Requested) {
-            self.wait_for_activation(events, &lease_id, self.config.activation_wait)
+            // The state just appended, with its sequence, is where the events we wait for
+            // follow on (unknown for a retry that appended nothing: then loaded).
+            let after = done.events.last().map(|e| (done.state, e.sequence));
+            self.wait_for_activation(events, &lease_id, after, self.config.activation_wait)
                 .await?
         } else {
             done.state
@@ -242,13 +248,19 @@ impl CommandService {
         Ok(lease_id)
     }
 
-    /// Waits until the lease is activated (or fails, or is revoked) or `wait` passes.
+    /// Waits until the lease is activated (or fails, or is revoked) or `wait` passes. The
+    /// state comes from the events received meanwhile, applied to `after` (the state and
+    /// sequence the request appended); it is loaded only when they do not follow on from
+    /// it without a gap or none settled the request.
     async fn wait_for_activation(
         &self,
         events: Option<async_nats::Subscriber>,
         lease_id: &LeaseId,
+        after: Option<(Lease, usize)>,
         wait: Duration,
     ) -> Result<Lease, CommandError> {
+        let mut folded = after;
+        let mut settled = false;
         if let Some(mut events) = events {
             let deadline = tokio::time::sleep(wait);
             tokio::pin!(deadline);
@@ -256,24 +268,32 @@ impl CommandService {
                 tokio::select! {
                     _ = &mut deadline => break,
                     msg = events.next() => match msg {
-                        Some(m) if settles(&m.subject) => break,
-                        Some(_) => continue,
+                        Some(m) => {
+                            folded = folded.and_then(|(state, at)| follow_on(state, at, &m.payload));
+                            if settles(&m.subject) {
+                                settled = true;
+                                break;
+                            }
+                        }
                         None => break,
                     },
                 }
             }
             events.unsubscribe().await.ok();
         }
-        self.commands.leases.load(lease_id).await
+        match folded {
+            Some((state, _)) if settled => Ok(state),
+            _ => self.commands.leases.load(lease_id).await,
+        }
     }
 
     /// The reply to `lease.create`: the credential when active, else the status.
     async fn lease_reply(&self, lease_id: &LeaseId, state: &Lease) -> Result<Value, CommandError> {
         match state.status() {
-            Some(LeaseStatus::Active) => match self.commands.lease_credential(lease_id).await {
-                Ok((lease, password)) => {
+            Some(LeaseStatus::Active) => match self.commands.credential_of(lease_id, state).await {
+                Ok(password) => {
                     let (Some(view), Some(upn)) =
-                        (views::lease_view(&lease), lease.user_principal_name())
+                        (views::lease_view(state), state.user_principal_name())
                     else {
                         return Err(CommandError::not_found("lease", &lease_id.to_string()));
                     };
@@ -429,6 +449,23 @@ fn not_active(lease_id: &LeaseId, status: LeaseStatus, state: &Lease) -> Command
 }
 
 /// Whether an event subject (`….<event_type>`) settles a new lease.
+/// `state` (after event `at`) with the event in `payload` applied, when it is the next one;
+/// unchanged for a redelivered earlier one; `None` when it does not follow on (a gap, or a
+/// payload that does not decode).
+fn follow_on(mut state: Lease, at: usize, payload: &[u8]) -> Option<(Lease, usize)> {
+    let message: EventMessage = serde_json::from_slice(payload).ok()?;
+    let sequence = usize::try_from(message.sequence).ok()?;
+    if sequence <= at {
+        return Some((state, at));
+    }
+    if sequence != at + 1 {
+        return None;
+    }
+    let event: LeaseEvent = serde_json::from_value(message.payload).ok()?;
+    cqrs_es::Aggregate::apply(&mut state, event);
+    Some((state, sequence))
+}
+
 fn settles(subject: &str) -> bool {
     subject
         .rsplit('.')

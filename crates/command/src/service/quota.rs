@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use leasehold_api::ErrorCode;
-use leasehold_domain::LeaseId;
+use leasehold_domain::Lease;
 use leasehold_store::QuotaLock;
 use serde_json::json;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -46,7 +46,7 @@ impl CommandService {
     pub(super) async fn hold_quota(
         &self,
         req: &Request<'_>,
-        lease_id: &LeaseId,
+        existing: &Lease,
     ) -> Result<QuotaHold, CommandError> {
         let limit = self.config.limits.max_live_leases_per_actor;
         let none = QuotaHold { lock: None };
@@ -54,7 +54,6 @@ impl CommandService {
             return Ok(none);
         }
         // A retried request (same request id) for a lease that exists adds nothing.
-        let existing = self.commands.leases.load(lease_id).await?;
         if existing.secret().is_some() {
             return Ok(none);
         }

@@ -5,6 +5,22 @@ use leasehold_domain::{ConnectionName, EntraObjectId, SecretName};
 use super::{bad_id, Store};
 
 impl Store {
+    /// The sequence of `connection`'s last event: changes with every rotation, update or
+    /// deletion, so credentials unsealed at one version are good while it stays the same.
+    /// `None` when the connection has no events.
+    pub async fn connection_version(
+        &self,
+        connection: &ConnectionName,
+    ) -> Result<Option<i64>, sqlx::Error> {
+        sqlx::query_scalar(
+            "SELECT max(sequence) FROM events
+              WHERE aggregate_type = 'Connection' AND aggregate_id = $1",
+        )
+        .bind(connection.as_str())
+        .fetch_one(&self.pool)
+        .await
+    }
+
     /// Secrets that named `connection` when created or updated (current or not: the
     /// caller checks each secret's state).
     pub async fn secrets_naming_connection(

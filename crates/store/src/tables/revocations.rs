@@ -7,19 +7,27 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use leasehold_domain::{FailureInfo, FoldedFailures, LeaseId, THROTTLED_KIND};
+use sqlx::postgres::PgListener;
 
 use super::Store;
 
-/// Claims due rows: at most `$2` per connection and none of the connections in `$3`, so one
-/// connection whose every call fails (a revoked client secret) cannot take every slot.
-/// The claim conditions are repeated on the locked row because the ranking reads a
-/// snapshot taken before the lock.
+/// The channel a trigger notifies (payload: the connection) when a revocation becomes due
+/// now.
+const REVOCATIONS_CHANNEL: &str = "leasehold_revocations";
+
+/// Claims due rows: at most `$2` per connection counting the ones the worker already holds
+/// (`$3` connections, `$6` attempts running on each), so one connection whose every call
+/// fails (a revoked client secret) cannot take every slot. The claim conditions are repeated
+/// on the locked row because the ranking reads a snapshot taken before the lock.
 const CLAIM_SQL: &str = "
-WITH ranked AS (
-    SELECT lease_id, row_number() OVER (PARTITION BY connection ORDER BY due_at) AS rank
-      FROM revocation_attempts
-     WHERE due_at <= now() AND (claimed_until IS NULL OR claimed_until <= now())
-       AND connection <> ALL($3)
+WITH held AS (
+    SELECT connection, n FROM unnest($3::text[], $6::bigint[]) AS h(connection, n)
+), ranked AS (
+    SELECT a.lease_id, row_number() OVER (PARTITION BY a.connection ORDER BY a.due_at)
+               + COALESCE(held.n, 0) AS rank
+      FROM revocation_attempts a LEFT JOIN held USING (connection)
+     WHERE a.due_at <= now() AND (a.claimed_until IS NULL OR a.claimed_until <= now())
+       AND COALESCE(held.n, 0) < $2
 ), picked AS (
     SELECT r.lease_id
       FROM revocation_attempts r JOIN ranked USING (lease_id)
@@ -78,25 +86,30 @@ fn millis(d: Duration) -> i64 {
 
 impl Store {
     /// Claims up to `max` due revocations for `claim_for`, at most `per_connection` per
-    /// connection and none on the connections in `busy`. A row whose lease id does not
-    /// parse is logged and deleted (nothing can revoke it).
+    /// connection counting the `held` ones (connection, attempts this worker runs on it).
+    /// A row whose lease id does not parse is logged and deleted (nothing can revoke it).
     pub async fn claim_revocations(
         &self,
         max: usize,
         per_connection: usize,
-        busy: &[String],
+        held: &[(String, usize)],
         claim_for: Duration,
     ) -> Result<Vec<RevocationClaim>, sqlx::Error> {
         if max == 0 {
             return Ok(Vec::new());
         }
         let token = uuid::Uuid::new_v4().to_string();
+        let (names, counts): (Vec<&str>, Vec<i64>) = held
+            .iter()
+            .map(|(c, n)| (c.as_str(), i64::try_from(*n).unwrap_or(i64::MAX)))
+            .unzip();
         let rows: Vec<ClaimRow> = sqlx::query_as(CLAIM_SQL)
             .bind(i64::try_from(max).unwrap_or(i64::MAX))
             .bind(i64::try_from(per_connection.max(1)).unwrap_or(i64::MAX))
-            .bind(busy)
+            .bind(names)
             .bind(millis(claim_for))
             .bind(&token)
+            .bind(counts)
             .fetch_all(&self.pool)
             .await?;
         let mut claims = Vec::with_capacity(rows.len());
@@ -130,6 +143,42 @@ impl Store {
             });
         }
         Ok(claims)
+    }
+
+    /// A listener woken (payload: the connection) whenever a revocation becomes due now.
+    pub async fn listen_revocations(&self) -> Result<PgListener, sqlx::Error> {
+        let mut listener = PgListener::connect_with(&self.pool).await?;
+        listener.listen(REVOCATIONS_CHANNEL).await?;
+        Ok(listener)
+    }
+
+    /// How long until the earliest revocation not on a connection in `busy` may be
+    /// claimed (a claimed row counts from when its claim lapses), by the database's
+    /// clock; `None` when there is none.
+    pub async fn next_revocation_due(
+        &self,
+        busy: &[String],
+    ) -> Result<Option<Duration>, sqlx::Error> {
+        let millis: Option<f64> = sqlx::query_scalar(
+            "SELECT GREATEST(0, EXTRACT(EPOCH FROM
+                        min(GREATEST(due_at, COALESCE(claimed_until, due_at))) - now()) * 1000)
+               FROM revocation_attempts
+              WHERE connection <> ALL($1)",
+        )
+        .bind(busy)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(millis.map(|ms| Duration::from_millis(ms as u64)))
+    }
+
+    /// Unforced revocations not yet confirmed (due, claimed or backing off), per connection.
+    pub async fn revocation_backlog(&self) -> Result<Vec<(String, i64)>, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT connection, count(*) FROM revocation_attempts
+              WHERE NOT forced GROUP BY connection",
+        )
+        .fetch_all(&self.pool)
+        .await
     }
 
     /// Keeps `claim` for another `claim_for` while its attempt runs.
