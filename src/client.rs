@@ -6,6 +6,7 @@ use std::time::Duration;
 use async_nats::HeaderMap;
 use leasehold_api::{ErrorBody, ErrorCode, Operation, Reply, Tree};
 use leasehold_bus::{Subjects, HEADER_ON_BEHALF_OF, HEADER_ON_BEHALF_OF_ROLES, HEADER_REQUEST_ID};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// What a confirmed revocation means, in the words of the CLI and the demo.
@@ -202,6 +203,18 @@ impl ApiClient {
     /// Sends query `op`.
     pub async fn query(&self, op: Operation, payload: &Value) -> Result<Value, ApiError> {
         self.send(op, payload).await
+    }
+
+    /// Sends query `op` and decodes its result as `T`, the operation's result type in
+    /// `leasehold_api` (e.g. [`leasehold_api::HistoryPage`] for `audit.history`).
+    pub async fn query_as<T: DeserializeOwned>(
+        &self,
+        op: Operation,
+        payload: &Value,
+    ) -> Result<T, ApiError> {
+        let result = self.query(op, payload).await?;
+        // Only the operation is named: a result may carry a credential.
+        serde_json::from_value(result).map_err(|_| ApiError::Malformed(op.name().to_string()))
     }
 
     /// Sends a request under any operation name on `tree`, known or not: for probing

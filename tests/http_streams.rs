@@ -7,8 +7,9 @@ mod http_support;
 
 use std::time::Duration;
 
+use helpers::contract::typed;
 use http_support::{ci_token, spawn, token, OPS_APP, OPS_SECRET};
-use leasehold_api::Operation;
+use leasehold_api::{Anchor, ExportPage, ExportedEvent, Operation, VerifyReport};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -34,10 +35,11 @@ async fn the_audit_export_streams_every_event_as_ndjson_and_verify_checks_an_anc
             .query(Operation::AuditExport, &request)
             .await
             .expect("audit.export");
-        let items = page["items"].as_array().cloned().unwrap_or_default();
-        expected.extend(items.clone());
-        match page["next"].as_i64() {
-            Some(next) if !items.is_empty() => after = Some(next),
+        let page: ExportPage = typed("audit.export", &page);
+        let more = !page.items.is_empty();
+        expected.extend(page.items);
+        match page.next {
+            Some(next) if more => after = Some(next),
             _ => break,
         }
     }
@@ -55,9 +57,9 @@ async fn the_audit_export_streams_every_event_as_ndjson_and_verify_checks_an_anc
     assert_eq!(response.headers()["content-type"], "application/x-ndjson");
     assert_eq!(response.headers()["cache-control"], "no-store");
     let text = response.text().await.expect("body");
-    let lines: Vec<Value> = text
+    let lines: Vec<ExportedEvent> = text
         .lines()
-        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .map(|l| typed("an exported line", &serde_json::from_str(l).expect("JSON")))
         .collect();
     assert_eq!(lines, expected);
 
@@ -81,18 +83,18 @@ async fn the_audit_export_streams_every_event_as_ndjson_and_verify_checks_an_anc
     assert_eq!(bad_range.status(), StatusCode::BAD_REQUEST);
 
     // Anchor, then verify against it: the log still runs through that head.
-    let anchor: Value = app
+    let anchor: Anchor = app
         .http
         .get(format!("{api}/v1/audit/anchor"))
         .bearer_auth(&admin)
         .send()
         .await
         .expect("anchor")
-        .json()
+        .json::<Value>()
         .await
+        .map(|anchor| typed("GET /v1/audit/anchor", &anchor))
         .expect("anchor json");
-    let position = anchor["position"].as_i64().expect("position");
-    let hash = anchor["running_hash"].as_str().expect("hash").to_string();
+    let (position, hash) = (anchor.position, anchor.running_hash.clone());
     assert!(position as usize >= expected.len());
     let verify = |position: i64, hash: String| {
         let request = app
@@ -104,21 +106,22 @@ async fn the_audit_export_streams_every_event_as_ndjson_and_verify_checks_an_anc
         async move {
             let response = request.send().await.expect("verify");
             assert_eq!(response.status(), StatusCode::OK);
-            response.json::<Value>().await.expect("report")
+            let report = response.json::<Value>().await.expect("report");
+            typed::<VerifyReport>("GET /v1/audit/verify", &report)
         }
     };
     let report = verify(position, hash.clone()).await;
-    assert_eq!(report["ok"], true, "{report}");
-    assert_eq!(report["against"]["position"], position);
+    assert!(report.ok, "{report:?}");
+    assert_eq!(report.against, Some(anchor.head()));
     let forged = format!(
         "{}{}",
         if hash.starts_with('0') { "1" } else { "0" },
         &hash[1..]
     );
     let report = verify(position, forged).await;
-    assert_eq!(
-        report["ok"], false,
-        "a head the log does not run through: {report}"
+    assert!(
+        !report.ok,
+        "a head the log does not run through: {report:?}"
     );
     let half = app
         .http

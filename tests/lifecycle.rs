@@ -5,9 +5,11 @@ mod helpers;
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+use helpers::contract::typed;
 use helpers::{status_is, TestApp};
 use leasehold::signin::SignIn;
-use leasehold_api::Operation;
+use leasehold_api::{Anchor, ExportPage, HistoryPage, HolderAt, Operation, VerifyReport};
 use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -114,6 +116,7 @@ async fn full_lifecycle_over_nats() {
         .to_string();
     assert_eq!(username, "alice@contoso.onmicrosoft.com");
     assert_eq!(app.sign_in(&username, &password).await, SignIn::Accepted);
+    let while_held = Utc::now();
     let earlier = refresh_token(&app, &username, &password).await;
 
     let renewed = dev
@@ -189,9 +192,59 @@ async fn full_lifecycle_over_nats() {
         }
         assert!(poll.again().await, "never released: {secret}");
     }
+    audit_replies_are_the_contract_types(&app, &lease_id, &username, while_held).await;
     app.replies
         .check_against_schemas("full_lifecycle_over_nats");
     app.stop().await;
+}
+
+/// The five audit queries over NATS: each result decodes into its type in
+/// `leasehold_api` and encodes back to the same JSON (and, captured, matches
+/// `docs/schema/`).
+async fn audit_replies_are_the_contract_types(
+    app: &TestApp,
+    lease_id: &str,
+    user: &str,
+    while_held: DateTime<Utc>,
+) {
+    let ask = |op: Operation, payload: Value| async move {
+        app.admin
+            .query(op, &payload)
+            .await
+            .unwrap_or_else(|e| panic!("{op}: {e}"))
+    };
+    let history: HistoryPage = typed(
+        "audit.history",
+        &ask(Operation::AuditHistory, json!({ "lease_id": lease_id })).await,
+    );
+    assert_eq!(history.items.len(), 6);
+    assert_eq!(history.items[1].changes["credential"], "[sealed]");
+    assert_eq!(history.next, None);
+
+    let at = json!({ "user": user, "time": while_held.to_rfc3339() });
+    let held: HolderAt = typed("audit.at", &ask(Operation::AuditAt, at).await);
+    let holder = held.holder.expect("a holder while the lease was live");
+    assert_eq!(holder.lease_id, lease_id);
+    assert!(holder.valid_to.is_some() && !holder.forced);
+
+    let window = json!({
+        "from": (while_held - chrono::Duration::hours(1)).to_rfc3339(),
+        "to": (Utc::now() + chrono::Duration::minutes(1)).to_rfc3339(),
+    });
+    let export: ExportPage = typed("audit.export", &ask(Operation::AuditExport, window).await);
+    assert!(export
+        .items
+        .iter()
+        .any(|e| e.aggregate_id == lease_id && e.event_type == "LeaseRevoked"));
+
+    let anchor: Anchor = typed(
+        "audit.anchor",
+        &ask(Operation::AuditAnchor, json!({})).await,
+    );
+    let against = json!({ "against": anchor.head() });
+    let report: VerifyReport = typed("audit.verify", &ask(Operation::AuditVerify, against).await);
+    assert!(report.ok, "{report:?}");
+    assert_eq!(report.against, Some(anchor.head()));
 }
 
 #[tokio::test]

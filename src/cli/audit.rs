@@ -5,14 +5,18 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use clap::Subcommand;
-use leasehold_api::Operation;
+use leasehold_api::{
+    Anchor, ExportPage, ExportedEvent, HistoryEntry, HistoryPage, HolderAt, Operation, VerifyReport,
+};
 use leasehold_audit::{AuditKey, Checkpoint, CheckpointError, LogHead};
 use leasehold_domain::LeaseId;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::context::Api;
+use super::context::{decode, Api};
 use super::exit::CliError;
-use super::output::{print_json, rfc3339, text, when, Table};
+use super::output::{at, print_json, rfc3339, Table};
 
 /// The event history, replayed.
 #[derive(Subcommand, Debug)]
@@ -102,57 +106,58 @@ pub async fn run(api: &Api, cmd: AuditCmd) -> Result<(), CliError> {
                 Ok(id) => json!({ "lease_id": id.to_string() }),
                 Err(_) => json!({ "secret": target }),
             };
-            let items = all_pages(api, Operation::AuditHistory, payload).await?;
+            let mut items = Vec::new();
+            pages::<HistoryPage>(api, Operation::AuditHistory, payload, |entry| {
+                items.push(entry);
+                Ok(())
+            })
+            .await?;
             if api.json {
-                print_json(&json!({ "items": items, "next": null }));
+                print_typed(&HistoryPage { items, next: None });
                 return Ok(());
             }
             let mut table = Table::new(&["SEQ", "RECORDED", "ACTOR", "EVENT", "CHANGES"]);
+            let now = Utc::now();
             for e in &items {
                 table.row(vec![
-                    text(e, "sequence"),
-                    when(e, "recorded_at"),
+                    e.sequence.to_string(),
+                    at(e.recorded_at, now),
                     who(e),
-                    text(e, "event_type"),
-                    changes(&e["changes"]),
+                    e.event_type.clone(),
+                    changes(&e.changes),
                 ]);
             }
             table.print(&format!("no events for {target}"));
         }
         AuditCmd::At { user, time } => {
             let payload = json!({ "user": user, "time": rfc3339(time) });
-            let reply = api.query(Operation::AuditAt, payload).await?;
+            let reply: HolderAt = api.query_as(Operation::AuditAt, payload).await?;
             if api.json {
-                print_json(&reply);
+                print_typed(&reply);
                 return Ok(());
             }
-            let h = &reply["holder"];
-            if h.is_null() {
-                println!(
+            match &reply.holder {
+                None => println!(
                     "nobody held a working password for {user} at {}",
                     rfc3339(time)
-                );
-            } else {
-                println!(
+                ),
+                Some(h) => println!(
                     "at {} lease {} (secret {}) held a working password for {user}\n\
                      requested by {} (request id {})\nworking from {} to {}{}",
                     rfc3339(time),
-                    text(h, "lease_id"),
-                    text(h, "secret"),
-                    text(h, "requested_by"),
-                    text(h, "request_id"),
-                    text(h, "valid_from"),
-                    if h["valid_to"].is_null() {
-                        "now (still live)".to_string()
-                    } else {
-                        text(h, "valid_to")
-                    },
-                    if h["forced"] == true {
+                    h.lease_id,
+                    h.secret,
+                    h.requested_by,
+                    h.request_id.as_deref().unwrap_or("-"),
+                    rfc3339(h.valid_from),
+                    h.valid_to
+                        .map_or_else(|| "now (still live)".to_string(), rfc3339),
+                    if h.forced {
                         " (closed by a forced revocation)"
                     } else {
                         ""
                     }
-                );
+                ),
             }
         }
         AuditCmd::Export {
@@ -174,46 +179,17 @@ pub async fn run(api: &Api, cmd: AuditCmd) -> Result<(), CliError> {
             let reply = api
                 .query_patiently(Operation::AuditVerify, payload, patience)
                 .await?;
-            let problems = reply["problems"].as_array().cloned().unwrap_or_default();
+            let report: VerifyReport = decode(Operation::AuditVerify, reply)?;
             if api.json {
-                print_json(&reply);
+                print_typed(&report);
             } else {
-                println!(
-                    "checked {} events of {} aggregates",
-                    text(&reply, "events"),
-                    text(&reply, "aggregates")
-                );
-                if let Some(log) = reply["log"].as_object() {
-                    let hash = log["running_hash"].as_str().unwrap_or_default();
-                    println!(
-                        "global log ends at position {} (running hash {})",
-                        log["position"],
-                        hash.get(..16).unwrap_or(hash)
-                    );
-                }
-                if !reply["against"].is_null() {
-                    println!(
-                        "compared with the checkpoint at position {}",
-                        reply["against"]["position"]
-                    );
-                }
-                let mut table = Table::new(&["AGGREGATE", "ID", "SEQ", "KIND", "PROBLEM"]);
-                for p in &problems {
-                    table.row(vec![
-                        text(p, "aggregate_type"),
-                        text(p, "aggregate_id"),
-                        text(p, "sequence"),
-                        text(p, "kind"),
-                        text(p, "message"),
-                    ]);
-                }
-                table.print("no problems found");
+                print_report(&report);
             }
-            if reply["ok"] != true {
+            if !report.ok {
                 return Err(CliError::problems(format!(
                     "the event log has {} problem(s); keep a copy of the database and see \
                      docs/operations.md before changing anything",
-                    problems.len()
+                    report.problems.len()
                 )));
             }
         }
@@ -228,18 +204,8 @@ async fn anchor(
     output: Option<PathBuf>,
 ) -> Result<(), CliError> {
     let key = AuditKey::from_env_or_file(key_file).map_err(key_error)?;
-    let reply = api.query(Operation::AuditAnchor, json!({})).await?;
-    let head: LogHead = serde_json::from_value(reply.clone()).map_err(|e| {
-        CliError::failure(format!(
-            "{} answered something unexpected: {e}",
-            Operation::AuditAnchor
-        ))
-    })?;
-    let taken_at = reply["at"]
-        .as_str()
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .map_or_else(Utc::now, |t| t.with_timezone(&Utc));
-    let checkpoint = Checkpoint::sign(&head, taken_at, &key);
+    let anchor: Anchor = api.query_as(Operation::AuditAnchor, json!({})).await?;
+    let checkpoint = Checkpoint::sign(&anchor.head(), anchor.at, &key);
     let text = serde_json::to_string_pretty(&checkpoint)
         .map_err(|e| CliError::failure(format!("the checkpoint does not serialize: {e}")))?;
     if let Some(path) = output {
@@ -288,8 +254,9 @@ async fn export(
     }
     let payload = json!({ "from": rfc3339(from), "to": rfc3339(to), "limit": page_size });
     let mut out = std::io::stdout().lock();
-    let written = pages(api, Operation::AuditExport, payload, |event| {
-        writeln!(out, "{event}")
+    let written = pages::<ExportPage>(api, Operation::AuditExport, payload, |event| {
+        let line = serde_json::to_string(&event).map_err(std::io::Error::other)?;
+        writeln!(out, "{line}")
     })
     .await;
     match written {
@@ -299,52 +266,104 @@ async fn export(
     }
 }
 
-/// Every item of a paged audit query, in order.
-async fn all_pages(api: &Api, op: Operation, payload: Value) -> Result<Vec<Value>, CliError> {
-    let mut items = Vec::new();
-    pages(api, op, payload, |item| {
-        items.push(item.clone());
-        Ok(())
-    })
-    .await?;
-    Ok(items)
+/// A page of an audit query: its items and the `after` of the next page.
+trait Paged: DeserializeOwned {
+    /// One item of the page.
+    type Item;
+    /// The items, and `next`.
+    fn split(self) -> (Vec<Self::Item>, Option<i64>);
+}
+
+impl Paged for HistoryPage {
+    type Item = HistoryEntry;
+    fn split(self) -> (Vec<HistoryEntry>, Option<i64>) {
+        (self.items, self.next)
+    }
+}
+
+impl Paged for ExportPage {
+    type Item = ExportedEvent;
+    fn split(self) -> (Vec<ExportedEvent>, Option<i64>) {
+        (self.items, self.next)
+    }
 }
 
 /// Calls `op` page after page (`after` = the previous `next`) until `next` is null,
 /// handing each item to `each` (an output error stops it).
-async fn pages(
+async fn pages<P: Paged>(
     api: &Api,
     op: Operation,
     payload: Value,
-    mut each: impl FnMut(&Value) -> std::io::Result<()>,
+    mut each: impl FnMut(P::Item) -> std::io::Result<()>,
 ) -> Result<(), CliError> {
-    let mut after: Option<Value> = None;
+    let mut after: Option<i64> = None;
     loop {
         let mut request = payload.clone();
-        if let Some(a) = &after {
-            request["after"] = a.clone();
+        if let Some(a) = after {
+            request["after"] = json!(a);
         }
-        let reply = api.query(op, request).await?;
-        for item in reply["items"].as_array().into_iter().flatten() {
+        let (items, next) = api.query_as::<P>(op, request).await?.split();
+        for item in items {
             each(item).map_err(CliError::io)?;
         }
-        match &reply["next"] {
-            Value::Null => return Ok(()),
-            next if Some(next) == after.as_ref() => {
+        match next {
+            None => return Ok(()),
+            Some(next) if Some(next) == after => {
                 return Err(CliError::failure(format!(
                     "{op} did not advance (the same `next` twice); this is a bug, please report it"
                 )))
             }
-            next => after = Some(next.clone()),
+            next => after = next,
         }
     }
 }
 
+/// A result as pretty JSON, as the engine sent it.
+fn print_typed(result: &impl Serialize) {
+    print_json(&serde_json::to_value(result).unwrap_or_default());
+}
+
+/// A verify report for people: what was checked, where the log ends, the problems.
+fn print_report(report: &VerifyReport) {
+    println!(
+        "checked {} events of {} aggregates",
+        report.events, report.aggregates
+    );
+    if let Some(log) = &report.log {
+        let hash = log.running_hash.as_str();
+        println!(
+            "global log ends at position {} (running hash {})",
+            log.position,
+            hash.get(..16).unwrap_or(hash)
+        );
+    }
+    if let Some(against) = &report.against {
+        println!(
+            "compared with the checkpoint at position {}",
+            against.position
+        );
+    }
+    let mut table = Table::new(&["AGGREGATE", "ID", "SEQ", "KIND", "PROBLEM"]);
+    for p in &report.problems {
+        let kind = serde_json::to_value(p.kind).unwrap_or_default();
+        table.row(vec![
+            p.aggregate_type.clone(),
+            p.aggregate_id.clone(),
+            p.sequence
+                .map_or_else(|| "-".to_string(), |s| s.to_string()),
+            kind.as_str().unwrap_or("-").to_string(),
+            p.message.clone(),
+        ]);
+    }
+    table.print("no problems found");
+}
+
 /// Who did it: the actor, and the delegate it asked through ("alice via http").
-fn who(e: &Value) -> String {
-    match e["via"].as_str() {
-        Some(via) => format!("{} via {via}", text(e, "actor")),
-        None => text(e, "actor"),
+fn who(e: &HistoryEntry) -> String {
+    let actor = e.actor.as_deref().unwrap_or("-");
+    match &e.via {
+        Some(via) => format!("{actor} via {via}"),
+        None => actor.to_string(),
     }
 }
 
@@ -383,9 +402,15 @@ mod tests {
 
     #[test]
     fn an_event_made_through_a_delegate_names_both() {
-        let direct = serde_json::json!({ "actor": "alice" });
-        let delegated = serde_json::json!({ "actor": "alice", "via": "http" });
-        assert_eq!(who(&direct), "alice");
-        assert_eq!(who(&delegated), "alice via http");
+        let entry = |via: Value| -> HistoryEntry {
+            serde_json::from_value(json!({
+                "sequence": 1, "event_type": "LeaseRequested",
+                "recorded_at": "2026-11-24T14:03:00Z", "at": null, "actor": "alice",
+                "via": via, "request_id": null, "changes": {}, "hash": null,
+            }))
+            .expect("entry")
+        };
+        assert_eq!(who(&entry(Value::Null)), "alice");
+        assert_eq!(who(&entry(json!("http"))), "alice via http");
     }
 }

@@ -8,6 +8,7 @@ use leasehold::Config;
 use leasehold_api::Operation;
 use leasehold_bus::Subjects;
 use leasehold_domain::Actor;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::watch;
 
@@ -99,6 +100,16 @@ impl Api {
         self.explain(op, &payload, reply)
     }
 
+    /// Sends query `op` and decodes its result as `T`, the operation's result type in
+    /// `leasehold_api`.
+    pub async fn query_as<T: DeserializeOwned>(
+        &self,
+        op: Operation,
+        payload: Value,
+    ) -> Result<T, CliError> {
+        decode(op, self.query(op, payload).await?)
+    }
+
     /// Like [`Api::query`], waiting at least `at_least` for the answer (for operations
     /// such as `audit.verify` that read the whole store).
     pub async fn query_patiently(
@@ -182,3 +193,14 @@ pub async fn connect_nats(
 
 /// The latest permission violation NATS reported on the CLI's connection.
 pub type Violations = watch::Receiver<Option<String>>;
+
+/// `op`'s result as its type in `leasehold_api`; a failure names the operation, not the
+/// values (a reply may carry a credential).
+pub fn decode<T: DeserializeOwned>(op: Operation, result: Value) -> Result<T, CliError> {
+    serde_json::from_value(result).map_err(|_| {
+        CliError::failure(format!(
+            "{op} answered something this version of leasehold does not understand; are the \
+             CLI and the engine the same version?"
+        ))
+    })
+}

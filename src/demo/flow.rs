@@ -6,7 +6,7 @@ use anyhow::{bail, Context};
 use chrono::{DateTime, Utc};
 use entra_emulator::{Emulator, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID};
 use leasehold_api::events::LeaseEventType;
-use leasehold_api::{ErrorCode, Operation};
+use leasehold_api::{ErrorCode, HistoryPage, HolderAt, Operation};
 use serde_json::{json, Value};
 
 use super::print::{detail, human, masked, step, title, when};
@@ -173,23 +173,22 @@ pub async fn walk(engine: &Engine, emulator: &Emulator) -> anyhow::Result<()> {
 
     let lease_id = alice.id;
     title(&format!("9. audit history of lease {lease_id}"));
-    let history = operator
-        .query(Operation::AuditHistory, &json!({ "lease_id": lease_id }))
+    let history: HistoryPage = operator
+        .query_as(Operation::AuditHistory, &json!({ "lease_id": lease_id }))
         .await
         .context("audit.history")?;
-    for entry in history["items"].as_array().into_iter().flatten() {
+    for entry in &history.items {
         detail(&super::print::history_line(entry));
     }
 
     title("10. who held a working password for alice, and when?");
     // Half-way between the activation and the revocation recorded above.
     let moment = |kind: LeaseEventType, field: &str| {
-        history["items"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|e| e["event_type"].as_str().and_then(LeaseEventType::parse) == Some(kind))
-            .and_then(|e| time(&e["changes"][field]).ok())
+        history
+            .items
+            .iter()
+            .find(|e| LeaseEventType::parse(&e.event_type) == Some(kind))
+            .and_then(|e| time(&e.changes[field]).ok())
     };
     let (from, to) = (
         moment(LeaseEventType::LeaseActivated, "activated_at")
@@ -198,26 +197,33 @@ pub async fn walk(engine: &Engine, emulator: &Emulator) -> anyhow::Result<()> {
             .context("no revocation in the history")?,
     );
     let during = from + (to - from) / 2;
-    let at = operator
-        .query(
+    let at: HolderAt = operator
+        .query_as(
             Operation::AuditAt,
             &json!({ "user": alice.username, "time": during.to_rfc3339() }),
         )
         .await
         .context("audit.at")?;
-    match at["holder"].as_object() {
+    match at.holder {
         Some(holder) => step(&format!(
             "at {}: lease {} requested by {} (valid {} → {})",
             during.format("%H:%M:%S%.3f"),
-            holder["lease_id"].as_str().unwrap_or("?"),
-            holder["requested_by"].as_str().unwrap_or("?"),
-            holder["valid_from"].as_str().unwrap_or("?"),
-            holder["valid_to"].as_str().unwrap_or("still valid"),
+            holder.lease_id,
+            holder.requested_by,
+            rfc3339(holder.valid_from),
+            holder
+                .valid_to
+                .map_or_else(|| "still valid".to_string(), rfc3339),
         )),
         None => bail!("audit.at found no holder while the lease was active"),
     }
     let _ = engine;
     Ok(())
+}
+
+/// A time as the engine writes it (`2026-11-27T12:01:00.123456Z`).
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
 /// The facts of a `lease.create` reply the demo uses.

@@ -52,18 +52,14 @@ pub fn masked(password: &str) -> String {
 }
 
 /// One `audit.history` entry as a line: sequence, time, actor, event and key facts.
-pub fn history_line(entry: &serde_json::Value) -> String {
-    let event_type = entry["event_type"].as_str().unwrap_or("?");
-    let time = entry["recorded_at"]
-        .as_str()
-        .and_then(|t| t.parse::<DateTime<Utc>>().ok())
-        .map(|t| t.format("%H:%M:%S%.3f").to_string())
-        .unwrap_or_default();
+pub fn history_line(entry: &leasehold_api::HistoryEntry) -> String {
+    let event_type = entry.event_type.as_str();
+    let time = entry.recorded_at.format("%H:%M:%S%.3f");
     format!(
         "#{:<2} {time} {:<18} {event_type:<26} {}",
-        entry["sequence"],
-        entry["actor"].as_str().unwrap_or("?"),
-        facts(event_type, &entry["changes"])
+        entry.sequence,
+        entry.actor.as_deref().unwrap_or("?"),
+        facts(event_type, &entry.changes)
     )
 }
 

@@ -9,8 +9,9 @@ use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::response::Response;
 use futures::stream;
-use leasehold_api::{AuditExport, Operation};
-use serde_json::{json, Value};
+use leasehold_api::{AuditExport, ErrorCode, ExportPage, Operation};
+use serde::Serialize;
+use serde_json::json;
 
 use super::{query, Gateway, Principal, Problem};
 
@@ -25,13 +26,13 @@ pub async fn export(
 ) -> Result<Response, Problem> {
     let mut input: AuditExport = query(&uri)?;
     input.limit = Some(input.limit.unwrap_or(PAGE));
-    let first = gw.send(&who, Operation::AuditExport, &input, None).await?;
+    let first = read_page(&gw, &who, &input).await?;
     let state = Some((gw, who, input, Some(first)));
     let lines = stream::unfold(state, |state| async move {
         let (gw, who, mut input, page) = state?;
         let page = match page {
             Some(page) => page,
-            None => match gw.send(&who, Operation::AuditExport, &input, None).await {
+            None => match read_page(&gw, &who, &input).await {
                 Ok(page) => page,
                 Err(problem) => {
                     let line =
@@ -40,11 +41,9 @@ pub async fn export(
                 }
             },
         };
-        let items = page["items"].as_array().cloned().unwrap_or_default();
-        let next = page["next"].as_i64();
-        let chunk = ndjson(&items);
-        let more = match next {
-            Some(after) if !items.is_empty() => {
+        let chunk = ndjson(&page.items);
+        let more = match page.next {
+            Some(after) if !page.items.is_empty() => {
                 input.after = Some(after);
                 Some((gw, who, input, None))
             }
@@ -66,11 +65,26 @@ pub async fn export(
     Ok(response)
 }
 
+/// One page of the export, as the engine answered it.
+async fn read_page(
+    gw: &Gateway,
+    who: &Principal,
+    input: &AuditExport,
+) -> Result<ExportPage, Problem> {
+    let reply = gw.send(who, Operation::AuditExport, input, None).await?;
+    serde_json::from_value(reply)
+        .map_err(|_| Problem::new(ErrorCode::Internal, "the engine's answer could not be read"))
+}
+
 /// `values`, one JSON document per line.
-fn ndjson(values: &[Value]) -> Bytes {
+fn ndjson(values: &[impl Serialize]) -> Bytes {
     let mut out = Vec::new();
     for value in values {
-        out.extend_from_slice(value.to_string().as_bytes());
+        // Invariant: JSON values and the contract's structs (string keys, no maps with
+        // other keys) always serialize.
+        #[allow(clippy::expect_used)]
+        let line = serde_json::to_vec(value).expect("a JSON document serializes");
+        out.extend_from_slice(&line);
         out.push(b'\n');
     }
     Bytes::from(out)

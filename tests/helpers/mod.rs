@@ -2,6 +2,7 @@
 //! emulator on port 0, all components in-process.
 #![allow(dead_code)]
 
+pub mod contract;
 pub mod replies;
 
 use std::collections::HashMap;

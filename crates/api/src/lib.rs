@@ -11,6 +11,7 @@
 
 #![warn(missing_docs)]
 
+mod audit;
 mod error_code;
 pub mod events;
 mod health;
@@ -23,9 +24,11 @@ mod reply;
 mod requests;
 pub mod schema;
 mod ttl;
+mod verify;
 mod views;
 mod vocabulary;
 
+pub use audit::{Anchor, ExportPage, ExportedEvent, HistoryEntry, HistoryPage, Holder, HolderAt};
 pub use error_code::{ErrorCode, UnknownCode};
 pub use health::{ConnectionHealth, LeaseGraphError};
 pub use operation::{Operation, Permission, Tree, UnknownOperation};
@@ -34,7 +37,7 @@ pub use records::{
     SecretRecordView,
 };
 pub use replies::{
-    AuditResult, ConnectionFound, CreateStatus, FailedUser, LeaseCreated, LeaseFound, LeaseRenewed,
+    ConnectionFound, CreateStatus, FailedUser, LeaseCreated, LeaseFound, LeaseRenewed,
     LeaseRevoked, Page, SecretFound, SecretsCreated, UserWarning, Users,
 };
 pub use reply::{ErrorBody, Reply};
@@ -44,5 +47,6 @@ pub use requests::{
     SecretList, SecretUpdate, UsersList,
 };
 pub use ttl::TtlInput;
+pub use verify::{ProblemKind, VerifyProblem, VerifyReport};
 pub use views::{ConnectionView, Credential, DirectoryUser, LeaseView, SecretView};
 pub use vocabulary::{Cloud, CredentialKind, LeaseStatus, RevocationReason, TapLifetimeBounds};

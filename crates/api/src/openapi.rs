@@ -63,7 +63,7 @@ fn operation(route: &Route, problem: &Value, components: &mut Map<String, Value>
         })
         .collect();
     let result = hoist(
-        schema::result(route.op),
+        success_schema(route.op),
         &format!("{}.result", route.op),
         components,
     );
@@ -137,6 +137,15 @@ fn operation(route: &Route, problem: &Value, components: &mut Map<String, Value>
         operation["parameters"] = Value::Array(parameters);
     }
     operation
+}
+
+/// The schema of a route's success body: the operation's result, except that
+/// `audit.export` streams its events as NDJSON, one [`crate::ExportedEvent`] per line.
+fn success_schema(op: crate::Operation) -> Schema {
+    match op {
+        crate::Operation::AuditExport => schema_for!(crate::ExportedEvent),
+        _ => schema::result(op),
+    }
 }
 
 /// The routes that are not operations of the engine: browser sign-in and the event

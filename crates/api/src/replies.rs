@@ -3,7 +3,6 @@
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::{
     ConnectionRecord, Credential, DirectoryUser, ErrorBody, LeaseRecordView, LeaseView,
@@ -124,6 +123,3 @@ pub struct Users {
 pub type ConnectionFound = ConnectionRecord;
 /// `secret.get`.
 pub type SecretFound = SecretRecordView;
-
-/// `audit.*`: documented in `docs/audit.md`; typed by `leasehold-audit`.
-pub type AuditResult = Value;

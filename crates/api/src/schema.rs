@@ -53,11 +53,11 @@ pub fn result(op: Operation) -> Schema {
         Operation::LeaseGet => schema_for!(LeaseFound),
         Operation::LeaseList => schema_for!(Page<LeaseRecordView>),
         Operation::UsersList => schema_for!(Users),
-        Operation::AuditHistory
-        | Operation::AuditAt
-        | Operation::AuditExport
-        | Operation::AuditVerify
-        | Operation::AuditAnchor => schema_for!(AuditResult),
+        Operation::AuditHistory => schema_for!(HistoryPage),
+        Operation::AuditAt => schema_for!(HolderAt),
+        Operation::AuditExport => schema_for!(ExportPage),
+        Operation::AuditVerify => schema_for!(VerifyReport),
+        Operation::AuditAnchor => schema_for!(Anchor),
     }
 }
 
@@ -80,12 +80,11 @@ pub fn reply(op: Operation) -> Schema {
         Operation::LeaseGet => schema_for!(Reply<LeaseFound>),
         Operation::LeaseList => schema_for!(Reply<Page<LeaseRecordView>>),
         Operation::UsersList => schema_for!(Reply<Users>),
-        // Audit results are described in docs/audit.md; the envelope is still checked.
-        Operation::AuditHistory
-        | Operation::AuditAt
-        | Operation::AuditExport
-        | Operation::AuditVerify
-        | Operation::AuditAnchor => schema_for!(Reply<AuditResult>),
+        Operation::AuditHistory => schema_for!(Reply<HistoryPage>),
+        Operation::AuditAt => schema_for!(Reply<HolderAt>),
+        Operation::AuditExport => schema_for!(Reply<ExportPage>),
+        Operation::AuditVerify => schema_for!(Reply<VerifyReport>),
+        Operation::AuditAnchor => schema_for!(Reply<Anchor>),
     }
 }
 

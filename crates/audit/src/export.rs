@@ -5,8 +5,7 @@
 //! history was rewritten (see docs/audit.md). Sealed values are redacted.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
-use serde_json::Value;
+use leasehold_api::{ExportPage, ExportedEvent};
 use sqlx::PgPool;
 
 use crate::canonical::hex;
@@ -18,33 +17,6 @@ use crate::AuditError;
 pub const DEFAULT_EXPORT_LIMIT: u32 = 1000;
 /// Largest page size.
 pub const MAX_EXPORT_LIMIT: u32 = 10_000;
-
-/// One exported event.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ExportedEvent {
-    /// Position in the whole store; the paging cursor.
-    pub global_position: i64,
-    /// `Connection`, `DynamicSecret` or `Lease`.
-    pub aggregate_type: String,
-    /// The aggregate's id.
-    pub aggregate_id: String,
-    /// Position within the aggregate.
-    pub sequence: i64,
-    /// What happened.
-    pub event_type: String,
-    /// Payload schema version.
-    pub event_version: String,
-    /// The tagged domain event with every sealed value replaced by `"[sealed]"`.
-    pub payload: Value,
-    /// Actor, request id and command time.
-    pub metadata: Value,
-    /// When Postgres recorded it.
-    pub recorded_at: DateTime<Utc>,
-    /// Hex hash of the previous event of the aggregate (`None` for the first).
-    pub prev_hash: Option<String>,
-    /// Hex chain hash of this event.
-    pub hash: Option<String>,
-}
 
 impl From<StoredEvent> for ExportedEvent {
     fn from(event: StoredEvent) -> Self {
@@ -64,15 +36,6 @@ impl From<StoredEvent> for ExportedEvent {
     }
 }
 
-/// A page of an export.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Page {
-    /// Events in `global_position` order.
-    pub items: Vec<ExportedEvent>,
-    /// Pass as `after` for the next page; `None` when the window is exhausted.
-    pub next: Option<i64>,
-}
-
 /// Up to `limit` (1..=[`MAX_EXPORT_LIMIT`]) events recorded in `[from, to)` after global
 /// position `after`. Export windows that end in the past: a transaction still open at
 /// `to` may commit an event with a smaller position than one already exported.
@@ -82,7 +45,7 @@ pub async fn export(
     to: DateTime<Utc>,
     after: Option<i64>,
     limit: u32,
-) -> Result<Page, AuditError> {
+) -> Result<ExportPage, AuditError> {
     if !(1..=MAX_EXPORT_LIMIT).contains(&limit) {
         return Err(AuditError::Invalid(format!(
             "limit must be between 1 and {MAX_EXPORT_LIMIT}, got {limit}"
@@ -107,7 +70,7 @@ pub async fn export(
         .await?;
     let full = events.len() == usize::try_from(limit).unwrap_or(usize::MAX);
     let next = events.last().filter(|_| full).map(|e| e.global_position);
-    Ok(Page {
+    Ok(ExportPage {
         items: events.into_iter().map(ExportedEvent::from).collect(),
         next,
     })

@@ -2,8 +2,8 @@
 //! read straight from the event store (never from the eventually consistent read models).
 
 use chrono::{DateTime, Utc};
+use leasehold_api::{HistoryEntry, HistoryPage};
 use leasehold_domain::{LeaseId, SecretName};
-use serde::Serialize;
 use serde_json::Value;
 use sqlx::PgPool;
 
@@ -32,30 +32,6 @@ impl HistoryTarget {
     }
 }
 
-/// One event of a history.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct HistoryEntry {
-    /// Position within the aggregate, from 1.
-    pub sequence: i64,
-    /// What happened, e.g. `LeaseRenewed`.
-    pub event_type: String,
-    /// When Postgres recorded it.
-    pub recorded_at: DateTime<Utc>,
-    /// The command's time (`metadata.at`), the domain's clock.
-    pub at: Option<DateTime<Utc>>,
-    /// Who asked: a user, or `system:<component>` (`system:scheduler` for expiries).
-    pub actor: Option<String>,
-    /// The delegate the actor asked through ("alice via http"), if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub via: Option<String>,
-    /// The caller's request id, if any.
-    pub request_id: Option<String>,
-    /// The event's body, every sealed value replaced by `"[sealed]"`.
-    pub changes: Value,
-    /// The event's chain hash (hex), to compare with exported copies.
-    pub hash: Option<String>,
-}
-
 impl From<StoredEvent> for HistoryEntry {
     fn from(event: StoredEvent) -> Self {
         let metadata = event.metadata_json();
@@ -75,15 +51,6 @@ impl From<StoredEvent> for HistoryEntry {
             recorded_at: event.recorded_at,
         }
     }
-}
-
-/// A page of a history and the sequence to continue after, if there may be more.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct HistoryPage {
-    /// Events in sequence order.
-    pub items: Vec<HistoryEntry>,
-    /// Pass as `after` for the next page; `None` when this page ends the history.
-    pub next: Option<i64>,
 }
 
 /// Every event of `target`, oldest first; empty when it never existed.

@@ -8,30 +8,22 @@
 //! long the user's history. Data keys play no part: the interval outlives the key.
 
 use chrono::{DateTime, Utc};
+use leasehold_api::Holder;
 use leasehold_domain::UserPrincipalName;
-use serde::Serialize;
 use sqlx::PgPool;
 
 use crate::AuditError;
 
-/// A lease that held a working password for the user at the asked time.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
-pub struct Holder {
-    /// The lease.
-    pub lease_id: String,
-    /// The dynamic secret it was issued on.
-    pub secret: String,
-    /// Who asked for it.
-    pub requested_by: String,
-    /// The caller's request id, if given.
-    pub request_id: Option<String>,
-    /// When the password was set (`LeaseActivated`).
-    pub valid_from: DateTime<Utc>,
-    /// When it was revoked; `None` while the lease may still work.
-    pub valid_to: Option<DateTime<Utc>>,
-    /// True when an operator forced the end without a confirmed Graph call.
-    pub forced: bool,
-}
+/// A `lease_activity` row, in [`Holder`] order.
+type HolderRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    bool,
+);
 
 /// The lease whose password worked for `user` at `time`, if any. `user` is matched as the
 /// lease recorded it (exactly). Eventually consistent: an activation or revocation of the
@@ -41,7 +33,7 @@ pub async fn at(
     user: &UserPrincipalName,
     time: DateTime<Utc>,
 ) -> Result<Option<Holder>, AuditError> {
-    let latest: Option<Holder> = sqlx::query_as(
+    let latest: Option<HolderRow> = sqlx::query_as(
         "SELECT lease_id, secret, requested_by, request_id, valid_from, valid_to, forced
            FROM lease_activity
           WHERE user_principal_name = $1 AND valid_from <= $2
@@ -52,5 +44,16 @@ pub async fn at(
     .bind(time)
     .fetch_optional(pool)
     .await?;
+    let latest = latest.map(
+        |(lease_id, secret, requested_by, request_id, valid_from, valid_to, forced)| Holder {
+            lease_id,
+            secret,
+            requested_by,
+            request_id,
+            valid_from,
+            valid_to,
+            forced,
+        },
+    );
     Ok(latest.filter(|h| h.valid_to.is_none_or(|end| end > time)))
 }

@@ -10,6 +10,8 @@
 //!   for erased or truncated history (against a signed [`Checkpoint`] when given); check
 //!   snapshots and the references between secrets and leases.
 //!
+//! The replies are the contract's types (`leasehold-api`): this crate fills them in.
+//!
 //! Everything here is plain SQL over `events`, `chain_heads` and `lease_activity`; the
 //! read-model part of verify is an [`Inspector`] that the projection crate supplies.
 
@@ -30,13 +32,17 @@ mod verify;
 pub use canonical::{canonical_bytes, canonical_time, chain_hash, hex, CANONICAL_TAG};
 pub use checkpoint::{AuditKey, Checkpoint, CheckpointError, AUDIT_KEY_ENV, CHECKPOINT_FORMAT};
 pub use error::AuditError;
-pub use export::{export, ExportedEvent, Page, DEFAULT_EXPORT_LIMIT, MAX_EXPORT_LIMIT};
-pub use history::{history, history_page, lease_secret, HistoryEntry, HistoryPage, HistoryTarget};
-pub use holder::{at, Holder};
-pub use log::{log_head, running_hash, LogHead, LOG_TAG};
+pub use export::{export, DEFAULT_EXPORT_LIMIT, MAX_EXPORT_LIMIT};
+pub use history::{history, history_page, lease_secret, HistoryTarget};
+pub use holder::at;
+pub use leasehold_api::{
+    ExportPage, ExportedEvent, HistoryEntry, HistoryPage, Holder, LogHead, ProblemKind,
+    VerifyProblem, VerifyReport,
+};
+pub use log::{log_head, running_hash, LOG_TAG};
 pub use redact::{redact, SEALED};
 pub use stored::StoredEvent;
 pub use verify::{
-    verify, verify_full, verify_with, ChainsOnly, Inspector, Problem, ProblemKind, VerifyOptions,
-    VerifyReport, MAX_PROBLEMS, VERIFY_CHUNK,
+    verify, verify_full, verify_with, ChainsOnly, Inspector, VerifyOptions, MAX_PROBLEMS,
+    VERIFY_CHUNK,
 };

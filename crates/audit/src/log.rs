@@ -14,12 +14,11 @@
 //! truncating history (even by someone able to rewrite the log) changes the running hash
 //! at the checkpoint's position or ends the log before it.
 
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
 use crate::canonical::hex;
-use crate::problem::{Problem, ProblemKind};
+use crate::problem::{ProblemKind, VerifyProblem};
 use crate::AuditError;
 
 /// Tag of the running-hash format.
@@ -28,14 +27,8 @@ pub const LOG_TAG: &str = "leasehold-log-v1";
 /// Log rows read per query.
 const LOG_CHUNK: i64 = 5000;
 
-/// Where the global log ends: what a checkpoint records.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LogHead {
-    /// Events logged so far (the last position).
-    pub position: i64,
-    /// Lowercase hex running hash at `position` (empty when nothing is logged).
-    pub running_hash: String,
-}
+/// Where the global log ends: what a checkpoint records (the contract's type).
+pub use leasehold_api::LogHead;
 
 /// The running hash after `prev` for one event.
 pub fn running_hash(
@@ -93,15 +86,15 @@ struct LogRow {
 
 /// What a walk of the log found.
 pub(crate) struct LogWalk {
-    pub problems: Vec<Problem>,
+    pub problems: Vec<VerifyProblem>,
     /// The recomputed head (from the events' own hashes).
     pub head: LogHead,
     /// The recomputed running hash at the checkpoint's position, when the log reaches it.
     pub at_checkpoint: Option<String>,
 }
 
-fn problem(kind: ProblemKind, row: &LogRow, message: String) -> Problem {
-    Problem::new(
+fn problem(kind: ProblemKind, row: &LogRow, message: String) -> VerifyProblem {
+    VerifyProblem::new(
         kind,
         &row.aggregate_type,
         &row.aggregate_id,
@@ -110,8 +103,8 @@ fn problem(kind: ProblemKind, row: &LogRow, message: String) -> Problem {
     )
 }
 
-fn global(kind: ProblemKind, message: String) -> Problem {
-    Problem::new(kind, "EventLog", "event_log", None, message)
+fn global(kind: ProblemKind, message: String) -> VerifyProblem {
+    VerifyProblem::new(kind, "EventLog", "event_log", None, message)
 }
 
 /// Most per-event log problems listed (a wholesale deletion is recognised by a few).
@@ -134,7 +127,7 @@ pub(crate) async fn walk(
     let mut listed = 0u64;
     let mut hidden = 0u64;
     let mut rewritten = false;
-    let mut note = |problems: &mut Vec<Problem>, p: Problem| {
+    let mut note = |problems: &mut Vec<VerifyProblem>, p: VerifyProblem| {
         if listed < MAX_LOG_PROBLEMS {
             listed += 1;
             problems.push(p);
@@ -265,7 +258,7 @@ async fn appended_since(pool: &PgPool, last: i64) -> Result<bool, AuditError> {
 }
 
 /// Events that have no place in the global log: written with the log trigger disabled.
-async fn unlogged(pool: &PgPool) -> Result<Vec<Problem>, AuditError> {
+async fn unlogged(pool: &PgPool) -> Result<Vec<VerifyProblem>, AuditError> {
     let rows: Vec<(String, String, i64)> = sqlx::query_as(
         "SELECT e.aggregate_type, e.aggregate_id, e.sequence FROM events e
           WHERE NOT EXISTS (SELECT 1 FROM event_log l WHERE l.global_position = e.global_position)
@@ -276,7 +269,7 @@ async fn unlogged(pool: &PgPool) -> Result<Vec<Problem>, AuditError> {
     Ok(rows
         .into_iter()
         .map(|(t, id, seq)| {
-            Problem::new(
+            VerifyProblem::new(
                 ProblemKind::Erased,
                 &t,
                 &id,

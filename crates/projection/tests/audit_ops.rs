@@ -1,5 +1,5 @@
-//! The `audit.history|at|export` query operations through `QueryService::handle`:
-//! payloads, replies and authorisation.
+//! The `audit.history|at|export|anchor` query operations through `QueryService::handle`:
+//! payloads, replies (each checked against its contract type) and authorisation.
 
 #[path = "audit_support/mod.rs"]
 mod audit_support;
@@ -180,4 +180,36 @@ async fn export_pages_through_the_window() {
     ] {
         assert_eq!(a.code("root", "audit.export", bad).await, "invalid_request");
     }
+}
+
+#[tokio::test]
+async fn anchor_names_where_the_log_ends_and_verify_runs_through_it() {
+    let a = audit().await;
+    a.renewed_then_revoked().await;
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(&a.w.db.pool)
+        .await
+        .expect("count");
+    let anchor = a.ok("siem", "audit.anchor", json!({})).await;
+    assert_eq!(anchor["position"], total);
+    let hash = anchor["running_hash"].as_str().expect("running hash");
+    assert!(hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert!(anchor["at"].is_string());
+
+    let against = json!({"position": anchor["position"], "running_hash": hash});
+    let report = a
+        .ok("siem", "audit.verify", json!({ "against": against }))
+        .await;
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(report["against"], against);
+    assert_eq!(report["log"], against);
+
+    assert_eq!(
+        a.code("auditor", "audit.anchor", json!({})).await,
+        "forbidden"
+    );
+    assert_eq!(
+        a.code("root", "audit.anchor", json!({"x": 1})).await,
+        "invalid_request"
+    );
 }

@@ -3,7 +3,7 @@
 
 use axum::extract::{Query, State};
 use axum::response::Response;
-use leasehold_api::Operation;
+use leasehold_api::{HolderAt, Operation, VerifyReport};
 use maud::html;
 use serde::Deserialize;
 use serde_json::json;
@@ -27,7 +27,7 @@ pub async fn page(State(gw): State<Gateway>, viewer: Viewer, Query(p): Query<Par
     } else {
         Some(
             viewer
-                .ask(
+                .ask_as::<HolderAt>(
                     &gw,
                     Operation::AuditAt,
                     &json!({ "user": p.user.trim(), "time": p.time.trim() }),
@@ -38,7 +38,11 @@ pub async fn page(State(gw): State<Gateway>, viewer: Viewer, Query(p): Query<Par
     let verified = if p.verify.is_empty() {
         None
     } else {
-        Some(viewer.ask(&gw, Operation::AuditVerify, &json!({})).await)
+        Some(
+            viewer
+                .ask_as::<VerifyReport>(&gw, Operation::AuditVerify, &json!({}))
+                .await,
+        )
     };
     let body = html! {
         section aria-labelledby="at-h" {
@@ -52,13 +56,12 @@ pub async fn page(State(gw): State<Gateway>, viewer: Viewer, Query(p): Query<Par
                 div #holder role="status" {
                     @match result {
                         Ok(reply) => {
-                            @match reply["holder"].as_object() {
+                            @match &reply.holder {
                                 Some(h) => {
-                                    p { strong { (h.get("requested_by").and_then(|v| v.as_str()).unwrap_or_default()) }
+                                    p { strong { (h.requested_by) }
                                         " held it through lease "
-                                        a href={ "/leases/" (h.get("lease_id").and_then(|v| v.as_str()).unwrap_or_default()) } {
-                                            (h.get("lease_id").and_then(|v| v.as_str()).unwrap_or_default()) }
-                                        " (secret " (h.get("secret").and_then(|v| v.as_str()).unwrap_or_default()) ")." }
+                                        a href={ "/leases/" (h.lease_id) } { (h.lease_id) }
+                                        " (secret " (h.secret) ")." }
                                 }
                                 None => p { "Nobody: no lease gave out a working password for " (p.user) " at that time." }
                             }
@@ -75,12 +78,12 @@ pub async fn page(State(gw): State<Gateway>, viewer: Viewer, Query(p): Query<Par
                     input type="hidden" name="verify" value="1";
                     button type="submit" { "Verify the event store" }
                 },
-                Some(Ok(report)) if report["ok"] == true => p.ok #verify-result {
-                    "✓ Every hash chain checks out (" (report["events"]) " events)." },
+                Some(Ok(report)) if report.ok => p.ok #verify-result {
+                    "✓ Every hash chain checks out (" (report.events) " events)." },
                 Some(Ok(report)) => div.error #verify-result {
                     p { "✗ Problems found:" }
-                    ul { @for problem in report["problems"].as_array().cloned().unwrap_or_default() {
-                        li { (problem.to_string()) }
+                    ul { @for problem in &report.problems {
+                        li { (serde_json::to_string(problem).unwrap_or_default()) }
                     } }
                 },
                 Some(Err(problem)) => p.error role="alert" { (problem.detail) },

@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use leasehold_api::{CredentialKind, Operation};
+use leasehold_api::{CredentialKind, HistoryPage, Operation};
 use maud::html;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -186,9 +186,9 @@ pub async fn show(
             .await?;
         let lease = &reply["lease"];
         let history = viewer
-            .ask(&gw, Operation::AuditHistory, &json!({ "lease_id": id, "limit": 200 }))
+            .ask_as::<HistoryPage>(&gw, Operation::AuditHistory, &json!({ "lease_id": id, "limit": 200 }))
             .await
-            .map(|h| h["items"].as_array().cloned().unwrap_or_default())
+            .map(|h| h.items)
             .unwrap_or_default();
         let status = text(lease, "status");
         let live = matches!(status, "active" | "pending");
@@ -239,11 +239,11 @@ pub async fn show(
                 ol.timeline {
                     @for e in &history {
                         li {
-                            (when(&e["recorded_at"])) " "
-                            strong { (text(e, "event_type")) }
-                            " by " (text(e, "actor"))
-                            @if let Some(via) = e["via"].as_str() { " via " (via) }
-                            @if let Some(changes) = e["changes"].as_object().filter(|c| !c.is_empty()) {
+                            (when(&json!(e.recorded_at))) " "
+                            strong { (e.event_type) }
+                            " by " (e.actor.as_deref().unwrap_or_default())
+                            @if let Some(via) = &e.via { " via " (via) }
+                            @if let Some(changes) = e.changes.as_object().filter(|c| !c.is_empty()) {
                                 ul.changes { @for (key, value) in changes {
                                     li { (key) ": " (value.as_str().map(String::from).unwrap_or_else(|| value.to_string())) }
                                 } }

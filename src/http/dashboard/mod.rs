@@ -165,6 +165,22 @@ impl Viewer {
         gw.send(&self.principal, op, payload, None).await
     }
 
+    /// Asks `op` and decodes its result as its type in `leasehold_api`.
+    async fn ask_as<T: serde::de::DeserializeOwned>(
+        &self,
+        gw: &Gateway,
+        op: Operation,
+        payload: &impl Serialize,
+    ) -> Result<T, Problem> {
+        let reply = self.ask(gw, op, payload).await?;
+        serde_json::from_value(reply).map_err(|_| {
+            Problem::new(
+                leasehold_api::ErrorCode::Internal,
+                "the engine's answer could not be read",
+            )
+        })
+    }
+
     /// Asks for a change, with `request_id` as its idempotency key.
     async fn change(
         &self,

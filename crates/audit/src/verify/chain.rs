@@ -13,7 +13,7 @@
 //! | no | bad | bad | `Reordered` if the content seals at a nearby sequence, else `Edited` |
 
 use crate::canonical::chain_hash;
-use crate::problem::{Problem, ProblemKind};
+use crate::problem::{ProblemKind, VerifyProblem};
 use crate::stored::StoredEvent;
 
 /// How far from its position a moved event is looked for.
@@ -49,7 +49,7 @@ impl Chain {
     }
 
     /// Checks the next event of the aggregate; returns its problem, if it is the first.
-    pub fn push(&mut self, event: &StoredEvent) -> Option<Problem> {
+    pub fn push(&mut self, event: &StoredEvent) -> Option<VerifyProblem> {
         let problem = if self.broken { None } else { self.judge(event) };
         self.broken |= problem.is_some();
         self.last_sequence = event.sequence;
@@ -57,9 +57,9 @@ impl Chain {
         problem
     }
 
-    fn judge(&self, event: &StoredEvent) -> Option<Problem> {
+    fn judge(&self, event: &StoredEvent) -> Option<VerifyProblem> {
         let problem = |kind, sequence, message: String| {
-            Some(Problem::new(
+            Some(VerifyProblem::new(
                 kind,
                 &event.aggregate_type,
                 &event.aggregate_id,

@@ -30,7 +30,7 @@ fn chain(n: i64) -> Vec<StoredEvent> {
         .collect()
 }
 
-fn run(events: &[StoredEvent]) -> Vec<Problem> {
+fn run(events: &[StoredEvent]) -> Vec<VerifyProblem> {
     let mut chain = Chain::start(&events[0]);
     events.iter().filter_map(|e| chain.push(e)).collect()
 }

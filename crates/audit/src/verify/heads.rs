@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use sqlx::PgPool;
 
 use crate::canonical::hex;
-use crate::problem::{Problem, ProblemKind};
+use crate::problem::{ProblemKind, VerifyProblem};
 use crate::AuditError;
 
 /// The end of one aggregate's chain as read from `events`.
@@ -23,7 +23,7 @@ type HeadRow = (String, String, i64, Vec<u8>);
 
 /// Checks `tails` against their heads, in one query (plus one per head that is ahead,
 /// to tell a deleted tail from an event appended since the events were read).
-pub(crate) async fn check(pool: &PgPool, tails: &[Tail]) -> Result<Vec<Problem>, AuditError> {
+pub(crate) async fn check(pool: &PgPool, tails: &[Tail]) -> Result<Vec<VerifyProblem>, AuditError> {
     if tails.is_empty() {
         return Ok(Vec::new());
     }
@@ -48,7 +48,7 @@ pub(crate) async fn check(pool: &PgPool, tails: &[Tail]) -> Result<Vec<Problem>,
         let key = (tail.aggregate_type.as_str(), tail.aggregate_id.as_str());
         let head = heads.get(&key).copied();
         let problem = |sequence, message: String| {
-            Problem::new(
+            VerifyProblem::new(
                 ProblemKind::HeadMismatch,
                 &tail.aggregate_type,
                 &tail.aggregate_id,
@@ -111,7 +111,7 @@ async fn appended_since(pool: &PgPool, tail: &Tail) -> Result<bool, AuditError> 
 }
 
 /// Heads whose aggregate has no event left at all: every event of it was deleted.
-pub(crate) async fn orphans(pool: &PgPool, limit: usize) -> Result<Vec<Problem>, AuditError> {
+pub(crate) async fn orphans(pool: &PgPool, limit: usize) -> Result<Vec<VerifyProblem>, AuditError> {
     let rows: Vec<(String, String, i64)> = sqlx::query_as(
         "SELECT h.aggregate_type, h.aggregate_id, h.last_sequence
            FROM chain_heads h
@@ -126,7 +126,7 @@ pub(crate) async fn orphans(pool: &PgPool, limit: usize) -> Result<Vec<Problem>,
     Ok(rows
         .into_iter()
         .map(|(aggregate_type, aggregate_id, last)| {
-            Problem::new(
+            VerifyProblem::new(
                 ProblemKind::HeadMismatch,
                 &aggregate_type,
                 &aggregate_id,

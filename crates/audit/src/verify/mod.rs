@@ -20,11 +20,12 @@ use leasehold_store::SnapshotKey;
 use sqlx::PgPool;
 
 use crate::log::LogHead;
-pub use crate::problem::{Problem, ProblemKind, MAX_PROBLEMS};
+pub use crate::problem::{ProblemKind, VerifyProblem, MAX_PROBLEMS};
 use crate::stored::{StoredEvent, COLUMNS};
 use crate::AuditError;
 use chain::Chain;
 use heads::Tail;
+use report::Collect;
 pub use report::VerifyReport;
 
 /// Events read per query.
@@ -40,11 +41,11 @@ pub trait Inspector: Send {
     fn event(&mut self, event: &StoredEvent);
 
     /// Called after each chunk: check the aggregates completed so far and forget them.
-    async fn checkpoint(&mut self, pool: &PgPool) -> Result<Vec<Problem>, AuditError>;
+    async fn checkpoint(&mut self, pool: &PgPool) -> Result<Vec<VerifyProblem>, AuditError>;
 
     /// Called once after the last event: check the last aggregate and anything that has
     /// no events at all.
-    async fn finish(&mut self, pool: &PgPool) -> Result<Vec<Problem>, AuditError>;
+    async fn finish(&mut self, pool: &PgPool) -> Result<Vec<VerifyProblem>, AuditError>;
 }
 
 /// An inspector that checks nothing: chains only.
@@ -54,11 +55,11 @@ pub struct ChainsOnly;
 impl Inspector for ChainsOnly {
     fn event(&mut self, _event: &StoredEvent) {}
 
-    async fn checkpoint(&mut self, _pool: &PgPool) -> Result<Vec<Problem>, AuditError> {
+    async fn checkpoint(&mut self, _pool: &PgPool) -> Result<Vec<VerifyProblem>, AuditError> {
         Ok(Vec::new())
     }
 
-    async fn finish(&mut self, _pool: &PgPool) -> Result<Vec<Problem>, AuditError> {
+    async fn finish(&mut self, _pool: &PgPool) -> Result<Vec<VerifyProblem>, AuditError> {
         Ok(Vec::new())
     }
 }
@@ -146,9 +147,9 @@ pub async fn verify_full(
 }
 
 /// The history up to a checkpoint must reach its position and hash to its running hash.
-fn compare(checkpoint: &LogHead, head: &LogHead, at: Option<&str>) -> Option<Problem> {
+fn compare(checkpoint: &LogHead, head: &LogHead, at: Option<&str>) -> Option<VerifyProblem> {
     let problem = |message: String| {
-        Problem::new(
+        VerifyProblem::new(
             ProblemKind::CheckpointMismatch,
             "EventLog",
             "event_log",

@@ -4,7 +4,7 @@
 
 use sqlx::PgPool;
 
-use crate::problem::{Problem, ProblemKind};
+use crate::problem::{ProblemKind, VerifyProblem};
 use crate::AuditError;
 
 /// A reservation joined with the lease it names (`None`: the lease has no first event).
@@ -12,7 +12,7 @@ type Reservation = (String, String, i64, Option<bool>);
 
 /// Reservations whose lease is gone although the secret recorded its end, or whose
 /// lease's terms differ; and leases no reservation granted.
-pub(crate) async fn check(pool: &PgPool, limit: usize) -> Result<Vec<Problem>, AuditError> {
+pub(crate) async fn check(pool: &PgPool, limit: usize) -> Result<Vec<VerifyProblem>, AuditError> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     // A reservation without its lease is normal for a crash between the two appends
     // (released later as `orphaned`); released as `ended`, the lease did exist.
@@ -46,18 +46,18 @@ pub(crate) async fn check(pool: &PgPool, limit: usize) -> Result<Vec<Problem>, A
     )
     .fetch_all(pool)
     .await?;
-    let mut problems: Vec<Problem> = reservations
+    let mut problems: Vec<VerifyProblem> = reservations
         .into_iter()
         .filter_map(|(secret, lease, sequence, same_terms)| match same_terms {
             Some(true) => None,
-            Some(false) => Some(Problem::new(
+            Some(false) => Some(VerifyProblem::new(
                 ProblemKind::BrokenReference,
                 "DynamicSecret",
                 &secret,
                 Some(sequence),
                 format!("lease {lease} was requested on terms its reservation did not grant"),
             )),
-            None => Some(Problem::new(
+            None => Some(VerifyProblem::new(
                 ProblemKind::BrokenReference,
                 "DynamicSecret",
                 &secret,
@@ -86,7 +86,7 @@ pub(crate) async fn check(pool: &PgPool, limit: usize) -> Result<Vec<Problem>, A
     .fetch_all(pool)
     .await?;
     problems.extend(unreserved.into_iter().map(|(lease, secret)| {
-        Problem::new(
+        VerifyProblem::new(
             ProblemKind::BrokenReference,
             "Lease",
             &lease,

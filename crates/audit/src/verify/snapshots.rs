@@ -4,7 +4,7 @@
 use leasehold_store::SnapshotKey;
 use sqlx::PgPool;
 
-use crate::problem::{Problem, ProblemKind};
+use crate::problem::{ProblemKind, VerifyProblem};
 use crate::AuditError;
 
 /// A snapshot row with the chain hash of the event at its sequence.
@@ -28,7 +28,7 @@ pub(crate) async fn check(
     pool: &PgPool,
     key: Option<&SnapshotKey>,
     limit: usize,
-) -> Result<Vec<Problem>, AuditError> {
+) -> Result<Vec<VerifyProblem>, AuditError> {
     let mut problems = Vec::new();
     let mut after: (String, String, i64) = (String::new(), String::new(), -1);
     loop {
@@ -78,7 +78,7 @@ pub(crate) async fn check(
                 }
             };
             if let Some(reason) = reason {
-                problems.push(Problem::new(
+                problems.push(VerifyProblem::new(
                     ProblemKind::ForgedSnapshot,
                     &kind,
                     &id,
@@ -103,7 +103,7 @@ pub(crate) async fn check(
         .fetch_all(pool)
         .await?;
     problems.extend(refused.into_iter().map(|(kind, id, sequence, reason, at)| {
-        Problem::new(
+        VerifyProblem::new(
             ProblemKind::ForgedSnapshot,
             &kind,
             &id,

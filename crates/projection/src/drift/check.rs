@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use leasehold_audit::{Problem, ProblemKind, MAX_PROBLEMS};
+use leasehold_audit::{ProblemKind, VerifyProblem, MAX_PROBLEMS};
 use serde_json::Value;
 use sqlx::{PgConnection, PgPool};
 
@@ -17,7 +17,10 @@ use crate::sql;
 type Expected<M> = Vec<(String, Option<M>)>;
 
 /// Compares every folded aggregate of `done` with its stored rows.
-pub(super) async fn rows(pool: &PgPool, done: Vec<Folding>) -> Result<Vec<Problem>, sqlx::Error> {
+pub(super) async fn rows(
+    pool: &PgPool,
+    done: Vec<Folding>,
+) -> Result<Vec<VerifyProblem>, sqlx::Error> {
     let mut connections: Expected<ConnectionRow> = Vec::new();
     let mut secrets: Expected<SecretRow> = Vec::new();
     let mut leases: Expected<LeaseRow> = Vec::new();
@@ -44,7 +47,7 @@ pub(super) async fn rows(pool: &PgPool, done: Vec<Folding>) -> Result<Vec<Proble
 async fn model<M: ReadModel>(
     conn: &mut PgConnection,
     expected: &Expected<M>,
-) -> Result<Vec<Problem>, sqlx::Error> {
+) -> Result<Vec<VerifyProblem>, sqlx::Error> {
     if expected.is_empty() {
         return Ok(Vec::new());
     }
@@ -80,7 +83,7 @@ async fn model<M: ReadModel>(
 async fn activity(
     conn: &mut PgConnection,
     leases: &Expected<LeaseRow>,
-) -> Result<Vec<Problem>, sqlx::Error> {
+) -> Result<Vec<VerifyProblem>, sqlx::Error> {
     if leases.is_empty() {
         return Ok(Vec::new());
     }
@@ -140,7 +143,7 @@ fn interval(lease: &LeaseRow) -> Option<ActivityRow> {
 }
 
 /// Read-model rows with no event behind them at all (a fold cannot produce them).
-pub(super) async fn orphans(pool: &PgPool) -> Result<Vec<Problem>, sqlx::Error> {
+pub(super) async fn orphans(pool: &PgPool) -> Result<Vec<VerifyProblem>, sqlx::Error> {
     let rows: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT DISTINCT * FROM (
            SELECT 'Connection' AS t, 'connections' AS tbl, name AS id FROM connections
@@ -175,8 +178,8 @@ pub(super) async fn orphans(pool: &PgPool) -> Result<Vec<Problem>, sqlx::Error> 
         .collect())
 }
 
-fn drift(aggregate_type: &str, id: &str, message: String) -> Problem {
-    Problem::new(
+fn drift(aggregate_type: &str, id: &str, message: String) -> VerifyProblem {
+    VerifyProblem::new(
         ProblemKind::ReadModelDrift,
         aggregate_type,
         id,

@@ -9,7 +9,7 @@ mod compare;
 
 use async_trait::async_trait;
 use leasehold_audit::{
-    verify_full, verify_with, AuditError, Inspector, Problem, StoredEvent, VerifyOptions,
+    verify_full, verify_with, AuditError, Inspector, StoredEvent, VerifyOptions, VerifyProblem,
     VerifyReport,
 };
 use sqlx::PgPool;
@@ -116,12 +116,12 @@ impl Inspector for DriftCheck {
         }
     }
 
-    async fn checkpoint(&mut self, pool: &PgPool) -> Result<Vec<Problem>, AuditError> {
+    async fn checkpoint(&mut self, pool: &PgPool) -> Result<Vec<VerifyProblem>, AuditError> {
         let done = std::mem::take(&mut self.done);
         Ok(check::rows(pool, done).await?)
     }
 
-    async fn finish(&mut self, pool: &PgPool) -> Result<Vec<Problem>, AuditError> {
+    async fn finish(&mut self, pool: &PgPool) -> Result<Vec<VerifyProblem>, AuditError> {
         self.done.extend(self.current.take());
         let mut problems = self.checkpoint(pool).await?;
         problems.extend(check::orphans(pool).await?);

@@ -2,14 +2,15 @@
 //! (`leasehold-audit`), see docs/audit.md.
 
 use chrono::{DateTime, Utc};
-use leasehold_api::Operation;
+use leasehold_api::{Anchor, HolderAt, Operation};
 use leasehold_audit::{
-    AuditError, HistoryTarget, LogHead, VerifyOptions, DEFAULT_EXPORT_LIMIT, MAX_EXPORT_LIMIT,
+    AuditError, HistoryTarget, VerifyOptions, DEFAULT_EXPORT_LIMIT, MAX_EXPORT_LIMIT,
 };
 use leasehold_command::CommandError;
 use leasehold_domain::{Actor, LeaseId, SecretName, UserPrincipalName};
 use leasehold_store::SnapshotKey;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::request::{parse, Empty};
 use super::QueryService;
@@ -60,7 +61,7 @@ impl QueryService {
         if page.items.is_empty() && req.after.is_none() {
             return Err(CommandError::not_found("secret", &secret));
         }
-        Ok(json!({ "items": page.items, "next": page.next }))
+        reply(&page)
     }
 
     pub(super) async fn audit_at(
@@ -80,7 +81,11 @@ impl QueryService {
         let holder = leasehold_audit::at(&self.pool, &user, time)
             .await
             .map_err(audit_error)?;
-        Ok(json!({ "user": user.as_str(), "time": time, "holder": holder }))
+        reply(&HolderAt {
+            user: user.as_str().to_string(),
+            time,
+            holder,
+        })
     }
 
     pub(super) async fn audit_export(
@@ -101,7 +106,7 @@ impl QueryService {
         let page = leasehold_audit::export(&self.pool, from, to, req.after, limit)
             .await
             .map_err(audit_error)?;
-        Ok(json!({ "items": page.items, "next": page.next }))
+        reply(&page)
     }
 
     pub(super) async fn audit_verify(
@@ -126,10 +131,7 @@ impl QueryService {
                 ));
             }
         }
-        let against = req.against.map(|h| LogHead {
-            position: h.position,
-            running_hash: h.running_hash,
-        });
+        let against = req.against;
         let key = SnapshotKey::derive(self.commands.keys().master());
         let options = VerifyOptions {
             snapshot_key: Some(&key),
@@ -138,8 +140,7 @@ impl QueryService {
         let report = crate::drift::verify_store_with(&self.pool, options)
             .await
             .map_err(audit_error)?;
-        serde_json::to_value(&report)
-            .map_err(|_| CommandError::internal("the verify report could not be serialized"))
+        reply(&report)
     }
 }
 
@@ -160,10 +161,18 @@ impl QueryService {
         let head = leasehold_audit::log_head(&self.pool)
             .await
             .map_err(audit_error)?;
-        Ok(
-            json!({ "position": head.position, "running_hash": head.running_hash, "at": Utc::now() }),
-        )
+        reply(&Anchor {
+            position: head.position,
+            running_hash: head.running_hash,
+            at: Utc::now(),
+        })
     }
+}
+
+/// A typed result as the JSON the reply carries.
+fn reply(result: &impl Serialize) -> Result<Value, CommandError> {
+    serde_json::to_value(result)
+        .map_err(|_| CommandError::internal("the audit reply could not be serialized"))
 }
 
 /// An RFC 3339 time, or `invalid_request` naming the field.

@@ -9,10 +9,13 @@ use std::sync::Arc;
 use super::helpers::lifecycle::active_lease;
 use super::helpers::query::{decode, Directory};
 use super::helpers::{at, meta, world, World};
+use leasehold_api::{Anchor, ExportPage, HistoryPage, HolderAt, Operation, Tree, VerifyReport};
 use leasehold_bus::Subjects;
 use leasehold_command::{Commands, Policy, Rule};
 use leasehold_domain::{LeaseId, RevocationReason, Ttl};
 use leasehold_projection::{rebuild, QueryService};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::Value;
 
 pub struct Audit {
@@ -54,9 +57,13 @@ pub async fn audit() -> Audit {
 }
 
 impl Audit {
+    /// Every successful result is checked against the contract's type of `op` first.
     pub async fn ask(&self, actor: &str, op: &str, payload: Value) -> Result<Value, String> {
         let body = serde_json::to_vec(&payload).expect("json");
-        decode(&self.service.handle(actor, op, &body).await).map_err(|c| c.as_str().to_string())
+        let result = decode(&self.service.handle(actor, op, &body).await)
+            .map_err(|c| c.as_str().to_string())?;
+        matches_contract(op, &result);
+        Ok(result)
     }
 
     pub async fn ok(&self, actor: &str, op: &str, payload: Value) -> Value {
@@ -101,5 +108,25 @@ impl Audit {
             .expect("confirm");
         rebuild(&self.w.db.pool).await.expect("rebuild");
         id
+    }
+}
+
+/// Decodes an audit result as the contract's type of `op` and encodes it again: it must
+/// come out exactly as the engine sent it, so the type names every field the wire
+/// carries (an unknown field is dropped, a missing or mistyped one fails to decode).
+pub fn matches_contract(op: &str, result: &Value) {
+    fn same<T: DeserializeOwned + Serialize>(op: &str, result: &Value) {
+        let typed: T = serde_json::from_value(result.clone())
+            .unwrap_or_else(|e| panic!("{op} does not decode as its contract type: {e}\n{result}"));
+        let again = serde_json::to_value(&typed).expect("encode");
+        assert_eq!(&again, result, "{op} differs from its contract type");
+    }
+    match Operation::parse(Tree::Query, op).expect("a query") {
+        Operation::AuditHistory => same::<HistoryPage>(op, result),
+        Operation::AuditAt => same::<HolderAt>(op, result),
+        Operation::AuditExport => same::<ExportPage>(op, result),
+        Operation::AuditVerify => same::<VerifyReport>(op, result),
+        Operation::AuditAnchor => same::<Anchor>(op, result),
+        _ => {}
     }
 }
