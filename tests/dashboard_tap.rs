@@ -1,7 +1,9 @@
-//! Temporary Access Pass secrets in the dashboard (headless Chromium): an administrator
-//! picks the kind when creating a secret, the lease page names the credential a pass
-//! and offers no renewal, the pass signs its user in to the dashboard itself through
-//! the emulator's sign-in page, and after revocation the same pass is refused there.
+//! Temporary Access Pass secrets and connection health in the dashboard (headless
+//! Chromium): the overview tells a working connection from one whose secret Entra
+//! refuses; an administrator picks the kind when creating a secret; the lease page names
+//! the credential a pass and offers no renewal; the pass signs its user in to the
+//! dashboard itself through the emulator's sign-in page, and after revocation the same
+//! pass is refused there.
 
 mod browser_support;
 mod helpers;
@@ -10,6 +12,7 @@ mod http_support;
 use browser_support::Chrome;
 use entra_emulator::{DEMO_DOMAIN, DEMO_USER_PASSWORD};
 use http_support::{spawn_with_sign_in, ADMIN_PERSON, PERSON};
+use leasehold_api::Operation;
 use serde_json::json;
 
 /// Opens the dashboard's front door in `chrome` and submits `username` and `secret` on
@@ -39,6 +42,31 @@ async fn a_pass_secret_is_made_leased_used_to_sign_in_and_revoked_in_the_dashboa
     let admin = Chrome::start(1280).await;
     submit_sign_in(&admin, &api, ADMIN_PERSON, DEMO_USER_PASSWORD).await;
     assert_eq!(admin.text("#whoami").await, ADMIN_PERSON);
+
+    // A second connection whose client secret Entra refuses: the overview says so beside
+    // the working one.
+    let mut stale = leasehold::demo::emulator_connection("stale", &app.emulator);
+    stale["client_secret"] = json!("a-client-secret-entra-refuses");
+    stale["skip_verify"] = json!(true);
+    app.admin
+        .command(Operation::ConnectionCreate, &stale)
+        .await
+        .expect("connection.create --skip-verify");
+    admin.goto(&format!("{api}/")).await;
+    assert_eq!(
+        admin.text("[data-health=contoso] [data-status]").await,
+        "ok"
+    );
+    let refused = admin.text("[data-health=stale]").await;
+    assert!(
+        refused.starts_with("needs attention") && refused.contains("AADSTS7000215"),
+        "{refused}"
+    );
+    assert!(
+        !refused.contains("a-client-secret-entra-refuses"),
+        "{refused}"
+    );
+    admin.screenshot("overview-health").await;
 
     // A pass secret for dave: the kind is chosen, the max TTL left to the policy.
     admin

@@ -33,12 +33,13 @@ pub async fn page(
         Err(p) if matches!(p.code, ErrorCode::Forbidden) => None,
         Err(p) => return viewer.problem(&p),
     };
-    // Each connection checked now: a fresh token and what it grants.
-    let mut health = Vec::new();
-    for c in connections.iter().flatten() {
+    // Each connection checked now, all at once: a fresh token and what it grants.
+    let checks = connections.iter().flatten().map(|c| {
         let name = json!({ "name": text(c, "name") });
-        health.push(viewer.ask(&gw, Operation::ConnectionCheck, &name).await);
-    }
+        let (gw, viewer) = (&gw, &viewer);
+        async move { viewer.ask(gw, Operation::ConnectionCheck, &name).await }
+    });
+    let health = futures::future::join_all(checks).await;
     let mut counts = Vec::new();
     for status in STATUSES {
         let reply = viewer
