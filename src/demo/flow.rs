@@ -6,7 +6,7 @@ use anyhow::{bail, Context};
 use chrono::{DateTime, Utc};
 use entra_emulator::{Emulator, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID};
 use leasehold_api::events::LeaseEventType;
-use leasehold_api::{ErrorCode, HistoryPage, HolderAt, Operation};
+use leasehold_api::{ConnectionHealth, ErrorCode, HistoryPage, HolderAt, Operation};
 use serde_json::{json, Value};
 
 use super::print::{detail, human, masked, step, title, when};
@@ -33,6 +33,28 @@ pub async fn walk(engine: &Engine, emulator: &Emulator) -> anyhow::Result<()> {
         "connection {} verified against the token endpoint (tenant {})",
         conn["name"].as_str().unwrap_or("?"),
         conn["tenant_id"].as_str().unwrap_or("?")
+    ));
+
+    let health: ConnectionHealth = serde_json::from_value(
+        operator
+            .query(Operation::ConnectionCheck, &json!({ "name": "contoso" }))
+            .await
+            .context(Operation::ConnectionCheck.name())?,
+    )
+    .context("connection.check reply")?;
+    step(&format!(
+        "health: token {}, {}, Temporary Access Passes {}",
+        if health.token_ok { "ok" } else { "refused" },
+        if health.missing.is_empty() {
+            "no permission or directory role missing".to_string()
+        } else {
+            format!("missing {}", health.missing.join("; "))
+        },
+        match health.passes_allowed {
+            Some(true) => "allowed",
+            Some(false) => "not allowed",
+            None => "unknown",
+        }
     ));
 
     title("2. pick users from the tenant (every page of Graph /users)");

@@ -7,10 +7,8 @@ use leasehold_command::CommandError;
 use leasehold_domain::{Actor, ConnectionName};
 use serde_json::Value;
 
-use super::read::get;
 use super::request::{parse, ByName};
 use super::QueryService;
-use crate::rows::ConnectionRow;
 
 impl QueryService {
     pub(super) async fn connection_check(
@@ -26,10 +24,8 @@ impl QueryService {
             actor,
             op,
         )?;
-        match get::<ConnectionRow>(&self.pool, name.as_str()).await? {
-            Some(row) if row.deleted_at.is_none() => {}
-            _ => return Err(CommandError::not_found("connection", name.as_str())),
-        }
+        // From the event store, not the read model: a connection just created is checked
+        // at once, and a deleted or unknown one is `not_found`.
         let access = self.directory.check_access(&name).await?;
         let last_graph_error = self.last_graph_error(&name).await?;
         let token_ok = access.token_error.is_none();
