@@ -8,7 +8,7 @@ mod helpers;
 
 use assert_cmd::assert::OutputAssertExt;
 use cli_support::{ok, stderr, Cli};
-use entra_emulator::{AppSeed, ClientSecretSeed, EmulatorConfig, DEMO_TENANT_ID};
+use entra_emulator::DEMO_TENANT_ID;
 use helpers::TestApp;
 use leasehold::app::Components;
 use leasehold_command::Policy;
@@ -17,23 +17,6 @@ use predicates::str::contains;
 
 const WEAK_APP: &str = "bbbbbbbb-0000-4000-8000-00000000000b";
 const WEAK_SECRET: &str = "weak-app-secret";
-
-/// The demo tenant plus an app that may only read users and holds no directory role.
-fn with_weak_app() -> EmulatorConfig {
-    let mut config = EmulatorConfig::default();
-    config.seed.tenants[0].applications.push(AppSeed {
-        client_id: WEAK_APP.parse().expect("uuid"),
-        display_name: "weak".into(),
-        secrets: vec![ClientSecretSeed {
-            value: WEAK_SECRET.into(),
-            expires_at: None,
-        }],
-        permissions: vec!["User.Read.All".into()],
-        directory_roles: Vec::new(),
-        ..Default::default()
-    });
-    config
-}
 
 fn create_args<'a>(name: &'a str, client: &'a str, base: &'a str) -> Vec<&'a str> {
     vec![
@@ -57,7 +40,12 @@ fn create_args<'a>(name: &'a str, client: &'a str, base: &'a str) -> Vec<&'a str
 
 #[tokio::test]
 async fn an_app_without_the_permissions_or_role_is_named_at_creation() {
-    let app = TestApp::spawn_with(with_weak_app(), Components::ALL, Policy::allow_all()).await;
+    let app = TestApp::spawn_with(
+        helpers::with_weak_app(WEAK_APP, WEAK_SECRET),
+        Components::ALL,
+        Policy::allow_all(),
+    )
+    .await;
     let admin = Cli::new(&app, "admin");
     let base = app.emulator.base_url().to_string();
 

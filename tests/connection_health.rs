@@ -8,7 +8,7 @@ mod helpers;
 use std::time::Duration;
 
 use cli_support::{ok, stdout, Cli};
-use entra_emulator::{AppSeed, ClientSecretSeed, EmulatorConfig, FaultConfig, DEMO_CLIENT_ID};
+use entra_emulator::{FaultConfig, DEMO_CLIENT_ID};
 use helpers::TestApp;
 use leasehold::app::Components;
 use leasehold_api::{ConnectionHealth, ErrorCode, Operation};
@@ -19,23 +19,6 @@ use serde_json::json;
 const WEAK_APP: &str = "bbbbbbbb-0000-4000-8000-00000000000c";
 const WEAK_SECRET: &str = "weak-app-secret-value";
 const WRONG_SECRET: &str = "not-the-client-secret-at-all";
-
-/// The demo tenant plus an app that may only read users and holds no directory role.
-fn with_weak_app() -> EmulatorConfig {
-    let mut config = EmulatorConfig::default();
-    config.seed.tenants[0].applications.push(AppSeed {
-        client_id: WEAK_APP.parse().expect("uuid"),
-        display_name: "weak".into(),
-        secrets: vec![ClientSecretSeed {
-            value: WEAK_SECRET.into(),
-            expires_at: None,
-        }],
-        permissions: vec!["User.Read.All".into()],
-        directory_roles: Vec::new(),
-        ..Default::default()
-    });
-    config
-}
 
 /// Registers `name` for `client_id` with `secret` without asking Entra first.
 async fn connect_unverified(app: &TestApp, name: &str, client_id: &str, secret: &str) {
@@ -60,7 +43,12 @@ async fn check(app: &TestApp, name: &str) -> ConnectionHealth {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_check_names_a_refused_secret_missing_grants_and_the_last_graph_error() {
-    let app = TestApp::spawn_with(with_weak_app(), Components::ALL, Policy::allow_all()).await;
+    let app = TestApp::spawn_with(
+        helpers::with_weak_app(WEAK_APP, WEAK_SECRET),
+        Components::ALL,
+        Policy::allow_all(),
+    )
+    .await;
     app.connect().await;
     connect_unverified(&app, "weak", WEAK_APP, WEAK_SECRET).await;
     connect_unverified(&app, "stale", DEMO_CLIENT_ID, WRONG_SECRET).await;

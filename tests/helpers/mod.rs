@@ -9,7 +9,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use entra_emulator::{
-    Emulator, EmulatorConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID,
+    AppSeed, ClientSecretSeed, Emulator, EmulatorConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
+    DEMO_TENANT_ID,
 };
 use leasehold::app::{self, Components, Engine, Running};
 use leasehold::client::ApiClient;
@@ -41,6 +42,24 @@ pub struct TestApp {
 pub struct ActorLogin {
     pub url: String,
     pub api: ApiClient,
+}
+
+/// The demo tenant plus application `client_id` (client secret `secret`) that may only
+/// read users and holds no directory role.
+pub fn with_weak_app(client_id: &str, secret: &str) -> EmulatorConfig {
+    let mut config = EmulatorConfig::default();
+    config.seed.tenants[0].applications.push(AppSeed {
+        client_id: client_id.parse().expect("uuid"),
+        display_name: "weak".into(),
+        secrets: vec![ClientSecretSeed {
+            value: secret.into(),
+            expires_at: None,
+        }],
+        permissions: vec!["User.Read.All".into()],
+        directory_roles: Vec::new(),
+        ..Default::default()
+    });
+    config
 }
 
 pub fn unique_prefix() -> String {
