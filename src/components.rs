@@ -19,15 +19,9 @@ use crate::http::{Gateway, Verifier};
 
 type Tasks = JoinSet<(&'static str, anyhow::Result<()>)>;
 
-/// Connections for the worker's per-user locks: the most password writes (each holding
-/// one lock while Graph answers and the outcome is appended) in flight in one worker.
-/// At least three times `graph_concurrency`, so one connection's revocations (at most
-/// `graph_concurrency` at once) hold a third of them at most and activations (at most
-/// half, see the worker's `user_lock.rs`) never hold what other tenants' revocations need.
-fn user_lock_connections(graph_concurrency: usize) -> u32 {
-    let wanted = graph_concurrency.saturating_mul(3).max(24);
-    u32::try_from(wanted).unwrap_or(u32::MAX)
-}
+/// Sessions for the worker's per-user locks. One session holds any number of users'
+/// locks (see the worker's `user_lock.rs`); a few spread the lock queries' round trips.
+const USER_LOCK_SESSIONS: u32 = 4;
 
 /// Starts the Graph worker if selected.
 pub async fn start_worker(
@@ -48,8 +42,7 @@ pub async fn start_worker(
     })?;
     // A user lock holds its session across Graph calls: the locks get connections of
     // their own, so they never take the ones the appends and loads need.
-    let lock_connections = user_lock_connections(engine.config.graph_concurrency);
-    let locks = leasehold_store::connect(&engine.config.database_url, lock_connections)
+    let locks = leasehold_store::connect(&engine.config.database_url, USER_LOCK_SESSIONS)
         .await
         .context("user-lock connections")?;
     let deps = WorkerDeps {
@@ -192,16 +185,4 @@ pub async fn start_projection(
         tasks.spawn(async move { ("queries", queries.run(client, stop).await) }),
     );
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lock_connections_grow_with_graph_concurrency() {
-        assert_eq!(user_lock_connections(8), 24);
-        // One connection's revocations hold at most a third of the lock connections.
-        assert_eq!(user_lock_connections(32), 96);
-    }
 }

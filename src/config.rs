@@ -108,7 +108,7 @@ impl Default for Config {
             previous_master_key_files: Vec::new(),
             stream_replicas: 1,
             activation_wait_secs: 10,
-            graph_concurrency: 8,
+            graph_concurrency: 32,
             graph_retry_deadline_secs: 30,
             graph_request_timeout_secs: 10,
             metrics_listen: None,

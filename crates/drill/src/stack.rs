@@ -74,7 +74,6 @@ fn config_toml(replicas: usize) -> String {
         r#"subject_prefix = "{PREFIX}"
 stream_replicas = {replicas}
 activation_wait_secs = 3
-graph_concurrency = 8
 graph_retry_deadline_secs = 5
 graph_request_timeout_secs = 3
 

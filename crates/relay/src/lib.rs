@@ -11,7 +11,8 @@ mod leader;
 mod outbox;
 mod prune;
 mod relay;
+mod window;
 
-pub use outbox::{fetch_unpublished, mark_published, OutboxRow};
+pub use outbox::{fetch_unpublished, fetch_unpublished_except, mark_published, OutboxRow};
 pub use prune::{prune, Pruned, Retention};
 pub use relay::{Relay, RelayStep};

@@ -18,12 +18,23 @@ pub async fn fetch_unpublished<'e>(
     db: impl PgExecutor<'e>,
     limit: i64,
 ) -> Result<Vec<OutboxRow>, sqlx::Error> {
+    fetch_unpublished_except(db, limit, &[]).await
+}
+
+/// The oldest `limit` unpublished rows other than `except` (rows sent and awaiting their
+/// acks), in id order.
+pub async fn fetch_unpublished_except<'e>(
+    db: impl PgExecutor<'e>,
+    limit: i64,
+    except: &[i64],
+) -> Result<Vec<OutboxRow>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT id, global_position, aggregate_type, aggregate_id, sequence, event_type,
                 event_version, payload, metadata, recorded_at
-           FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1",
+           FROM outbox WHERE published_at IS NULL AND id <> ALL($2) ORDER BY id LIMIT $1",
     )
     .bind(limit)
+    .bind(except)
     .fetch_all(db)
     .await?;
     rows.into_iter()

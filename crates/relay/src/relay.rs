@@ -4,14 +4,16 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use async_nats::jetstream;
+use async_nats::jetstream::context::PublishAckFuture;
 use async_nats::HeaderMap;
 use leasehold_bus::{ensure_stream, StreamSettings, Subjects, HEADER_MSG_ID};
 use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 
 use crate::leader::Leadership;
-use crate::outbox::{fetch_unpublished, mark_published, OutboxRow};
+use crate::outbox::{fetch_unpublished, fetch_unpublished_except, mark_published, OutboxRow};
 use crate::prune::{prune, Retention};
+use crate::window::{Sent, Window};
 
 /// How often the leading relay prunes.
 const PRUNE_EVERY: Duration = Duration::from_secs(600);
@@ -108,15 +110,56 @@ impl Relay {
     pub async fn step(&mut self) -> anyhow::Result<RelayStep> {
         let result = self.try_step().await;
         if result.is_err() {
-            self.resign().await;
-            // A publish fails when the stream was deleted under us (nothing answers on
-            // its subjects): make sure it exists again before the next attempt, so the
-            // outbox, which still holds every unpublished event, drains into it.
-            if let Err(e) = ensure_stream(&self.js, &self.subjects, &self.stream).await {
-                tracing::warn!(error = %e, "event stream unavailable");
-            }
+            self.recover().await;
         }
         result
+    }
+
+    /// After a failed step: resigns the lead and makes sure the stream exists again.
+    async fn recover(&mut self) {
+        self.resign().await;
+        // A publish fails when the stream was deleted under us (nothing answers on
+        // its subjects): make sure it exists again before the next attempt, so the
+        // outbox, which still holds every unpublished event, drains into it.
+        if let Err(e) = ensure_stream(&self.js, &self.subjects, &self.stream).await {
+            tracing::warn!(error = %e, "event stream unavailable");
+        }
+    }
+
+    /// One turn of [`Relay::run`]: sends new batches while the window has room, then
+    /// waits for the oldest batch's acks and marks its rows, so a batch is on its way
+    /// while the one before it is acknowledged. Sends go out in outbox order over one
+    /// connection, which keeps each aggregate's events in order.
+    async fn turn(&mut self, window: &mut Window) -> anyhow::Result<RelayStep> {
+        if !self.lead().await? {
+            window.clear();
+            return Ok(RelayStep::Standby);
+        }
+        while window.has_room() {
+            let rows = fetch_unpublished_except(&self.pool, self.batch, &window.in_flight())
+                .await
+                .context("read outbox")?;
+            if rows.is_empty() {
+                break;
+            }
+            let full = rows.len() as i64 >= self.batch;
+            let acks = self.send(&rows).await?;
+            window.push(Sent {
+                ids: rows.iter().map(|r| r.id).collect(),
+                acks,
+            });
+            if !full {
+                break;
+            }
+        }
+        let Some(oldest) = window.oldest() else {
+            return Ok(RelayStep::Idle);
+        };
+        await_acks(oldest.acks).await?;
+        mark_published(&self.pool, &oldest.ids)
+            .await
+            .context("mark outbox rows published")?;
+        Ok(RelayStep::Published(oldest.ids.len()))
     }
 
     async fn try_step(&mut self) -> anyhow::Result<RelayStep> {
@@ -157,6 +200,12 @@ impl Relay {
 
     /// Publishes rows in order and waits for every JetStream ack (does not mark them).
     pub async fn publish(&self, rows: &[OutboxRow]) -> anyhow::Result<()> {
+        let acks = self.send(rows).await?;
+        await_acks(acks).await
+    }
+
+    /// Sends rows in order; their acks are returned, not awaited.
+    async fn send(&self, rows: &[OutboxRow]) -> anyhow::Result<Vec<PublishAckFuture>> {
         let mut acks = Vec::with_capacity(rows.len());
         for row in rows {
             let m = &row.message;
@@ -173,15 +222,12 @@ impl Relay {
                 .context("publish event")?;
             acks.push(ack);
         }
-        for ack in acks {
-            ack.await
-                .context("JetStream did not acknowledge an event")?;
-        }
-        Ok(())
+        Ok(acks)
     }
 
     /// Runs until `shutdown` resolves: publishes whenever the outbox has rows, woken
-    /// by `pg_notify` (with a periodic check in case a notification was missed).
+    /// by `pg_notify` (with a periodic check in case a notification was missed), with up
+    /// to a window of batches awaiting their acks at once.
     pub async fn run(
         mut self,
         shutdown: impl std::future::Future<Output = ()>,
@@ -194,8 +240,14 @@ impl Relay {
             .listen("leasehold_outbox")
             .await
             .context("listen")?;
+        let mut window = Window::default();
         loop {
-            let wait = match self.step().await {
+            let turn = self.turn(&mut window).await;
+            if turn.is_err() {
+                window.clear();
+                self.recover().await;
+            }
+            let wait = match turn {
                 Ok(RelayStep::Published(_)) => continue,
                 Ok(RelayStep::Idle) => {
                     self.prune_if_due().await;
@@ -217,4 +269,13 @@ impl Relay {
             }
         }
     }
+}
+
+/// Waits for every ack of a sent batch.
+async fn await_acks(acks: Vec<PublishAckFuture>) -> anyhow::Result<()> {
+    for ack in acks {
+        ack.await
+            .context("JetStream did not acknowledge an event")?;
+    }
+    Ok(())
 }

@@ -12,8 +12,8 @@ use leasehold_domain::{Actor, LeaseId};
 
 use crate::Clock;
 
-/// Leases expired at once by one scheduler.
-const EXPIRE_CONCURRENCY: usize = 16;
+/// Leases expired at once by one scheduler (the size of the engine's connection pool).
+const EXPIRE_CONCURRENCY: usize = 32;
 
 /// Tunables of the scheduler.
 #[derive(Clone, Debug)]

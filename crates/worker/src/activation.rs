@@ -37,10 +37,11 @@ impl Effects {
             }
         };
         let gate = self.gate(connection);
-        let lock = self.locks.lock_for_activation(user.as_str()).await?;
+        let lock = self.locks.lock(user.as_str()).await?;
         let result = self.activate_locked(lease_id, &creds, &gate).await;
         if matches!(result, Ok(Decision::Abandon)) {
-            // A simulated crash: the lock's session is closed, not released politely.
+            // A simulated crash: the lock is dropped, not released in line (it goes in the
+            // background, as a killed process's locks go with its sessions).
             drop(lock);
             return result;
         }

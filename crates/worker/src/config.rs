@@ -54,7 +54,7 @@ pub struct WorkerConfig {
 impl Default for WorkerConfig {
     fn default() -> Self {
         Self {
-            graph_concurrency: 8,
+            graph_concurrency: 32,
             paced_write_interval: crate::gate::DOCUMENTED_WRITE_INTERVAL,
             batch_size: 16,
             // Twice the Graph client's default retry deadline (30 s).

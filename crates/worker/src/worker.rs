@@ -41,9 +41,9 @@ pub struct WorkerDeps {
     pub js: jetstream::Context,
     /// Subject names (prefix).
     pub subjects: Subjects,
-    /// Connections for per-user advisory locks: a pool of their own, since every one of
-    /// them may be held across Graph calls (see `user_lock.rs`); its size bounds the
-    /// password writes in flight.
+    /// Sessions for per-user advisory locks: a pool of their own, since locks are held
+    /// across Graph calls; each connection becomes one session holding any number of
+    /// users' locks (see `user_lock.rs`).
     pub pool: PgPool,
 }
 
