@@ -17,7 +17,7 @@ use std::time::Duration;
 use attacks_sql::{erase_lease, object_id, plant_snapshot, truncate_lease};
 use cli_support::{ok, stderr, stdout, Cli};
 use entra_emulator::EmulatorConfig;
-use helpers::{status_is, TestApp};
+use helpers::{lease_create, lease_id_of, password_of, status_is, TestApp};
 use leasehold::app::Components;
 use leasehold::signin::SignIn;
 use leasehold_api::Operation;
@@ -46,20 +46,8 @@ async fn spawn() -> (NatsServer, TestApp) {
 
 /// A lease on `secret` as `actor`: its id and password.
 async fn lease(app: &TestApp, actor: &str, secret: &str) -> (String, String) {
-    let reply = app
-        .client(actor)
-        .command(
-            Operation::LeaseCreate,
-            &json!({ "secret": secret, "ttl": "30m" }),
-        )
-        .await
-        .expect("lease.create");
-    let id = reply["lease"]["lease_id"].as_str().expect("id").to_string();
-    let password = reply["credential"]["password"]
-        .as_str()
-        .expect("password")
-        .to_string();
-    (id, password)
+    let reply = lease_create(&app.client(actor), secret, Some("30m")).await;
+    (lease_id_of(&reply), password_of(&reply))
 }
 
 /// Leases `secret` and revokes the lease, waiting until the revocation is confirmed and

@@ -10,8 +10,8 @@ mod nats_server;
 
 use std::time::Duration;
 
-use entra_emulator::{ClientSecretSeed, EmulatorConfig, DEMO_CLIENT_ID, DEMO_TENANT_ID};
-use helpers::TestApp;
+use entra_emulator::{DEMO_CLIENT_ID, DEMO_TENANT_ID};
+use helpers::{accepting_secrets, TestApp};
 use leasehold::app::Components;
 use leasehold::client::{ApiClient, ApiError};
 use leasehold_api::Operation;
@@ -27,19 +27,6 @@ use serde_json::{json, Value};
 
 const FIRST: &str = "first-client-secret-0000000000000000000";
 const SECOND: &str = "second-client-secret-111111111111111111";
-
-/// The demo tenant's application also accepts `secrets`.
-fn emulator_accepting(secrets: &[&str]) -> EmulatorConfig {
-    let mut config = EmulatorConfig::default();
-    let app = &mut config.seed.tenants[0].applications[0];
-    for s in secrets {
-        app.secrets.push(ClientSecretSeed {
-            value: s.to_string(),
-            expires_at: None,
-        });
-    }
-    config
-}
 
 /// Every sealed client secret in the connection's events, oldest first, as a dump
 /// of the `events` table shows them.
@@ -77,7 +64,7 @@ async fn a_rotated_or_deleted_client_secret_cannot_be_recovered_from_a_dump() {
     let server = NatsServer::start().await;
     let app = TestApp::spawn_secured(
         &server,
-        emulator_accepting(&[FIRST, SECOND]),
+        accepting_secrets(&[FIRST, SECOND]),
         Components::ALL,
         Policy::allow_all(),
     )

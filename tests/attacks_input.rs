@@ -15,25 +15,11 @@ use leasehold::client::ApiClient;
 use leasehold_api::Operation;
 use leasehold_bus::{Subjects, HEADER_REQUEST_ID};
 use leasehold_command::service::FAULT_PANIC_REQUEST_ID;
-use leasehold_command::{Policy, Rule};
-use nats_server::{shipped_app, Login, NatsServer};
+use nats_server::{shipped_for, Login, NatsServer};
 use serde_json::{json, Value};
 
-fn policy() -> Policy {
-    Policy {
-        admins: vec!["admin".into()],
-        rules: vec![Rule {
-            actors: vec!["alice".into()],
-            ops: vec!["lease.*".into(), "secret.get".into(), "secret.list".into()],
-            secrets: vec!["ops-*".into()],
-        }],
-        delegates: Vec::new(),
-        admin_roles: Vec::new(),
-    }
-}
-
 async fn set_up() -> (NatsServer, TestApp, Subjects) {
-    let (server, app) = shipped_app(policy(), &["alice"], |_| {}).await;
+    let (server, app) = shipped_for(&["alice"], |_| {}).await;
     let subjects = app.engine.subjects.clone();
     (server, app, subjects)
 }

@@ -13,38 +13,22 @@ mod tls;
 use std::time::Duration;
 
 use async_nats::jetstream;
-use entra_emulator::{
-    Emulator, EmulatorConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID,
-};
+use entra_emulator::{EmulatorConfig, DEMO_CLIENT_SECRET};
 use futures::StreamExt;
-use helpers::TestApp;
+use helpers::{lease_create, lease_id_of, set_up_tenant, start_emulator, TestApp};
 use leasehold::app::SHUTDOWN_GRACE;
 use leasehold::client::ApiClient;
 use leasehold::Limits;
 use leasehold_api::Operation;
 use leasehold_api::Tree;
 use leasehold_bus::{dropped_requests, Subjects};
-use leasehold_command::{Policy, Rule};
 use leasehold_crypto::MasterKey;
 use leasehold_store::testing::TestDb;
-use nats_server::{shipped_app, Login, NatsServer, ENGINE_USERS};
+use nats_server::{shipped_for, Login, NatsServer, ENGINE_USERS};
 use serde_json::{json, Value};
 use serve::Serve;
 
 const STREAM: &str = "LEASEHOLD_EVENTS";
-
-fn policy() -> Policy {
-    Policy {
-        admins: vec!["admin".into()],
-        rules: vec![Rule {
-            actors: vec!["alice".into(), "bob".into()],
-            ops: vec!["lease.*".into(), "secret.get".into(), "secret.list".into()],
-            secrets: vec!["ops-*".into()],
-        }],
-        delegates: Vec::new(),
-        admin_roles: Vec::new(),
-    }
-}
 
 const POLICY_TOML: &str = r#"
 [policy]
@@ -59,37 +43,13 @@ secrets = ["ops-*"]
 /// The shipped server, the engine in-process under its five identities (the anonymous
 /// check on, the default abuse limits on), and the admin's set-up done.
 async fn shipped() -> (NatsServer, TestApp, Subjects, ApiClient) {
-    let (server, app) = shipped_app(policy(), &["alice", "bob"], |c| {
+    let (server, app) = shipped_for(&["alice", "bob"], |c| {
         c.limits = Limits::default();
     })
     .await;
     let subjects = app.engine.subjects.clone();
     let admin = app.admin.clone();
     (server, app, subjects, admin)
-}
-
-async fn set_up_tenant(admin: &ApiClient, base: &str) {
-    admin
-        .command(
-            Operation::ConnectionCreate,
-            &json!({
-                "name": "contoso", "tenant_id": DEMO_TENANT_ID, "client_id": DEMO_CLIENT_ID,
-                "client_secret": DEMO_CLIENT_SECRET,
-                "cloud": { "kind": "custom", "login_url": base, "graph_url": base },
-            }),
-        )
-        .await
-        .expect("connection.create");
-    admin
-        .command(
-            Operation::SecretCreate,
-            &json!({
-                "connection": "contoso", "prefix": "ops",
-                "users": ["alice@contoso.onmicrosoft.com", "bob@contoso.onmicrosoft.com"],
-            }),
-        )
-        .await
-        .expect("secret.create");
 }
 
 async fn stream_messages(js: &jetstream::Context) -> u64 {
@@ -118,14 +78,8 @@ async fn replies_aimed_anywhere_but_the_requesters_inbox_are_dropped() {
     let (server, app, subjects, admin) = shipped().await;
     let alice = Login::connect(&server, "alice").await;
     let alice_api = ApiClient::new(alice.client.clone(), subjects.clone(), "alice");
-    let lease = alice_api
-        .command(
-            Operation::LeaseCreate,
-            &json!({ "secret": "ops-alice", "ttl": "10m" }),
-        )
-        .await
-        .expect("alice leases her secret");
-    let lease_id = lease["lease"]["lease_id"].as_str().expect("id").to_string();
+    let lease = lease_create(&alice_api, "ops-alice", Some("10m")).await;
+    let lease_id = lease_id_of(&lease);
     wait_status(&alice_api, &lease_id, "active").await;
 
     let observer = server.observer().await;
@@ -335,23 +289,12 @@ fn serve_shipped(server: &NatsServer, db: &TestDb, rust_log: &str) -> Serve {
     )
 }
 
-async fn emulator() -> Emulator {
-    Emulator::start(
-        EmulatorConfig::default(),
-        tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind"),
-    )
-    .await
-    .expect("emulator")
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn no_log_line_carries_a_secret_even_at_trace() {
     leasehold::tls::install_ring_provider();
     let server = NatsServer::start().await;
     let db = TestDb::new().await;
-    let emulator = emulator().await;
+    let emulator = start_emulator(EmulatorConfig::default()).await;
     let mut serve = serve_shipped(&server, &db, "trace");
     assert!(
         serve
@@ -365,18 +308,12 @@ async fn no_log_line_carries_a_secret_even_at_trace() {
     let admin = ApiClient::connect_as(&server.url("admin"), subjects.clone(), "admin")
         .await
         .expect("admin");
-    set_up_tenant(&admin, emulator.base_url()).await;
+    set_up_tenant(&admin, &emulator, "ops", &["alice", "bob"], None).await;
     let alice = ApiClient::connect_as(&server.url("alice"), subjects, "alice")
         .await
         .expect("alice");
-    let lease = alice
-        .command(
-            Operation::LeaseCreate,
-            &json!({ "secret": "ops-alice", "ttl": "10m" }),
-        )
-        .await
-        .expect("lease.create");
-    let lease_id = lease["lease"]["lease_id"].as_str().expect("id").to_string();
+    let lease = lease_create(&alice, "ops-alice", Some("10m")).await;
+    let lease_id = lease_id_of(&lease);
     let active = wait_status(&alice, &lease_id, "active").await;
     assert!(active["lease"].is_object());
     let with_secret = alice
@@ -514,7 +451,7 @@ async fn sigterm_after_the_stream_is_lost_ends_serve_within_the_grace() {
     leasehold::tls::install_ring_provider();
     let server = NatsServer::start().await;
     let db = TestDb::new().await;
-    let emulator = emulator().await;
+    let emulator = start_emulator(EmulatorConfig::default()).await;
     let subjects = Subjects::new(nats_server::SUBJECT_PREFIX).expect("prefix");
     // A stream left by an older version, which allowed purges: serve hardens it. The
     // operator is the test server's user with every right.
@@ -537,18 +474,12 @@ async fn sigterm_after_the_stream_is_lost_ends_serve_within_the_grace() {
     let admin = ApiClient::connect_as(&server.url("admin"), subjects.clone(), "admin")
         .await
         .expect("admin");
-    set_up_tenant(&admin, emulator.base_url()).await;
+    set_up_tenant(&admin, &emulator, "ops", &["alice", "bob"], None).await;
     let alice = ApiClient::connect_as(&server.url("alice"), subjects.clone(), "alice")
         .await
         .expect("alice");
-    let lease = alice
-        .command(
-            Operation::LeaseCreate,
-            &json!({ "secret": "ops-alice", "ttl": "10m" }),
-        )
-        .await
-        .expect("lease.create");
-    let lease_id = lease["lease"]["lease_id"].as_str().expect("id").to_string();
+    let lease = lease_create(&alice, "ops-alice", Some("10m")).await;
+    let lease_id = lease_id_of(&lease);
     wait_status(&alice, &lease_id, "active").await;
     // A revocation in flight while the stream goes away.
     alice

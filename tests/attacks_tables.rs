@@ -7,41 +7,17 @@
 mod helpers;
 mod nats_server;
 
-use helpers::TestApp;
+use helpers::{lease_create, lease_id_of, password_of, TestApp};
 use leasehold_api::Operation;
-use leasehold_command::{Policy, Rule};
-use nats_server::{shipped_app, NatsServer};
+use nats_server::{shipped_for, NatsServer};
 use serde_json::json;
-
-/// alice and bob may lease and read `ops-*` leases; neither is an admin.
-fn policy() -> Policy {
-    Policy {
-        admins: vec!["admin".into()],
-        rules: vec![Rule {
-            actors: vec!["alice".into(), "bob".into()],
-            ops: vec!["lease.*".into(), "secret.get".into(), "secret.list".into()],
-            secrets: vec!["ops-*".into()],
-        }],
-        delegates: Vec::new(),
-        admin_roles: Vec::new(),
-    }
-}
 
 /// An engine with secrets `ops-alice` and `ops-bob`, and alice's active lease on
 /// `ops-alice`: its id and password.
 async fn alice_holds_a_lease() -> (NatsServer, TestApp, String, String) {
-    let (server, app) = shipped_app(policy(), &["alice", "bob"], |_| {}).await;
-    let reply = app
-        .client("alice")
-        .command(Operation::LeaseCreate, &json!({ "secret": "ops-alice" }))
-        .await
-        .expect("alice leases ops-alice");
-    let id = reply["lease"]["lease_id"].as_str().expect("id").to_string();
-    let password = reply["credential"]["password"]
-        .as_str()
-        .expect("password")
-        .to_string();
-    (server, app, id, password)
+    let (server, app) = shipped_for(&["alice", "bob"], |_| {}).await;
+    let reply = lease_create(&app.client("alice"), "ops-alice", None).await;
+    (server, app, lease_id_of(&reply), password_of(&reply))
 }
 
 #[tokio::test]

@@ -6,8 +6,8 @@ mod helpers;
 
 use std::time::Duration;
 
-use cli_support::{json, ok, stderr, Cli};
-use entra_emulator::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID};
+use cli_support::{connection_create, json, ok, secret_create, stderr, Cli};
+use entra_emulator::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
 use helpers::{status_is, TestApp};
 use serde_json::Value;
 
@@ -22,23 +22,7 @@ async fn an_operator_drives_a_lease_through_its_life() {
     // Given a connection registered with the client secret on standard input
     let created = cli
         .run_with_stdin(
-            &[
-                "connection",
-                "create",
-                "contoso",
-                "--tenant-id",
-                DEMO_TENANT_ID,
-                "--client-id",
-                DEMO_CLIENT_ID,
-                "--client-secret-file",
-                "-",
-                "--cloud",
-                "custom",
-                "--login-url",
-                &base,
-                "--graph-url",
-                &base,
-            ],
+            &connection_create("contoso", DEMO_CLIENT_ID, &base),
             DEMO_CLIENT_SECRET,
         )
         .await;
@@ -59,20 +43,17 @@ async fn an_operator_drives_a_lease_through_its_life() {
         .await);
     assert!(users.contains("alice@contoso.onmicrosoft.com"), "{users}");
     let secrets = ok(&cli
-        .run(&[
-            "secret",
-            "create",
-            "--connection",
-            "contoso",
-            "--prefix",
+        .run(&secret_create(
             "ops",
-            "--default-ttl",
-            "30m",
-            "--max-ttl",
-            "2h",
-            "--user",
-            "alice@contoso.onmicrosoft.com,bob@contoso.onmicrosoft.com",
-        ])
+            &[
+                "--default-ttl",
+                "30m",
+                "--max-ttl",
+                "2h",
+                "--user",
+                "alice@contoso.onmicrosoft.com,bob@contoso.onmicrosoft.com",
+            ],
+        ))
         .await);
     let lines: Vec<&str> = secrets.lines().collect();
     assert_eq!(
@@ -191,18 +172,7 @@ async fn pick_reads_a_selection_from_piped_input() {
 
     // When the operator types "2-3" at the numbered list
     let out = cli
-        .run_with_stdin(
-            &[
-                "secret",
-                "create",
-                "--connection",
-                "contoso",
-                "--prefix",
-                "pk",
-                "--pick",
-            ],
-            "2-3\n",
-        )
+        .run_with_stdin(&secret_create("pk", &["--pick"]), "2-3\n")
         .await;
     let created = ok(&out);
 
@@ -221,18 +191,7 @@ async fn pick_reads_a_selection_from_piped_input() {
 
     // and a selection outside the list is a usage error that says what to type
     let bad = cli
-        .run_with_stdin(
-            &[
-                "secret",
-                "create",
-                "--connection",
-                "contoso",
-                "--prefix",
-                "pk2",
-                "--pick",
-            ],
-            "99\n",
-        )
+        .run_with_stdin(&secret_create("pk2", &["--pick"]), "99\n")
         .await;
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("such as 1,3,5-7"), "{}", stderr(&bad));
@@ -247,15 +206,7 @@ async fn pick_in_a_terminal_ticks_users_in_a_checkbox_list() {
     let upns = listed_upns(&cli).await;
 
     // When the operator ticks the first and the third user and confirms
-    let mut term = cli.spawn_in_terminal(&[
-        "secret",
-        "create",
-        "--connection",
-        "contoso",
-        "--prefix",
-        "tty",
-        "--pick",
-    ]);
+    let mut term = cli.spawn_in_terminal(&secret_create("tty", &["--pick"]));
     term.wait_for("pick users").await;
     term.wait_for("[ ]").await;
     term.press(" ");

@@ -9,7 +9,7 @@ use cli_support::{json, ok, Cli};
 use entra_emulator::EmulatorConfig;
 use helpers::{status_is, TestApp};
 use leasehold::app::Components;
-use leasehold_command::{Policy, Rule};
+use leasehold_testkit::policy::one_rule;
 use predicates::str::contains;
 use std::time::Duration;
 
@@ -17,16 +17,7 @@ const WAIT: Duration = Duration::from_secs(30);
 
 #[tokio::test]
 async fn an_admin_revokes_by_prefix_requester_and_connection_in_one_command() {
-    let policy = Policy {
-        admins: vec!["admin".into()],
-        rules: vec![Rule {
-            actors: vec!["dev".into()],
-            ops: vec!["lease.*".into(), "secret.get".into()],
-            secrets: vec!["*".into()],
-        }],
-        delegates: Vec::new(),
-        admin_roles: Vec::new(),
-    };
+    let policy = one_rule(&["dev"], &["lease.*", "secret.get"], &["*"]);
     let app = TestApp::spawn_with(EmulatorConfig::default(), Components::ALL, policy).await;
     app.connect().await;
     app.secrets("ops", &["alice", "bob"], "1h", "2h").await;

@@ -7,11 +7,12 @@ mod helpers;
 use std::time::{Duration, Instant};
 
 use assert_cmd::assert::OutputAssertExt;
-use cli_support::{json, stderr, Cli};
+use cli_support::{connection_create, json, stderr, Cli};
 use entra_emulator::EmulatorConfig;
 use helpers::TestApp;
 use leasehold::app::Components;
-use leasehold_command::{Policy, Rule};
+use leasehold_command::Policy;
+use leasehold_testkit::policy::one_rule;
 use predicates::prelude::*;
 use predicates::str::contains;
 use serde_json::Value;
@@ -108,16 +109,7 @@ async fn refusals_exit_3_and_say_what_to_do_next() {
 
 #[tokio::test]
 async fn forbidden_exits_3_and_points_to_the_policy() {
-    let policy = Policy {
-        admins: vec!["admin".into()],
-        rules: vec![Rule {
-            actors: vec!["dev".into()],
-            ops: vec!["lease.*".into(), "secret.get".into()],
-            secrets: vec!["ops-*".into()],
-        }],
-        delegates: Vec::new(),
-        admin_roles: Vec::new(),
-    };
+    let policy = one_rule(&["dev"], &["lease.*", "secret.get"], &["ops-*"]);
     let app = TestApp::spawn_with(EmulatorConfig::default(), Components::ALL, policy).await;
     app.connect().await;
     app.secrets("ops", &["alice"], "1h", "2h").await;
@@ -212,23 +204,7 @@ async fn an_unreachable_sign_in_host_exits_4_naming_the_host() {
     let dead = "http://127.0.0.1:1";
     let out = admin
         .run_with_stdin(
-            &[
-                "connection",
-                "create",
-                "gov",
-                "--tenant-id",
-                entra_emulator::DEMO_TENANT_ID,
-                "--client-id",
-                entra_emulator::DEMO_CLIENT_ID,
-                "--client-secret-file",
-                "-",
-                "--cloud",
-                "custom",
-                "--login-url",
-                dead,
-                "--graph-url",
-                dead,
-            ],
+            &connection_create("gov", entra_emulator::DEMO_CLIENT_ID, dead),
             entra_emulator::DEMO_CLIENT_SECRET,
         )
         .await;

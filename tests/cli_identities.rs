@@ -7,11 +7,11 @@ mod helpers;
 mod nats_server;
 
 use assert_cmd::assert::OutputAssertExt;
-use cli_support::{json, ok, Cli};
-use entra_emulator::{EmulatorConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID};
+use cli_support::{connection_create, json, ok, secret_create, Cli};
+use entra_emulator::{EmulatorConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
 use helpers::TestApp;
 use leasehold::app::Components;
-use leasehold_command::{Policy, Rule};
+use leasehold_testkit::policy::one_rule;
 use nats_server::NatsServer;
 use predicates::prelude::*;
 use predicates::str::contains;
@@ -20,49 +20,18 @@ use std::time::{Duration, Instant};
 #[tokio::test]
 async fn the_cli_speaks_as_its_nats_user() {
     let server = NatsServer::start().await;
-    let policy = Policy {
-        admins: vec!["admin".into()],
-        rules: vec![Rule {
-            actors: vec!["alice".into()],
-            ops: vec!["lease.*".into()],
-            secrets: vec!["ops-*".into()],
-        }],
-        delegates: Vec::new(),
-        admin_roles: Vec::new(),
-    };
+    let policy = one_rule(&["alice"], &["lease.*"], &["ops-*"]);
     let app =
         TestApp::spawn_secured(&server, EmulatorConfig::default(), Components::ALL, policy).await;
     let admin = Cli::new(&app, "admin");
     let base = app.emulator.base_url().to_string();
-    let connection = [
-        "connection",
-        "create",
-        "contoso",
-        "--tenant-id",
-        DEMO_TENANT_ID,
-        "--client-id",
-        DEMO_CLIENT_ID,
-        "--client-secret-file",
-        "-",
-        "--cloud",
-        "custom",
-        "--login-url",
-        &base,
-        "--graph-url",
-        &base,
-    ];
+    let connection = connection_create("contoso", DEMO_CLIENT_ID, &base);
     ok(&admin.run_with_stdin(&connection, DEMO_CLIENT_SECRET).await);
     ok(&admin
-        .run(&[
-            "secret",
-            "create",
-            "--connection",
-            "contoso",
-            "--prefix",
+        .run(&secret_create(
             "ops",
-            "--user",
-            "alice@contoso.onmicrosoft.com",
-        ])
+            &["--user", "alice@contoso.onmicrosoft.com"],
+        ))
         .await);
 
     let alice = Cli::new(&app, "alice");

@@ -7,7 +7,7 @@ mod helpers;
 
 use std::time::Duration;
 
-use cli_support::{ok, Cli};
+use cli_support::{ok, secret_create, Cli};
 use helpers::TestApp;
 
 #[tokio::test]
@@ -16,19 +16,16 @@ async fn an_operator_creates_a_pass_secret_and_sees_its_kind() {
     app.connect().await;
     let cli = Cli::new(&app, "admin");
     let created = ok(&cli
-        .run(&[
-            "secret",
-            "create",
-            "--connection",
-            "contoso",
-            "--prefix",
+        .run(&secret_create(
             "tap",
-            "--kind",
-            "temporary_access_pass",
-            "--usable-once",
-            "--user",
-            "carol@contoso.onmicrosoft.com",
-        ])
+            &[
+                "--kind",
+                "temporary_access_pass",
+                "--usable-once",
+                "--user",
+                "carol@contoso.onmicrosoft.com",
+            ],
+        ))
         .await);
     assert!(created.contains("KIND"), "{created}");
     assert!(created.contains("temporary_access_pass"), "{created}");

@@ -7,8 +7,7 @@ mod cli_support;
 mod helpers;
 
 use assert_cmd::assert::OutputAssertExt;
-use cli_support::{ok, stderr, Cli};
-use entra_emulator::DEMO_TENANT_ID;
+use cli_support::{connection_create, ok, secret_create, stderr, Cli};
 use helpers::TestApp;
 use leasehold::app::Components;
 use leasehold_command::Policy;
@@ -17,26 +16,6 @@ use predicates::str::contains;
 
 const WEAK_APP: &str = "bbbbbbbb-0000-4000-8000-00000000000b";
 const WEAK_SECRET: &str = "weak-app-secret";
-
-fn create_args<'a>(name: &'a str, client: &'a str, base: &'a str) -> Vec<&'a str> {
-    vec![
-        "connection",
-        "create",
-        name,
-        "--tenant-id",
-        DEMO_TENANT_ID,
-        "--client-id",
-        client,
-        "--client-secret-file",
-        "-",
-        "--cloud",
-        "custom",
-        "--login-url",
-        base,
-        "--graph-url",
-        base,
-    ]
-}
 
 #[tokio::test]
 async fn an_app_without_the_permissions_or_role_is_named_at_creation() {
@@ -51,7 +30,7 @@ async fn an_app_without_the_permissions_or_role_is_named_at_creation() {
 
     // When the weak app is registered, it is refused with everything it lacks
     admin
-        .run_with_stdin(&create_args("weak", WEAK_APP, &base), WEAK_SECRET)
+        .run_with_stdin(&connection_create("weak", WEAK_APP, &base), WEAK_SECRET)
         .await
         .assert()
         .code(3)
@@ -71,7 +50,11 @@ async fn an_app_without_the_permissions_or_role_is_named_at_creation() {
     // and --skip-verify stores it without asking, saying so
     let out = admin
         .run_with_stdin(
-            &[create_args("weak", WEAK_APP, &base), vec!["--skip-verify"]].concat(),
+            &[
+                connection_create("weak", WEAK_APP, &base),
+                vec!["--skip-verify"],
+            ]
+            .concat(),
             WEAK_SECRET,
         )
         .await;
@@ -91,20 +74,7 @@ async fn a_secret_for_a_directory_role_holder_is_created_with_a_warning() {
     let admin = Cli::new(&app, "admin");
     let create = |user: &'static str| {
         let admin = admin.clone();
-        async move {
-            admin
-                .run(&[
-                    "secret",
-                    "create",
-                    "--connection",
-                    "contoso",
-                    "--prefix",
-                    "ops",
-                    "--user",
-                    user,
-                ])
-                .await
-        }
+        async move { admin.run(&secret_create("ops", &["--user", user])).await }
     };
 
     // A user holding Global Administrator: the demo app (a User Administrator) cannot

@@ -154,8 +154,12 @@ fn every_request_gets_a_well_formed_reply_with_a_documented_code() {
         .build()
         .expect("runtime");
     let app = rt.block_on(async {
-        let app =
-            TestApp::spawn_with(EmulatorConfig::default(), Components::ALL, hostile_policy()).await;
+        let app = TestApp::spawn_with(
+            EmulatorConfig::default(),
+            Components::ALL,
+            hostile::fuzz_policy(),
+        )
+        .await;
         app.connect().await;
         app.secrets("ops", &["alice", "bob"], "1h", "2h").await;
         app
@@ -165,7 +169,7 @@ fn every_request_gets_a_well_formed_reply_with_a_documented_code() {
     let commands = CommandService::new(
         engine.commands.clone(),
         engine.graph.clone(),
-        hostile_policy(),
+        hostile::fuzz_policy(),
         engine.subjects.clone(),
         ServiceConfig::default(),
     );
@@ -173,7 +177,7 @@ fn every_request_gets_a_well_formed_reply_with_a_documented_code() {
         engine.pool.clone(),
         engine.commands.clone(),
         Arc::new(NoUsers),
-        hostile_policy(),
+        hostile::fuzz_policy(),
         engine.subjects.clone(),
     );
     let mut runner = TestRunner::new(RunnerConfig {
@@ -214,29 +218,4 @@ fn every_request_gets_a_well_formed_reply_with_a_documented_code() {
         );
     }
     rt.block_on(app.stop());
-}
-
-/// As in `hostile_input.rs`: everything but what would send request-supplied
-/// credentials to Graph.
-fn hostile_policy() -> leasehold_command::Policy {
-    let ops = [
-        "connection.delete",
-        "connection.get",
-        "connection.list",
-        "connection.check",
-        "secret.*",
-        "lease.*",
-        "users.list",
-        "audit.*",
-    ];
-    leasehold_command::Policy {
-        admins: vec!["admin".into()],
-        rules: vec![leasehold_command::Rule {
-            actors: vec!["fuzz".into()],
-            ops: ops.iter().map(|o| o.to_string()).collect(),
-            secrets: vec!["*".into()],
-        }],
-        delegates: Vec::new(),
-        admin_roles: Vec::new(),
-    }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use entra_emulator::{EmulatorConfig, FaultConfig, Seed, ThrottleConfig, DEMO_TENANT_ID};
 use futures::stream::{self, StreamExt};
-use helpers::TestApp;
+use helpers::{lease_create, lease_id_of, TestApp};
 use leasehold::app::Components;
 use leasehold_api::Operation;
 use leasehold_command::Policy;
@@ -48,21 +48,7 @@ async fn leases_survive_503s_and_throttling() {
     };
     let app = TestApp::spawn_with(config, Components::ALL, Policy::allow_all()).await;
     app.connect().await;
-    for chunk in (1..=LEASES).collect::<Vec<_>>().chunks(100) {
-        let users: Vec<String> = chunk
-            .iter()
-            .map(|i| format!("user{i:04}@contoso.onmicrosoft.com"))
-            .collect();
-        let created = app
-            .admin
-            .command(
-                Operation::SecretCreate,
-                &json!({ "connection": "contoso", "prefix": "f", "users": users }),
-            )
-            .await
-            .expect("secrets");
-        assert_eq!(created["failed"], json!([]), "{created}");
-    }
+    app.numbered_secrets("contoso", "f", LEASES).await;
     app.emulator.state().set_faults(FaultConfig {
         error_rate: 0.2,
         ..Default::default()
@@ -73,14 +59,7 @@ async fn leases_survive_503s_and_throttling() {
             let client = app.client("dev");
             async move {
                 let secret = format!("f-user{i:04}");
-                let reply = client
-                    .command(
-                        Operation::LeaseCreate,
-                        &json!({ "secret": secret, "ttl": "1h" }),
-                    )
-                    .await
-                    .expect("lease.create");
-                reply["lease"]["lease_id"].as_str().expect("id").to_string()
+                lease_id_of(&lease_create(&client, &secret, Some("1h")).await)
             }
         })
         .buffer_unordered(32)

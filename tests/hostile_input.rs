@@ -12,34 +12,7 @@ use futures::StreamExt;
 use helpers::TestApp;
 use leasehold::app::Components;
 use leasehold_api::Operation;
-use leasehold_command::{Policy, Rule};
 use serde_json::json;
-
-/// The fuzzing actor may do everything except what reaches Graph with credentials from
-/// the request (`connection.create|rotate`): a mutated request must never send traffic
-/// anywhere but the loopback emulator.
-pub fn fuzz_policy() -> Policy {
-    let ops = [
-        "connection.delete",
-        "connection.get",
-        "connection.list",
-        "connection.check",
-        "secret.*",
-        "lease.*",
-        "users.list",
-        "audit.*",
-    ];
-    Policy {
-        admins: vec!["admin".into()],
-        rules: vec![Rule {
-            actors: vec!["fuzz".into()],
-            ops: ops.iter().map(|o| o.to_string()).collect(),
-            secrets: vec!["*".into()],
-        }],
-        delegates: Vec::new(),
-        admin_roles: Vec::new(),
-    }
-}
 
 /// Requests on subjects that are not (quite) an operation.
 fn odd_subjects(app: &TestApp) -> Vec<String> {
@@ -65,7 +38,7 @@ async fn a_thousand_bad_requests_get_documented_errors_and_the_engine_keeps_serv
     let app = TestApp::spawn_custom(
         EmulatorConfig::default(),
         Components::ALL,
-        fuzz_policy(),
+        hostile::fuzz_policy(),
         |c| c.limits.requests_per_second = 0,
     )
     .await;

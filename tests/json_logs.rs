@@ -2,22 +2,22 @@
 //! one JSON object without colour codes, and one request id follows a lease through the
 //! command service, the worker and the scheduler, while no secret reaches any line.
 
+mod helpers;
+
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use entra_emulator::{
-    Emulator, EmulatorConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID,
-};
+use entra_emulator::{EmulatorConfig, DEMO_CLIENT_SECRET};
+use helpers::{serve_command, set_up_tenant, start_emulator, unique_prefix};
 use leasehold::client::ApiClient;
 use leasehold_api::Operation;
 use leasehold_bus::Subjects;
 use leasehold_crypto::MasterKey;
+use leasehold_testkit::nats::DEFAULT_URL as NATS_URL;
 use leasehold_testkit::Poll;
 use serde_json::{json, Value};
-
-const NATS_URL: &str = "nats://127.0.0.1:4222";
 
 /// The engine process; killed when the test ends, however it ends.
 struct Serve(Child);
@@ -31,18 +31,8 @@ impl Drop for Serve {
 
 /// Starts `serve` with JSON logs; its stderr lines are collected as they come.
 fn serve(db_url: &str, prefix: &str, master: &str) -> (Serve, Arc<Mutex<Vec<String>>>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_leasehold"))
-        .arg("serve")
-        .env_clear()
-        .env("LEASEHOLD_DATABASE_URL", db_url)
-        .env("LEASEHOLD_NATS_URL", NATS_URL)
-        .env("LEASEHOLD_INSECURE_NATS", "true")
-        .env("LEASEHOLD_SUBJECT_PREFIX", prefix)
-        .env("LEASEHOLD_MASTER_KEY", master)
+    let mut child = serve_command(db_url, prefix, master)
         .env("LEASEHOLD_LOG_FORMAT", "json")
-        // Sections from the environment, the `__` way.
-        .env("LEASEHOLD_POLICY__ADMINS", "[\"admin\"]")
-        .env("LEASEHOLD_LIMITS__REQUESTS_PER_SECOND", "0")
         .env("RUST_LOG", "info,leasehold_bus=debug")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -95,13 +85,8 @@ fn message(line: &Value) -> &str {
 async fn one_request_id_follows_a_lease_through_json_logs() {
     leasehold::tls::install_ring_provider();
     let db = leasehold_store::testing::TestDb::new().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let emulator = Emulator::start(EmulatorConfig::default(), listener)
-        .await
-        .expect("emulator");
-    let prefix = format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    let emulator = start_emulator(EmulatorConfig::default()).await;
+    let prefix = unique_prefix();
     let master = MasterKey::generate().to_base64();
     let (_serve, lines) = serve(&db.url, &prefix, &master);
 
@@ -116,27 +101,7 @@ async fn one_request_id_follows_a_lease_through_json_logs() {
     let admin = ApiClient::connect_as(NATS_URL, subjects, "admin")
         .await
         .expect("admin");
-    let base = emulator.base_url();
-    admin
-        .command(
-            Operation::ConnectionCreate,
-            &json!({
-                "name": "contoso", "tenant_id": DEMO_TENANT_ID, "client_id": DEMO_CLIENT_ID,
-                "client_secret": DEMO_CLIENT_SECRET,
-                "cloud": { "kind": "custom", "login_url": base, "graph_url": base },
-            }),
-        )
-        .await
-        .expect("connection.create");
-    admin
-        .command(
-            Operation::SecretCreate,
-            &json!({ "connection": "contoso", "prefix": "logs",
-                     "users": ["alice@contoso.onmicrosoft.com"],
-                     "default_ttl": "1h", "max_ttl": "2h" }),
-        )
-        .await
-        .expect("secret.create");
+    set_up_tenant(&admin, &emulator, "logs", &["alice"], Some(("1h", "2h"))).await;
     let request_id = format!("req-logs-{}", uuid::Uuid::new_v4().simple());
     let created = admin
         .command_with_id(

@@ -9,33 +9,19 @@ use std::time::Duration;
 
 use async_nats::Client;
 use futures::StreamExt;
-use helpers::TestApp;
+use helpers::{lease_create, lease_id_of, TestApp};
 use leasehold::app::Engine;
 use leasehold::client::ApiClient;
 use leasehold::Config;
 use leasehold_api::Operation;
 use leasehold_bus::Subjects;
-use leasehold_command::{Policy, Rule};
 use leasehold_crypto::MasterKey;
-use nats_server::{shipped_app, Login, NatsServer};
+use nats_server::{shipped_for, Login, NatsServer};
 use serde_json::json;
-
-fn policy() -> Policy {
-    Policy {
-        admins: vec!["admin".into()],
-        rules: vec![Rule {
-            actors: vec!["alice".into(), "bob".into()],
-            ops: vec!["lease.*".into(), "secret.get".into(), "secret.list".into()],
-            secrets: vec!["ops-*".into()],
-        }],
-        delegates: Vec::new(),
-        admin_roles: Vec::new(),
-    }
-}
 
 /// The sample server, the engine under its own identities, and the admin's set-up done.
 async fn set_up() -> (NatsServer, TestApp, Subjects) {
-    let (server, app) = shipped_app(policy(), &["alice", "bob"], |_| {}).await;
+    let (server, app) = shipped_for(&["alice", "bob"], |_| {}).await;
     let subjects = app.engine.subjects.clone();
     (server, app, subjects)
 }
@@ -59,15 +45,9 @@ async fn nats_permissions_authenticate_every_actor() {
     let bob_api = ApiClient::new(bob.client.clone(), subjects.clone(), "bob");
 
     // The engine works for an ordinary actor.
-    let lease = alice_api
-        .command(
-            Operation::LeaseCreate,
-            &json!({ "secret": "ops-alice", "ttl": "10m" }),
-        )
-        .await
-        .expect("alice leases her secret");
+    let lease = lease_create(&alice_api, "ops-alice", Some("10m")).await;
     assert_eq!(lease["status"], "active", "{lease}");
-    let lease_id = lease["lease"]["lease_id"].as_str().expect("id").to_string();
+    let lease_id = lease_id_of(&lease);
 
     // Bob cannot speak as Alice: the server refuses the publish, nobody answers.
     let as_alice = subjects.command("alice", "lease.revoke");

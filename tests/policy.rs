@@ -5,20 +5,12 @@ mod helpers;
 use helpers::TestApp;
 use leasehold::app::Components;
 use leasehold_api::Operation;
-use leasehold_command::{Policy, Rule};
+use leasehold_command::Policy;
+use leasehold_testkit::policy::one_rule;
 use serde_json::json;
 
 fn policy() -> Policy {
-    Policy {
-        admins: vec!["admin".into()],
-        rules: vec![Rule {
-            actors: vec!["dev".into()],
-            ops: vec!["lease.*".into()],
-            secrets: vec!["ops-*".into()],
-        }],
-        delegates: Vec::new(),
-        admin_roles: Vec::new(),
-    }
+    one_rule(&["dev"], &["lease.*"], &["ops-*"])
 }
 
 #[tokio::test]

@@ -12,9 +12,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine as _;
-use entra_emulator::{ClientSecretSeed, EmulatorConfig, DEMO_CLIENT_ID, DEMO_TENANT_ID};
+use entra_emulator::{DEMO_CLIENT_ID, DEMO_TENANT_ID};
 use futures::StreamExt;
-use helpers::{status_is, TestApp};
+use helpers::{accepting_secrets, status_is, TestApp};
 use leasehold::app::Components;
 use leasehold_api::Operation;
 use leasehold_command::Policy;
@@ -82,17 +82,6 @@ fn contains_any(haystack: &[u8], needles: &[String]) -> Option<String> {
         .cloned()
 }
 
-fn with_secrets(mut config: EmulatorConfig, secrets: &[&str]) -> EmulatorConfig {
-    let app = &mut config.seed.tenants[0].applications[0];
-    for s in secrets {
-        app.secrets.push(ClientSecretSeed {
-            value: s.to_string(),
-            expires_at: None,
-        });
-    }
-    config
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn no_secret_appears_in_logs_or_nats_traffic() {
     let logs = Buffer::default();
@@ -130,7 +119,7 @@ async fn no_secret_appears_in_logs_or_nats_traffic() {
         }
     });
 
-    let emulator = with_secrets(EmulatorConfig::default(), &[&first_secret, &second_secret]);
+    let emulator = accepting_secrets(&[&first_secret, &second_secret]);
     let app = TestApp::spawn_with(emulator, Components::ALL, Policy::allow_all()).await;
     let base = app.emulator.base_url().to_string();
     let create = |secret: &str, name: &str| {

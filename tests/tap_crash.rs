@@ -3,21 +3,22 @@
 //! clock — Entra ends it, not leasehold — and when leasehold comes back the lease is
 //! recorded as expired and revoked, the pass found already gone, with no failure.
 
+mod helpers;
 mod tap_support;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::Duration;
 
-use entra_emulator::{Emulator, EmulatorConfig};
+use entra_emulator::EmulatorConfig;
+use helpers::{serve_command, start_emulator};
 use leasehold::client::ApiClient;
 use leasehold_api::Operation;
 use leasehold_bus::Subjects;
 use leasehold_crypto::MasterKey;
+use leasehold_testkit::nats::DEFAULT_URL as NATS_URL;
 use leasehold_testkit::Poll;
 use serde_json::{json, Value};
 use tap_support::{register_web_app, short_pass_policy, sign_in_page, tap_secret, PageSignIn};
-
-const NATS_URL: &str = "nats://127.0.0.1:4222";
 
 /// Every leasehold component in one `leasehold serve` process; SIGKILLed on drop.
 struct Serve(Child);
@@ -28,16 +29,7 @@ impl Serve {
             std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{prefix}-serve.log")),
         )
         .expect("log file");
-        let child = Command::new(env!("CARGO_BIN_EXE_leasehold"))
-            .arg("serve")
-            .env_clear()
-            .env("LEASEHOLD_DATABASE_URL", db_url)
-            .env("LEASEHOLD_NATS_URL", NATS_URL)
-            .env("LEASEHOLD_INSECURE_NATS", "true")
-            .env("LEASEHOLD_SUBJECT_PREFIX", prefix)
-            .env("LEASEHOLD_MASTER_KEY", master)
-            .env("LEASEHOLD_POLICY__ADMINS", "[\"admin\"]")
-            .env("LEASEHOLD_LIMITS__REQUESTS_PER_SECOND", "0")
+        let child = serve_command(db_url, prefix, master)
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log"))
@@ -74,18 +66,11 @@ async fn lease_get(admin: &ApiClient, lease_id: &str) -> Option<Value> {
 async fn a_pass_stops_at_expiry_with_leasehold_killed_and_the_lease_is_recorded_expired() {
     leasehold::tls::install_ring_provider();
     let db = leasehold_store::testing::TestDb::new().await;
-    let emulator = Emulator::start(
-        EmulatorConfig::default(),
-        tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind"),
-    )
-    .await
-    .expect("emulator");
+    let emulator = start_emulator(EmulatorConfig::default()).await;
     let entra = emulator.state();
     register_web_app(&entra);
     short_pass_policy(&entra);
-    let prefix = format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    let prefix = leasehold_testkit::nats::unique_prefix();
     let master = MasterKey::generate().to_base64();
     let serve = Serve::start(&db.url, &prefix, &master);
 

@@ -86,6 +86,42 @@ impl Cli {
     }
 }
 
+/// `connection create <name>` on the demo tenant as application `client_id`, with login
+/// and Graph at `base` and the client secret read from standard input.
+pub fn connection_create<'a>(name: &'a str, client_id: &'a str, base: &'a str) -> Vec<&'a str> {
+    vec![
+        "connection",
+        "create",
+        name,
+        "--tenant-id",
+        entra_emulator::DEMO_TENANT_ID,
+        "--client-id",
+        client_id,
+        "--client-secret-file",
+        "-",
+        "--cloud",
+        "custom",
+        "--login-url",
+        base,
+        "--graph-url",
+        base,
+    ]
+}
+
+/// `secret create --connection contoso --prefix <prefix>`, then `rest`.
+pub fn secret_create<'a>(prefix: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "secret",
+        "create",
+        "--connection",
+        "contoso",
+        "--prefix",
+        prefix,
+    ];
+    args.extend_from_slice(rest);
+    args
+}
+
 /// Stdout as text.
 pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()

@@ -62,8 +62,86 @@ pub fn with_weak_app(client_id: &str, secret: &str) -> EmulatorConfig {
     config
 }
 
-pub fn unique_prefix() -> String {
-    format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
+pub use leasehold_testkit::nats::unique_prefix;
+
+/// The demo tenant whose application also accepts the client secrets `secrets`.
+pub fn accepting_secrets(secrets: &[&str]) -> EmulatorConfig {
+    let mut config = EmulatorConfig::default();
+    let app = &mut config.seed.tenants[0].applications[0];
+    for s in secrets {
+        app.secrets.push(ClientSecretSeed {
+            value: s.to_string(),
+            expires_at: None,
+        });
+    }
+    config
+}
+
+/// An emulator with `config` on a free loopback port.
+pub async fn start_emulator(config: EmulatorConfig) -> Emulator {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    Emulator::start(config, listener).await.expect("emulator")
+}
+
+/// `leasehold serve` on the development NATS under subject prefix `prefix`, from an
+/// empty environment but for the database, the master key, `admin` as the only admin and
+/// no request rate limit.
+pub fn serve_command(db_url: &str, prefix: &str, master: &str) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_leasehold"));
+    command
+        .arg("serve")
+        .env_clear()
+        .env("LEASEHOLD_DATABASE_URL", db_url)
+        .env("LEASEHOLD_NATS_URL", leasehold_testkit::nats::DEFAULT_URL)
+        .env("LEASEHOLD_INSECURE_NATS", "true")
+        .env("LEASEHOLD_SUBJECT_PREFIX", prefix)
+        .env("LEASEHOLD_MASTER_KEY", master)
+        // Sections from the environment, the `__` way.
+        .env("LEASEHOLD_POLICY__ADMINS", "[\"admin\"]")
+        .env("LEASEHOLD_LIMITS__REQUESTS_PER_SECOND", "0");
+    command
+}
+
+/// `secret.create` on connection `contoso` for `<prefix>-<user>` secrets of the demo
+/// `users`, with `ttl` (default and max) when given, else the engine's defaults.
+pub fn secrets_request(prefix: &str, users: &[&str], ttl: Option<(&str, &str)>) -> Value {
+    let upns: Vec<String> = users
+        .iter()
+        .map(|u| format!("{u}@contoso.onmicrosoft.com"))
+        .collect();
+    let mut request = json!({ "connection": "contoso", "prefix": prefix, "users": upns });
+    if let Some((default_ttl, max_ttl)) = ttl {
+        request["default_ttl"] = default_ttl.into();
+        request["max_ttl"] = max_ttl.into();
+    }
+    request
+}
+
+/// As `admin`: connection `contoso` on `emulator`'s demo tenant, then the secrets of
+/// [`secrets_request`].
+pub async fn set_up_tenant(
+    admin: &ApiClient,
+    emulator: &Emulator,
+    prefix: &str,
+    users: &[&str],
+    ttl: Option<(&str, &str)>,
+) {
+    admin
+        .command(
+            Operation::ConnectionCreate,
+            &leasehold::demo::emulator_connection("contoso", emulator),
+        )
+        .await
+        .expect("connection.create");
+    admin
+        .command(
+            Operation::SecretCreate,
+            &secrets_request(prefix, users, ttl),
+        )
+        .await
+        .expect("secret.create");
 }
 
 impl TestApp {
@@ -123,14 +201,7 @@ impl TestApp {
     ) -> TestApp {
         leasehold::tls::install_ring_provider();
         let db = TestDb::new().await;
-        let emulator = Emulator::start(
-            emulator_config,
-            tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind"),
-        )
-        .await
-        .expect("emulator");
+        let emulator = start_emulator(emulator_config).await;
         let mut config = Config {
             database_url: db.url.clone(),
             subject_prefix: unique_prefix(),
@@ -218,23 +289,31 @@ impl TestApp {
         default_ttl: &str,
         max_ttl: &str,
     ) -> Value {
-        let upns: Vec<String> = users
-            .iter()
-            .map(|u| format!("{u}@contoso.onmicrosoft.com"))
-            .collect();
+        let request = secrets_request(prefix, users, Some((default_ttl, max_ttl)));
         self.admin
-            .command(
-                Operation::SecretCreate,
-                &json!({
-                    "connection": "contoso",
-                    "prefix": prefix,
-                    "users": upns,
-                    "default_ttl": default_ttl,
-                    "max_ttl": max_ttl,
-                }),
-            )
+            .command(Operation::SecretCreate, &request)
             .await
             .expect("secret.create")
+    }
+
+    /// Creates `<prefix>-userNNNN` secrets on `connection` for the emulator's numbered
+    /// users 1 to `count`, a hundred a request; every one must be created.
+    pub async fn numbered_secrets(&self, connection: &str, prefix: &str, count: usize) {
+        for chunk in (1..=count).collect::<Vec<_>>().chunks(100) {
+            let users: Vec<String> = chunk
+                .iter()
+                .map(|i| format!("user{i:04}@contoso.onmicrosoft.com"))
+                .collect();
+            let created = self
+                .admin
+                .command(
+                    Operation::SecretCreate,
+                    &json!({ "connection": connection, "prefix": prefix, "users": users }),
+                )
+                .await
+                .expect("secrets");
+            assert_eq!(created["failed"], json!([]), "{created}");
+        }
     }
 
     pub async fn sign_in(&self, username: &str, password: &str) -> SignIn {
@@ -300,6 +379,34 @@ impl TestApp {
             .delete_stream(self.engine.subjects.stream_name())
             .await;
     }
+}
+
+/// `lease.create` of `secret` as `client`, for `ttl` when given: the reply.
+pub async fn lease_create(client: &ApiClient, secret: &str, ttl: Option<&str>) -> Value {
+    let mut request = json!({ "secret": secret });
+    if let Some(ttl) = ttl {
+        request["ttl"] = ttl.into();
+    }
+    client
+        .command(Operation::LeaseCreate, &request)
+        .await
+        .unwrap_or_else(|e| panic!("lease.create {secret}: {e}"))
+}
+
+/// The lease id in a reply about one lease.
+pub fn lease_id_of(reply: &Value) -> String {
+    reply["lease"]["lease_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no lease id in {reply}"))
+        .to_string()
+}
+
+/// The password in a reply that carries a credential.
+pub fn password_of(reply: &Value) -> String {
+    reply["credential"]["password"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no password in {reply}"))
+        .to_string()
 }
 
 pub fn status_is(s: &'static str) -> impl Fn(&Value) -> bool {

@@ -4,7 +4,25 @@
 #![allow(dead_code)]
 
 use leasehold_api::{ErrorCode, Operation, Tree};
+use leasehold_command::Policy;
 use serde_json::{json, Map, Value};
+
+/// The fuzzing actor `fuzz` may do everything except what reaches Graph with credentials
+/// from the request (`connection.create|rotate`): a mutated request must never send
+/// traffic anywhere but the loopback emulator.
+pub fn fuzz_policy() -> Policy {
+    let ops = [
+        "connection.delete",
+        "connection.get",
+        "connection.list",
+        "connection.check",
+        "secret.*",
+        "lease.*",
+        "users.list",
+        "audit.*",
+    ];
+    leasehold_testkit::policy::one_rule(&["fuzz"], &ops, &["*"])
+}
 
 /// Every operation on the command subjects.
 pub fn command_ops() -> Vec<&'static str> {

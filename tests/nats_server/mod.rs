@@ -299,6 +299,12 @@ impl TestApp {
     }
 }
 
+/// `admin` is an admin; `actors` may lease, get and list the `ops-*` secrets.
+pub fn actors_policy(actors: &[&str]) -> Policy {
+    let ops = ["lease.*", "secret.get", "secret.list"];
+    leasehold_testkit::policy::one_rule(actors, &ops, &["ops-*"])
+}
+
 /// A fresh server, the engine secured on it (see [`TestApp::spawn_secured`]; `tweak`
 /// adjusts its configuration), and the admin's set-up done: connection `contoso` and
 /// secrets `ops-<user>` for `users`.
@@ -320,6 +326,14 @@ pub async fn shipped_app(
     app.connect().await;
     app.secrets("ops", users, "1h", "24h").await;
     (server, app)
+}
+
+/// [`shipped_app`] with [`actors_policy`] for `actors`, each with a secret `ops-<actor>`.
+pub async fn shipped_for(
+    actors: &[&str],
+    tweak: impl FnOnce(&mut Config),
+) -> (NatsServer, TestApp) {
+    shipped_app(actors_policy(actors), actors, tweak).await
 }
 
 /// A client logged in as one actor, on its own inbox prefix, recording server errors.

@@ -5,7 +5,8 @@ mod helpers;
 
 use chrono::Duration;
 use helpers::{meta, t0, world};
-use leasehold_domain::{LeaseId, LeaseStatus, RevocationReason};
+use leasehold_domain::{LeaseId, LeaseStatus};
+use leasehold_testkit::lifecycle::{self, Step};
 
 async fn count(pool: &sqlx::PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.expect(sql)
@@ -40,17 +41,7 @@ async fn two_concurrent_requests_give_one_lease_and_one_conflict() {
 #[tokio::test]
 async fn every_event_has_exactly_one_outbox_row() {
     let w = world().await;
-    let m = meta("alice", t0());
-    let lease = w
-        .commands
-        .request_lease(&w.secret, None, &m)
-        .await
-        .expect("lease");
-    let id = lease.state.terms().expect("terms").lease_id;
-    w.commands
-        .revoke_lease(&id, RevocationReason::Manual, true, &m)
-        .await
-        .expect("revoke");
+    lifecycle::released(&w, &meta("alice", t0())).await;
     let events = count(&w.db.pool, "SELECT count(*) FROM events").await;
     assert!(
         events >= 6,
@@ -105,28 +96,16 @@ async fn a_rolled_back_append_leaves_no_outbox_row() {
 async fn an_ended_lease_frees_the_secret_for_the_next_one() {
     let w = world().await;
     let m = meta("alice", t0());
-    let first = w
-        .commands
-        .request_lease(&w.secret, None, &m)
-        .await
-        .expect("lease");
-    let id = first.state.terms().expect("terms").lease_id;
+    let id = lifecycle::request(&w, &m).await;
     let conflict = w
         .commands
         .request_lease(&w.secret, None, &m)
         .await
         .unwrap_err();
     assert_eq!(conflict.code, leasehold_api::ErrorCode::LeaseConflict);
-    w.commands
-        .revoke_lease(&id, RevocationReason::Manual, true, &m)
-        .await
-        .expect("force revoke");
-    let second = w
-        .commands
-        .request_lease(&w.secret, None, &m)
-        .await
-        .expect("next lease");
-    assert_ne!(second.state.terms().expect("terms").lease_id, id);
+    lifecycle::perform(&w, &id, Step::ForceRevoke, &m).await;
+    let second = lifecycle::request(&w, &m).await;
+    assert_ne!(second, id);
 }
 
 #[tokio::test]
@@ -185,23 +164,9 @@ async fn a_snapshotted_secret_loads_the_same_state_as_its_full_history() {
     let m = meta("alice", t0());
     // Each lease adds a reservation and a release to the secret's stream.
     for _ in 0..(SNAPSHOT_EVERY / 2 + 5) {
-        let lease = w
-            .commands
-            .request_lease(&w.secret, None, &m)
-            .await
-            .expect("lease");
-        let id = lease.state.terms().expect("terms").lease_id;
-        w.commands
-            .revoke_lease(&id, RevocationReason::Manual, true, &m)
-            .await
-            .expect("revoke");
+        lifecycle::released(&w, &m).await;
     }
-    let live = w
-        .commands
-        .request_lease(&w.secret, None, &m)
-        .await
-        .expect("lease");
-    let live_id = live.state.terms().expect("terms").lease_id;
+    let live_id = lifecycle::request(&w, &m).await;
     let snapshots = count(&w.db.pool, "SELECT count(*) FROM snapshots").await;
     assert!(snapshots >= 1, "a snapshot was taken");
     let from_snapshot = w.commands.secrets.load(&w.secret).await.expect("load");

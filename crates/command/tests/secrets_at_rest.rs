@@ -5,11 +5,10 @@ mod helpers;
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use helpers::{meta, t0, world, CLIENT_SECRET};
-use leasehold_domain::{LeaseStatus, RevocationReason};
-use secrecy::{ExposeSecret, SecretString};
-
-const PASSWORD: &str = "Lease-P4ssw0rd!known-to-the-test";
+use helpers::{meta, t0, world, CLIENT_SECRET, PASSWORD};
+use leasehold_domain::LeaseStatus;
+use leasehold_testkit::lifecycle::{self, Step};
+use secrecy::ExposeSecret;
 
 fn hex(s: &str) -> String {
     s.bytes().map(|b| format!("{b:02x}")).collect()
@@ -52,18 +51,8 @@ fn forms(secret: &str) -> Vec<String> {
 async fn no_secret_in_any_table_and_shredding_destroys_the_password() {
     let w = world().await;
     let m = meta("alice", t0());
-    let lease = w
-        .commands
-        .request_lease(&w.secret, None, &m)
-        .await
-        .expect("lease");
-    let id = lease.state.terms().expect("terms").lease_id;
-    let password = SecretString::from(PASSWORD.to_string());
-    let active = w
-        .commands
-        .activate_lease(&id, &password, &m)
-        .await
-        .expect("activate");
+    let id = lifecycle::request(&w, &m).await;
+    let active = lifecycle::perform(&w, &id, Step::Activate, &m).await;
     assert_eq!(active.state.status(), Some(LeaseStatus::Active));
 
     let (_, opened) = w.commands.lease_credential(&id).await.expect("credential");
@@ -83,10 +72,7 @@ async fn no_secret_in_any_table_and_shredding_destroys_the_password() {
         }
     }
 
-    w.commands
-        .revoke_lease(&id, RevocationReason::Manual, true, &m)
-        .await
-        .expect("revoke");
+    lifecycle::perform(&w, &id, Step::ForceRevoke, &m).await;
     // The sealed password is still in the event log …
     let sealed: serde_json::Value =
         sqlx::query_scalar("SELECT payload::jsonb FROM events WHERE event_type = 'LeaseActivated'")

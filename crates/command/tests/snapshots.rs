@@ -5,7 +5,8 @@ mod helpers;
 
 use helpers::{meta, t0, world, World};
 use leasehold_command::{Executor, SNAPSHOT_EVERY};
-use leasehold_domain::{DynamicSecret, RevocationReason};
+use leasehold_domain::DynamicSecret;
+use leasehold_testkit::lifecycle;
 
 /// Leases and revokes until the secret has a snapshot.
 async fn snapshotted() -> World {
@@ -13,16 +14,7 @@ async fn snapshotted() -> World {
     let m = meta("alice", t0());
     // Each lease adds a reservation and a release to the secret's stream.
     for _ in 0..(SNAPSHOT_EVERY / 2 + 1) {
-        let lease = w
-            .commands
-            .request_lease(&w.secret, None, &m)
-            .await
-            .expect("lease");
-        let id = lease.state.terms().expect("terms").lease_id;
-        w.commands
-            .revoke_lease(&id, RevocationReason::Manual, true, &m)
-            .await
-            .expect("revoke");
+        lifecycle::released(&w, &m).await;
     }
     w
 }

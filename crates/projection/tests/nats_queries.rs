@@ -2,30 +2,15 @@
 
 mod helpers;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
+use helpers::query::service;
 use helpers::{nats_url, unique_subjects, world};
 use leasehold_api::{ErrorCode, Reply};
-use leasehold_command::{CommandError, Commands, Policy};
-use leasehold_domain::ConnectionName;
-use leasehold_projection::{rebuild, DirectoryUser, QueryService, UserDirectory};
+use leasehold_command::Policy;
+use leasehold_projection::rebuild;
 use serde_json::json;
 use tokio::sync::oneshot;
-
-struct NoUsers;
-
-#[async_trait]
-impl UserDirectory for NoUsers {
-    async fn list_users(
-        &self,
-        _: &ConnectionName,
-        _: Option<&str>,
-    ) -> Result<Vec<DirectoryUser>, CommandError> {
-        Ok(Vec::new())
-    }
-}
 
 #[tokio::test]
 async fn queries_are_answered_over_nats() {
@@ -35,14 +20,7 @@ async fn queries_are_answered_over_nats() {
     let client = leasehold_bus::connect(&nats_url(), "query-test")
         .await
         .expect("NATS");
-    let commands = Arc::new(Commands::new(w.db.pool.clone(), w.commands.keys().clone()));
-    let service = QueryService::new(
-        w.db.pool.clone(),
-        commands,
-        Arc::new(NoUsers),
-        Policy::allow_all(),
-        subjects.clone(),
-    );
+    let service = service(&w, Policy::allow_all(), subjects.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(service.run(client.clone(), async {
         stopped.await.ok();

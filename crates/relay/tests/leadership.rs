@@ -6,21 +6,12 @@
 use std::time::Duration;
 
 use async_nats::jetstream;
-use leasehold_bus::Subjects;
 use leasehold_relay::{Relay, RelayStep};
 use leasehold_store::testing::TestDb;
+use leasehold_testkit::nats::{unique_subjects, url as nats_url};
 use leasehold_testkit::Poll;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
-
-fn nats_url() -> String {
-    std::env::var("LEASEHOLD_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into())
-}
-
-/// A prefix with no stream behind it: every publish fails until one is created.
-fn unique_subjects() -> Subjects {
-    Subjects::new(&format!("t{}", uuid::Uuid::new_v4().simple())).expect("prefix")
-}
 
 /// The pool of one engine process: the relay shares it with other components.
 async fn process_pool(db: &TestDb) -> PgPool {

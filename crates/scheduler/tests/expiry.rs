@@ -9,7 +9,7 @@ use leasehold_command::Commands;
 use leasehold_domain::{LeaseId, LeaseStatus};
 use leasehold_scheduler::{Clock, Scheduler, SchedulerConfig, Step};
 use leasehold_store::testing::TestDb;
-use leasehold_testkit::{meta, t0, world_with};
+use leasehold_testkit::{lifecycle, meta, t0, world_with};
 use secrecy::SecretString;
 
 struct TestClock(Mutex<DateTime<Utc>>);
@@ -32,17 +32,7 @@ fn secs(n: i64) -> chrono::Duration {
 
 async fn setup() -> (TestDb, Arc<Commands>, LeaseId) {
     let w = world_with(60, 600).await;
-    let m = meta("alice", t0());
-    let lease = w
-        .commands
-        .request_lease(&w.secret, None, &m)
-        .await
-        .expect("lease");
-    let id = lease.state.terms().expect("terms").lease_id;
-    w.commands
-        .activate_lease(&id, &SecretString::from("P4ss-word!xyz".to_string()), &m)
-        .await
-        .expect("activate");
+    let id = lifecycle::active(&w, &meta("alice", t0())).await;
     (w.db, Arc::new(w.commands), id)
 }
 

@@ -1,6 +1,10 @@
 //! Shared fixtures for leasehold's integration tests: a fresh database with connection
-//! `contoso` and dynamic secret `ops-alice`, driven by the real command side.
+//! `contoso` and dynamic secret `ops-alice`, driven by the real command side; a lease's
+//! life step by step ([`lifecycle`]); NATS with a prefix of each test's own ([`nats`]).
 
+pub mod lifecycle;
+pub mod nats;
+pub mod policy;
 mod poll;
 
 pub use poll::Poll;
@@ -59,20 +63,57 @@ pub async fn world() -> World {
 /// A world whose secret has the given default and max TTL (seconds).
 pub async fn world_with(default_ttl: u64, max_ttl: u64) -> World {
     let db = TestDb::new().await;
-    let keys = KeyStore::new(db.pool.clone(), MasterKey::generate());
-    let commands = Commands::new(db.pool.clone(), keys);
-    let m = meta("admin", t0());
+    let commands = commands(&db);
+    let secret = seed(
+        &commands,
+        contoso(),
+        OBJECT_ID,
+        "Alice",
+        (default_ttl, max_ttl),
+        &meta("admin", t0()),
+    )
+    .await;
+    World {
+        db,
+        commands,
+        secret,
+    }
+}
+
+/// Command execution over `db`, with a generated master key.
+pub fn commands(db: &TestDb) -> Commands {
+    Commands::new(
+        db.pool.clone(),
+        KeyStore::new(db.pool.clone(), MasterKey::generate()),
+    )
+}
+
+/// Connection `contoso` for a fixed tenant and application on the global cloud, with
+/// [`CLIENT_SECRET`].
+pub fn contoso() -> NewConnection {
+    NewConnection {
+        name: ConnectionName::parse("contoso").expect("name"),
+        tenant_id: "11111111-1111-1111-1111-111111111111".into(),
+        client_id: "22222222-2222-2222-2222-222222222222".into(),
+        client_secret: SecretString::from(CLIENT_SECRET.to_string()),
+        cloud: Cloud::Global,
+    }
+}
+
+/// Creates `connection` and on it the password secret `ops-alice` for the user [`UPN`]
+/// with object id `object_id` and `display_name`, its default and max TTL `ttl`
+/// (seconds), both with `m`.
+pub async fn seed(
+    commands: &Commands,
+    connection: NewConnection,
+    object_id: &str,
+    display_name: &str,
+    ttl: (u64, u64),
+    m: &Meta,
+) -> SecretName {
+    let name = connection.name.clone();
     commands
-        .create_connection(
-            NewConnection {
-                name: ConnectionName::parse("contoso").expect("name"),
-                tenant_id: "11111111-1111-1111-1111-111111111111".into(),
-                client_id: "22222222-2222-2222-2222-222222222222".into(),
-                client_secret: SecretString::from(CLIENT_SECRET.to_string()),
-                cloud: Cloud::Global,
-            },
-            &m,
-        )
+        .create_connection(connection, m)
         .await
         .expect("create connection");
     let secret = SecretName::parse("ops-alice").expect("name");
@@ -80,22 +121,18 @@ pub async fn world_with(default_ttl: u64, max_ttl: u64) -> World {
         .create_secret(
             NewSecret {
                 name: secret.clone(),
-                connection: ConnectionName::parse("contoso").expect("name"),
-                user_object_id: EntraObjectId::parse(OBJECT_ID).expect("id"),
+                connection: name,
+                user_object_id: EntraObjectId::parse(object_id).expect("id"),
                 user_principal_name: UserPrincipalName::parse(UPN).expect("upn"),
-                display_name: "Alice".into(),
-                default_ttl: Ttl::from_secs(default_ttl).expect("ttl"),
-                max_ttl: Ttl::from_secs(max_ttl).expect("ttl"),
+                display_name: display_name.into(),
+                default_ttl: Ttl::from_secs(ttl.0).expect("ttl"),
+                max_ttl: Ttl::from_secs(ttl.1).expect("ttl"),
                 credential_kind: leasehold_domain::CredentialKind::Password,
                 tap_bounds: None,
             },
-            &m,
+            m,
         )
         .await
         .expect("create secret");
-    World {
-        db,
-        commands,
-        secret,
-    }
+    secret
 }

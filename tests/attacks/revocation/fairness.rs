@@ -11,7 +11,7 @@ use leasehold_command::Policy;
 use serde_json::json;
 
 use super::{lease, wait_password_dead};
-use crate::helpers::{status_is, TestApp};
+use crate::helpers::{lease_create, lease_id_of, status_is, TestApp};
 use crate::nats_server::NatsServer;
 
 /// Leases on the tenant whose client secret stops working.
@@ -64,33 +64,13 @@ async fn two_thousand_failing_revocations_of_one_tenant_do_not_delay_another_ten
         .await
         .expect("connection.create");
     app.secrets("ops", &["alice"], "1h", "2h").await;
-    for chunk in (1..=BROKEN_LEASES).collect::<Vec<_>>().chunks(100) {
-        let users: Vec<String> = chunk
-            .iter()
-            .map(|i| format!("user{i:04}@contoso.onmicrosoft.com"))
-            .collect();
-        let created = app
-            .admin
-            .command(
-                Operation::SecretCreate,
-                &json!({ "connection": "expiring", "prefix": "x", "users": users }),
-            )
-            .await
-            .expect("secrets");
-        assert_eq!(created["failed"], json!([]), "{created}");
-    }
+    app.numbered_secrets("expiring", "x", BROKEN_LEASES).await;
     let broken: Vec<String> = stream::iter(1..=BROKEN_LEASES)
         .map(|i| {
             let client = app.client("bob");
             async move {
-                let reply = client
-                    .command(
-                        Operation::LeaseCreate,
-                        &json!({ "secret": format!("x-user{i:04}") }),
-                    )
-                    .await
-                    .expect("lease.create");
-                reply["lease"]["lease_id"].as_str().expect("id").to_string()
+                let secret = format!("x-user{i:04}");
+                lease_id_of(&lease_create(&client, &secret, None).await)
             }
         })
         .buffer_unordered(32)

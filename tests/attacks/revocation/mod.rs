@@ -8,16 +8,16 @@ use entra_emulator::DEMO_USER_PASSWORD;
 use leasehold::client::ApiClient;
 use leasehold::config::NatsRole;
 use leasehold::signin::SignIn;
-use leasehold_api::Operation;
-use leasehold_command::{Policy, Rule};
+use leasehold_command::Policy;
 use leasehold_graph::{GraphClient, GraphConfig};
+use leasehold_testkit::policy::one_rule;
 use leasehold_testkit::Poll;
 use leasehold_worker::{Worker, WorkerConfig, WorkerDeps};
-use serde_json::{json, Value};
+use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::helpers::TestApp;
+use crate::helpers::{lease_create, lease_id_of, password_of, TestApp};
 
 mod fairness;
 pub mod process;
@@ -28,34 +28,14 @@ pub const ALICE: &str = "alice@contoso.onmicrosoft.com";
 /// The documented shape: `admin` is the administrator; alice and bob may lease the
 /// `ops-*` secrets (`lease.*`), nothing more.
 pub fn two_actors() -> Policy {
-    Policy {
-        admins: vec!["admin".into()],
-        rules: vec![Rule {
-            actors: vec!["alice".into(), "bob".into()],
-            ops: vec!["lease.*".into(), "secret.get".into()],
-            secrets: vec!["ops-*".into()],
-        }],
-        delegates: Vec::new(),
-        admin_roles: Vec::new(),
-    }
+    one_rule(&["alice", "bob"], &["lease.*", "secret.get"], &["ops-*"])
 }
 
 /// A lease on `secret` taken by `client`: (lease id, password).
 pub async fn lease(client: &ApiClient, secret: &str) -> (String, String) {
-    let reply = client
-        .command(
-            Operation::LeaseCreate,
-            &json!({ "secret": secret, "ttl": "1h" }),
-        )
-        .await
-        .expect("lease.create");
+    let reply = lease_create(client, secret, Some("1h")).await;
     assert_eq!(reply["status"], "active", "{reply}");
-    let id = reply["lease"]["lease_id"].as_str().expect("id").to_string();
-    let password = reply["credential"]["password"]
-        .as_str()
-        .expect("password")
-        .to_string();
-    (id, password)
+    (lease_id_of(&reply), password_of(&reply))
 }
 
 /// The error code of a refused request (panics when it was accepted).

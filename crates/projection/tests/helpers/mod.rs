@@ -13,6 +13,7 @@ use leasehold_projection::{Outcome, Projector};
 use leasehold_relay::{Relay, RelayStep};
 use sqlx::PgPool;
 
+pub use leasehold_testkit::nats::{unique_subjects, url as nats_url};
 pub use leasehold_testkit::{at, meta, t0, world, World, CLIENT_SECRET, PASSWORD, UPN};
 
 /// NATS with a prefix of its own: relay and projector over one test stream.
@@ -22,14 +23,6 @@ pub struct Bus {
     pub subjects: Subjects,
     pub relay: Relay,
     pub projector: Projector,
-}
-
-pub fn nats_url() -> String {
-    std::env::var("LEASEHOLD_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into())
-}
-
-pub fn unique_subjects() -> Subjects {
-    Subjects::new(&format!("t{}", uuid::Uuid::new_v4().simple())).expect("prefix")
 }
 
 impl Bus {

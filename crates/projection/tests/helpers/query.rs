@@ -5,9 +5,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use leasehold_api::{ErrorCode, Reply};
 use leasehold_bus::Subjects;
-use leasehold_command::{CommandError, Policy, Rule};
+use leasehold_command::{CommandError, Commands, Policy};
 use leasehold_domain::ConnectionName;
 use leasehold_projection::{rebuild, DirectoryUser, QueryService, UserDirectory};
+use leasehold_testkit::policy::{self as testkit, rule};
 use serde_json::Value;
 
 use super::{world, World};
@@ -39,56 +40,60 @@ impl UserDirectory for Directory {
     }
 }
 
+/// `root` is an admin; alice and bob may lease and read `ops-*` secrets; `ops` may manage
+/// connections and secrets, list users and leases.
 pub fn policy() -> Policy {
-    Policy {
-        admins: vec!["root".into()],
-        rules: vec![
-            Rule {
-                actors: vec!["alice".into(), "bob".into()],
-                ops: vec!["lease.*".into(), "secret.get".into()],
-                secrets: vec!["ops-*".into()],
-            },
-            Rule {
-                actors: vec!["ops".into()],
-                ops: vec![
-                    "connection.*".into(),
-                    "secret.*".into(),
-                    "users.list".into(),
-                    "lease.list".into(),
-                ],
-                secrets: vec!["*".into()],
-            },
+    let ops = ["connection.*", "secret.*", "users.list", "lease.list"];
+    testkit::policy(
+        &["root"],
+        vec![
+            rule(&["alice", "bob"], &["lease.*", "secret.get"], &["ops-*"]),
+            rule(&["ops"], &ops, &["*"]),
         ],
-        delegates: Vec::new(),
-        admin_roles: Vec::new(),
-    }
+    )
 }
 
 pub struct Fixture {
     pub w: World,
     pub service: QueryService,
+    /// Run on every successful result, with the operation's name.
+    check: Option<fn(&str, &Value)>,
 }
 
-pub async fn fixture() -> Fixture {
-    let w = world().await;
-    let commands = Arc::new(leasehold_command::Commands::new(
-        w.db.pool.clone(),
-        w.commands.keys().clone(),
-    ));
-    let service = QueryService::new(
+/// A query service over `w`'s database and command side, with the test [`Directory`].
+pub fn service(w: &World, policy: Policy, subjects: Subjects) -> QueryService {
+    let commands = Arc::new(Commands::new(w.db.pool.clone(), w.commands.keys().clone()));
+    QueryService::new(
         w.db.pool.clone(),
         commands,
         Arc::new(Directory),
-        policy(),
-        Subjects::new("test").expect("prefix"),
-    );
-    Fixture { w, service }
+        policy,
+        subjects,
+    )
+}
+
+/// A fresh world and a query service over it with the test [`policy`].
+pub async fn fixture() -> Fixture {
+    fixture_with(policy(), None).await
+}
+
+/// A fresh world and a query service over it with `policy`; `check` (if any) sees every
+/// successful result.
+pub async fn fixture_with(policy: Policy, check: Option<fn(&str, &Value)>) -> Fixture {
+    let w = world().await;
+    let service = service(&w, policy, Subjects::new("test").expect("prefix"));
+    Fixture { w, service, check }
 }
 
 impl Fixture {
     pub async fn ask(&self, actor: &str, op: &str, payload: Value) -> Result<Value, String> {
         let body = serde_json::to_vec(&payload).expect("json");
-        decode(&self.service.handle(actor, op, &body).await).map_err(|c| c.as_str().to_string())
+        let result = decode(&self.service.handle(actor, op, &body).await)
+            .map_err(|c| c.as_str().to_string())?;
+        if let Some(check) = self.check {
+            check(op, &result);
+        }
+        Ok(result)
     }
 
     pub async fn ok(&self, actor: &str, op: &str, payload: Value) -> Value {

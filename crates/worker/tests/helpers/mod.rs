@@ -15,17 +15,14 @@ use entra_emulator::{
     Emulator, EmulatorConfig, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT_ID,
 };
 use leasehold_bus::Subjects;
-use leasehold_command::{Commands, Meta, NewConnection, NewSecret};
-use leasehold_crypto::MasterKey;
+use leasehold_command::{Commands, Meta, NewConnection};
 use leasehold_domain::{
-    Actor, Cloud, ConnectionName, EntraObjectId, Lease, LeaseId, RevocationReason, SecretName, Ttl,
-    UserPrincipalName,
+    Actor, Cloud, ConnectionName, Lease, LeaseId, RevocationReason, SecretName,
 };
 use leasehold_graph::{GraphClient, GraphConfig};
 use leasehold_relay::{Relay, RelayStep};
 use leasehold_store::testing::TestDb;
-use leasehold_store::KeyStore;
-use leasehold_testkit::Poll;
+use leasehold_testkit::{nats, seed, Poll};
 use leasehold_worker::{Outcome, Worker, WorkerConfig, WorkerDeps};
 use secrecy::SecretString;
 
@@ -83,8 +80,7 @@ pub async fn world() -> World {
 pub async fn world_with(config: WorkerConfig) -> World {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let db = TestDb::new().await;
-    let keys = KeyStore::new(db.pool.clone(), MasterKey::generate());
-    let commands = Arc::new(Commands::new(db.pool.clone(), keys));
+    let commands = Arc::new(leasehold_testkit::commands(&db));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -98,50 +94,32 @@ pub async fn world_with(config: WorkerConfig) -> World {
         .id
         .to_string();
 
-    let admin = meta("admin");
-    let connection = ConnectionName::parse("contoso").expect("name");
-    commands
-        .create_connection(
-            NewConnection {
-                name: connection.clone(),
-                tenant_id: DEMO_TENANT_ID.into(),
-                client_id: DEMO_CLIENT_ID.into(),
-                client_secret: SecretString::from(DEMO_CLIENT_SECRET.to_string()),
-                cloud: Cloud::Custom {
-                    login_url: emu.base_url().to_string(),
-                    graph_url: emu.base_url().to_string(),
-                },
-            },
-            &admin,
-        )
-        .await
-        .expect("create connection");
-    let secret = SecretName::parse("ops-alice").expect("name");
-    commands
-        .create_secret(
-            NewSecret {
-                name: secret.clone(),
-                connection,
-                user_object_id: EntraObjectId::parse(&alice_id).expect("id"),
-                user_principal_name: UserPrincipalName::parse(ALICE).expect("upn"),
-                display_name: "Alice Adams".into(),
-                default_ttl: Ttl::from_secs(3600).expect("ttl"),
-                max_ttl: Ttl::from_secs(86400).expect("ttl"),
-                credential_kind: leasehold_domain::CredentialKind::Password,
-                tap_bounds: None,
-            },
-            &admin,
-        )
-        .await
-        .expect("create secret");
+    let connection = NewConnection {
+        name: ConnectionName::parse("contoso").expect("name"),
+        tenant_id: DEMO_TENANT_ID.into(),
+        client_id: DEMO_CLIENT_ID.into(),
+        client_secret: SecretString::from(DEMO_CLIENT_SECRET.to_string()),
+        cloud: Cloud::Custom {
+            login_url: emu.base_url().to_string(),
+            graph_url: emu.base_url().to_string(),
+        },
+    };
+    let ttl = (3600, 86400);
+    let secret = seed(
+        &commands,
+        connection,
+        &alice_id,
+        "Alice Adams",
+        ttl,
+        &meta("admin"),
+    )
+    .await;
 
-    let nats_url =
-        std::env::var("LEASEHOLD_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into());
-    let client = leasehold_bus::connect(&nats_url, "worker-tests")
+    let client = leasehold_bus::connect(&nats::url(), "worker-tests")
         .await
         .expect("nats");
     let js = jetstream::new(client);
-    let subjects = Subjects::new(&format!("t{}", uuid::Uuid::new_v4().simple())).expect("prefix");
+    let subjects = nats::unique_subjects();
     let relay = Relay::new(db.pool.clone(), js.clone(), subjects.clone());
     let graph = GraphClient::new(graph_config()).expect("graph client");
     let locks = leasehold_store::connect(&db.url, 8)
