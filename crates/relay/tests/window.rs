@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use async_nats::jetstream;
-use leasehold_bus::{ensure_stream, EventMessage, StreamSettings, Subjects};
+use leasehold_bus::{ensure_stream, EventMessage, StreamSettings};
 use leasehold_relay::Relay;
 use leasehold_store::testing::TestDb;
-use leasehold_testkit::Poll;
+use leasehold_testkit::{nats, Poll};
 use sqlx::PgPool;
 
 const AGGREGATES: i64 = 3;
@@ -53,7 +53,7 @@ async fn every_row_arrives_once_and_in_order_with_several_small_batches_in_fligh
         .await
         .expect("NATS");
     let js = jetstream::new(client);
-    let subjects = Subjects::new(&format!("t{}", uuid::Uuid::new_v4().simple())).expect("prefix");
+    let subjects = nats::unique_subjects();
     let stream = ensure_stream(&js, &subjects, &StreamSettings::default())
         .await
         .expect("stream");
